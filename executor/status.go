@@ -1,0 +1,40 @@
+package executor
+
+import "strconv"
+
+// Status is an outcome code. Zero is success, negative values are the
+// library's own codes (their values match include/ctexec.h and never change),
+// positive values are host error codes carried through untouched.
+type Status int
+
+const (
+	OK           Status = 0
+	EINVAL       Status = -1
+	EBADHANDLE   Status = -2
+	EWRONGTHREAD Status = -3
+	ESAMETHREAD  Status = -4
+	EQUIT        Status = -5
+	EBUSY        Status = -6
+	ECANCELLED   Status = -7
+	ETIMEDOUT    Status = -8
+	ESTATE       Status = -9
+	EFORK        Status = -10
+	EPANIC       Status = -11
+	ENOMEM       Status = -12
+)
+
+var statusNames = map[Status]string{
+	OK: "OK", EINVAL: "EINVAL", EBADHANDLE: "EBADHANDLE", EWRONGTHREAD: "EWRONGTHREAD",
+	ESAMETHREAD: "ESAMETHREAD", EQUIT: "EQUIT", EBUSY: "EBUSY", ECANCELLED: "ECANCELLED",
+	ETIMEDOUT: "ETIMEDOUT", ESTATE: "ESTATE", EFORK: "EFORK", EPANIC: "EPANIC", ENOMEM: "ENOMEM",
+}
+
+func (s Status) String() string {
+	if n, ok := statusNames[s]; ok {
+		return n
+	}
+	if s > 0 {
+		return "host error " + strconv.Itoa(int(s))
+	}
+	return "status " + strconv.Itoa(int(s))
+}

@@ -1,0 +1,3 @@
+module ctexec
+
+go 1.24

@@ -1,0 +1,358 @@
+/*
+ * ctexec.h — run work on a chosen thread.
+ *
+ * A host thread (the *owner*) creates an executor. Any other thread submits
+ * callbacks to it. The owner calls ctexec_run_until(), which runs the queued
+ * callbacks on the owner's own thread until a future completes. The semantics
+ * are those of asgiref's CurrentThreadExecutor.
+ *
+ * Example (error handling trimmed):
+ *
+ *     // on the owner thread
+ *     ctexec *ex;
+ *     ctexec_future done;
+ *     ctexec_new(NULL, &ex);
+ *     ctexec_future_new(&done);
+ *     start_worker(ex, done);          // some other thread, see below
+ *     ctexec_run_until(ex, done);      // runs the worker's callbacks here
+ *     ctexec_future_free(done);
+ *     ctexec_free(ex);
+ *
+ *     // on the worker thread
+ *     static int paint(void *arg, void **result) {   // runs on the owner
+ *         *result = draw(arg);
+ *         return 0;
+ *     }
+ *     ctexec_future f;
+ *     void *r;
+ *     ctexec_submit(ex, paint, window, &f);
+ *     ctexec_future_wait(f, -1, &r);   // CTEXEC_OK, r is draw()'s result
+ *     ctexec_future_free(f);
+ *     ctexec_future_set_result(done, NULL);   // lets run_until return
+ *
+ * Conventions
+ *   - Every function that can fail returns an int status: CTEXEC_OK (0),
+ *     a negative CTEXEC_E* code, or, where a callback or ctexec_future_set_error
+ *     supplied one, the host's own positive error code.
+ *   - When a function that takes a callback returns an error, the callback is
+ *     never called.
+ *   - Out parameters are written only on success.
+ *   - ctexec_free(NULL) is a harmless no-op. A future handle of 0 is never
+ *     valid: every call given one returns CTEXEC_EBADHANDLE.
+ *
+ * Process rules
+ *   - The library is a Go c-shared library. There is one Go runtime per
+ *     process; loading the library starts it (a few threads appear).
+ *   - Never dlclose() the library: a Go runtime cannot be unloaded.
+ *   - Signals: the library installs no handlers of its own beyond the Go
+ *     runtime's handlers for synchronous signals (SIGSEGV, SIGBUS, SIGFPE) and
+ *     SIGPIPE. A host signal handler must be installed with SA_ONSTACK.
+ *   - fork(): a Go runtime does not survive fork(). In a child forked after
+ *     the library was loaded, every function returns CTEXEC_EFORK at once
+ *     without entering Go (ctexec_strerror and ctexec_version still work).
+ *   - Panics: an internal Go panic never crosses into the host. It is
+ *     recovered, its stack is printed once to stderr, and from then on every
+ *     function returns CTEXEC_EPANIC. The process stays alive.
+ */
+#ifndef CTEXEC_H
+#define CTEXEC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CTEXEC_API __attribute__((visibility("default")))
+#else
+#define CTEXEC_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define CTEXEC_VERSION_MAJOR 0
+#define CTEXEC_VERSION_MINOR 1
+#define CTEXEC_VERSION_PATCH 0
+#define CTEXEC_VERSION_NUMBER \
+    (CTEXEC_VERSION_MAJOR * 10000 + CTEXEC_VERSION_MINOR * 100 + CTEXEC_VERSION_PATCH)
+#define CTEXEC_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Status codes. Values never change; new codes are only ever added.        */
+/* Positive values are the host's own error codes.                          */
+/* ------------------------------------------------------------------------ */
+
+#define CTEXEC_OK            0
+#define CTEXEC_EINVAL       (-1)  /* NULL or out-of-range argument */
+#define CTEXEC_EBADHANDLE   (-2)  /* unknown, freed or forged executor/future */
+#define CTEXEC_EWRONGTHREAD (-3)  /* run from a thread that is not the owner */
+#define CTEXEC_ESAMETHREAD  (-4)  /* submit from the owner thread */
+#define CTEXEC_EQUIT        (-5)  /* executor and its whole chain have quit */
+#define CTEXEC_EBUSY        (-6)  /* run re-entered, or free while running */
+#define CTEXEC_ECANCELLED   (-7)  /* the future was cancelled or discarded */
+#define CTEXEC_ETIMEDOUT    (-8)  /* the time ran out first */
+#define CTEXEC_ESTATE       (-9)  /* the future already completed (or started) */
+#define CTEXEC_EFORK        (-10) /* called in a child forked after load */
+#define CTEXEC_EPANIC       (-11) /* an internal panic happened earlier */
+#define CTEXEC_ENOMEM       (-12) /* out of memory */
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* An executor. Opaque; a real C allocation holding the Go-side handle. */
+typedef struct ctexec ctexec;
+
+/*
+ * A future: the eventual outcome of a submitted item, or a promise the host
+ * completes itself. The value is a cgo.Handle; 0 is never valid. Handles are
+ * never reused, so a freed handle stays invalid for the life of the process.
+ */
+typedef uint64_t ctexec_future;
+
+/*
+ * A work item. Runs on the owner thread. `result` points to writable storage
+ * initialised to NULL; store the item's result there. Return 0 for success or
+ * a positive host error code. A negative return is a contract violation; it
+ * is reported to the future as CTEXEC_EINVAL and the result is dropped.
+ */
+typedef int (*ctexec_fn)(void *arg, void **result);
+
+/*
+ * A done callback. Runs once, on the thread that completed the future, or at
+ * once on the registering thread if the future is already done. It receives
+ * the future's handle value; if the host freed the handle before completion,
+ * the value is only an identifier (every call on it returns EBADHANDLE).
+ * Do not block in it: it runs inside whatever call completed the future.
+ */
+typedef void (*ctexec_done_fn)(ctexec_future f, void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Executors                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Create an executor owned by the calling thread.
+ *
+ * old_executor  in, nullable. The executor that submits are forwarded to
+ *               once this one has quit (see ctexec_submit). It is used only
+ *               while it is alive; freeing it later is allowed and makes it
+ *               count as quit.
+ * out           out, not NULL. The new executor; free it with ctexec_free.
+ *
+ * Threads: any thread; the calling thread becomes the owner.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out is NULL), CTEXEC_EBADHANDLE
+ *         (old_executor is not a live executor), CTEXEC_ENOMEM,
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_new(ctexec *old_executor, ctexec **out);
+
+/*
+ * Queue fn(arg) to run on the owner thread.
+ *
+ * If ex has quit, the item goes to the nearest executor in the old_executor
+ * chain that has not quit (freed executors count as quit). Only ex's own
+ * owner is checked against the calling thread, as in asgiref.
+ *
+ * ex          in, not NULL.
+ * fn          in, not NULL.
+ * arg         in, nullable; passed to fn untouched. The caller keeps
+ *             ownership and must keep it valid until fn has run or the
+ *             item's future has completed.
+ * out_future  out, nullable. NULL means fire and forget. Otherwise receives
+ *             a new future the caller owns and must free exactly once with
+ *             ctexec_future_free. Freeing it does not cancel the item.
+ *
+ * Threads: any thread except ex's owner.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex or fn NULL), CTEXEC_EBADHANDLE,
+ *         CTEXEC_ESAMETHREAD (called on ex's owner thread; fn never runs and
+ *         no future is created), CTEXEC_EQUIT (ex and its whole chain have
+ *         quit), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         On any error fn never runs and no future is created.
+ */
+CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
+                             ctexec_future *out_future);
+
+/*
+ * Run queued items on the calling (owner) thread, one at a time in FIFO
+ * order, until f completes. At the moment f completes the executor quits:
+ * later submits go to its old_executor chain. The items queued before that
+ * moment are then run, and the call returns CTEXEC_OK. f may be any future,
+ * including one that is already done, and its outcome does not matter.
+ *
+ * Loops nest: a callback may create an executor with this one as
+ * old_executor and run it. Re-entering run on the same executor is EBUSY.
+ *
+ * ex  in, not NULL.
+ * f   in, a live future. The call does not take ownership of it.
+ *
+ * Threads: ex's owner only.
+ * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_EBADHANDLE (ex or f),
+ *         CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (already running),
+ *         CTEXEC_EQUIT (ex already quit in an earlier run), CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_run_until(ctexec *ex, ctexec_future f);
+
+/*
+ * As ctexec_run_until, but gives up after timeout_ns nanoseconds (measured
+ * on a monotonic clock) if f is still pending. The executor then does not
+ * quit and keeps its queue; the call may be repeated. timeout_ns < 0 waits
+ * forever; 0 runs what is queued now and then checks f once.
+ *
+ * Threads: ex's owner only.
+ * @return as ctexec_run_until, plus CTEXEC_ETIMEDOUT.
+ */
+CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
+                                        int64_t timeout_ns);
+
+/*
+ * Free an executor. Items still queued are discarded: their callbacks never
+ * run, and their futures complete with CTEXEC_ECANCELLED (done callbacks run
+ * on this thread). Executors chained to ex treat it as quit from now on.
+ * NULL is a harmless no-op that returns CTEXEC_OK.
+ *
+ * Threads: any thread, while ex is not inside ctexec_run_until*.
+ * @return CTEXEC_OK, CTEXEC_EBADHANDLE (not a live executor, e.g. freed
+ *         twice), CTEXEC_EBUSY (ex is running), CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_free(ctexec *ex);
+
+/* ------------------------------------------------------------------------ */
+/* Futures. Every function here may be called from any thread.             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Create a promise: a pending future that the host completes with
+ * ctexec_future_set_result, ctexec_future_set_error or ctexec_future_cancel.
+ *
+ * out  out, not NULL. Free it with ctexec_future_free.
+ * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_new(ctexec_future *out);
+
+/*
+ * Complete a promise with a result. result is opaque to the library.
+ * Only promises from ctexec_future_new can be completed this way; futures
+ * from ctexec_submit are completed by their item.
+ *
+ * @return CTEXEC_OK, CTEXEC_EBADHANDLE, CTEXEC_EINVAL (f came from
+ *         ctexec_submit), CTEXEC_ESTATE (already completed or cancelled),
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_set_result(ctexec_future f, void *result);
+
+/*
+ * Complete a promise with a host error code. code must be > 0.
+ *
+ * @return CTEXEC_OK, CTEXEC_EBADHANDLE, CTEXEC_EINVAL (code <= 0, or f came
+ *         from ctexec_submit), CTEXEC_ESTATE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_set_error(ctexec_future f, int code);
+
+/*
+ * Cancel a future. A promise is cancelled if it is still pending. A future
+ * from ctexec_submit is cancelled only if its item has not started; the item
+ * then never runs. Exactly one of cancel and the item's start wins.
+ * Cancelled futures report CTEXEC_ECANCELLED.
+ *
+ * @return CTEXEC_OK (this call cancelled it), CTEXEC_ESTATE (too late: it is
+ *         done, or its item already started), CTEXEC_EBADHANDLE,
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_cancel(ctexec_future f);
+
+/*
+ * Poll a future.
+ * @return 1 if done (completed, failed or cancelled), 0 if pending, or a
+ *         negative status: CTEXEC_EBADHANDLE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_done(ctexec_future f);
+
+/*
+ * Wait for a future to complete and fetch its outcome.
+ *
+ * timeout_ns  < 0 waits forever, 0 polls, > 0 waits at most that long
+ *             (monotonic clock).
+ * out_result  out, nullable. Receives the result when the call returns
+ *             CTEXEC_OK; untouched otherwise.
+ *
+ * Never call this with an infinite timeout on the owner thread for an item
+ * queued on that owner's executor: the item cannot run while you wait.
+ *
+ * @return CTEXEC_OK (completed with a result), a positive host error code
+ *         (from the callback or ctexec_future_set_error), CTEXEC_ECANCELLED
+ *         (cancelled, or discarded by ctexec_free), CTEXEC_EINVAL (the
+ *         callback returned a negative code), CTEXEC_ETIMEDOUT,
+ *         CTEXEC_EBADHANDLE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_wait(ctexec_future f, int64_t timeout_ns,
+                                  void **out_result);
+
+/*
+ * Register cb(f, userdata) to run once when f completes, on the completing
+ * thread; or at once, on this thread, if f is already done. Callbacks run in
+ * registration order.
+ *
+ * @return CTEXEC_OK, CTEXEC_EINVAL (cb NULL), CTEXEC_EBADHANDLE,
+ *         CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_add_done_callback(ctexec_future f,
+                                               ctexec_done_fn cb,
+                                               void *userdata);
+
+/*
+ * Release the caller's handle. Must be called exactly once per future the
+ * caller received. Freeing does not cancel: a submitted item still runs, and
+ * done callbacks still fire. Afterwards every call on f returns
+ * CTEXEC_EBADHANDLE.
+ *
+ * @return CTEXEC_OK, CTEXEC_EBADHANDLE (0, forged or already freed),
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_future_free(ctexec_future f);
+
+/* ------------------------------------------------------------------------ */
+/* Miscellany                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A static English description of a status code. Never NULL; unknown
+ * negative codes give "unknown error", positive codes "host error".
+ * Pure C: works in a forked child and after a panic.
+ */
+CTEXEC_API const char *ctexec_strerror(int status);
+
+/*
+ * The library's version, CTEXEC_VERSION_NUMBER as it was built. Check it
+ * against the header you compiled with:
+ *     if (ctexec_version() != CTEXEC_VERSION_NUMBER) abort();
+ * Pure C: works in a forked child and after a panic.
+ */
+CTEXEC_API unsigned ctexec_version(void);
+
+/*
+ * Leak accounting. Counts of live objects, process-wide.
+ */
+typedef struct ctexec_counts {
+    uint64_t executors; /* created and not yet freed */
+    uint64_t futures;   /* future handles not yet freed by their owners */
+    uint64_t queued;    /* items queued on live executors, not yet started */
+} ctexec_counts;
+
+/*
+ * Fill *out with the current counts. Meant for tests and diagnostics: take
+ * the counts at the start, do the work, free everything, and compare.
+ *
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL), CTEXEC_EFORK, CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_live_counts(ctexec_counts *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTEXEC_H */
