@@ -1,0 +1,37 @@
+# Sourced by tests/run and examples/c/run. Makes sure the tools and Debian
+# packages the build and the tests need are present, installing the missing
+# ones with apt-get when running as root, or stopping with a one-line
+# instruction otherwise.
+
+export PATH="$PATH:/usr/local/go/bin"
+
+# Debian packages the full suite uses. cmake builds everything; the others
+# are for the Python interop tests and the benchmark smoke test.
+CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake}"
+
+ctexec_bootstrap() {
+    command -v go >/dev/null || { echo "ctexec: Go is missing: install Go 1.24+ (https://go.dev/dl) and put it on PATH" >&2; return 1; }
+    command -v gcc >/dev/null || { echo "ctexec: gcc is missing: apt-get install -y gcc" >&2; return 1; }
+    local missing="" p
+    for p in $CTEXEC_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "ctexec: installing:$missing" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get update -qq && apt-get install -y -qq $missing; } >&2 || {
+            echo "ctexec: could not install:$missing" >&2; return 1; }
+    else
+        echo "ctexec: missing packages: run 'sudo apt-get install -y$missing'" >&2
+        return 1
+    fi
+}
+
+ctexec_configure() {
+    cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+    cmake --build "$CTEXEC_BUILD" -j "$(nproc)"
+}
+
+CTEXEC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CTEXEC_BUILD="${CTEXEC_BUILD:-$CTEXEC_ROOT/build}"
