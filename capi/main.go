@@ -17,6 +17,7 @@ import (
 	"os"
 	"runtime/cgo"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -25,6 +26,14 @@ import (
 )
 
 func main() {}
+
+func init() {
+	// CTEXEC_SPIN_NS tunes how long waiters spin before they sleep (0: never
+	// spin). Read once at load; see executor.SpinNs.
+	if v, err := strconv.ParseInt(os.Getenv("CTEXEC_SPIN_NS"), 10, 64); err == nil && v >= 0 {
+		executor.SpinNs = v
+	}
+}
 
 // runC runs one item through the C trampoline.
 func runC(c executor.Call) (uintptr, executor.Status) {
