@@ -10,7 +10,7 @@
  *       no wait needed more than 10 s, and that the live counts are back to
  *       where they started.
  *
- *   hard_stress cancel_race [iterations]
+ *   hard_stress cancel_race [iterations] [max_seconds]
  *       Races ctexec_future_cancel against the owner starting the item:
  *       a gate item holds the owner until the canceller releases it, then
  *       the canceller cancels the next item after a random delay. Exactly
@@ -152,6 +152,8 @@ static void *submitter_main(void *arg) {
                 int64_t dt = hard_now_ns() - t0;
                 if (dt > s->max_wait_ns) s->max_wait_ns = dt;
                 if (rc == CTEXEC_ETIMEDOUT) FAIL("item %" PRIu64 ": waiter hung for 10 s", w);
+                /* Done, but only noticed at the bound: a lost wake-up. */
+                if (dt > WAIT_NS * 9 / 10) FAIL("item %" PRIu64 ": wait took %.1f s", w, dt / 1e9);
                 check_outcome(w, rc, r);
                 EXPECT_RC(ctexec_future_done(handles[w]), 1);
                 /* A second look reports the same outcome. */
@@ -308,7 +310,9 @@ static void spin(int n) {
 }
 
 struct race {
-    int iterations;
+    int iterations;     /* at most; the time budget may end it earlier */
+    int64_t budget_ns;
+    int done;           /* iterations actually run */
     ctexec_future stop;
     long cancel_won, start_won;
     struct race_rec *recs;
@@ -317,7 +321,12 @@ struct race {
 static void *canceller_main(void *arg) {
     struct race *rs = arg;
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < rs->iterations; i++) {
+    int64_t end = hard_now_ns() + rs->budget_ns;
+    int i;
+    for (i = 0; i < rs->iterations; i++) {
+        /* Under load (spinning on 2 shared vCPUs) keep the run time bounded,
+         * but always do a meaningful number of races. */
+        if (i >= 10000 && (i & 1023) == 0 && hard_now_ns() > end) break;
         struct race_rec *rec = &rs->recs[i];
         ctexec_future f;
         int delay = (int)(hard_rand(&seed) % 600) - 100; /* < 0: cancel first */
@@ -360,14 +369,16 @@ static void *canceller_main(void *arg) {
         EXPECT_RC(ctexec_future_cancel(f), CTEXEC_ESTATE);
         OK(ctexec_future_free(f));
     }
+    rs->done = i;
     OK(ctexec_future_set_result(rs->stop, NULL));
     return NULL;
 }
 
-static int test_cancel_race(int iterations) {
+static int test_cancel_race(int iterations, double budget_s) {
     ctexec_counts start = hard_counts();
     owner = pthread_self();
-    struct race race = {iterations, 0, 0, 0, calloc((size_t)iterations, sizeof(struct race_rec))};
+    struct race race = {iterations, (int64_t)(budget_s * SEC_NS), 0, 0, 0, 0,
+                        calloc((size_t)iterations, sizeof(struct race_rec))};
     CHECK(race.recs);
     OK(ctexec_new(NULL, &ex));
     OK(ctexec_future_new(&race.stop));
@@ -378,6 +389,7 @@ static int test_cancel_race(int iterations) {
     CHECK(pthread_join(t, NULL) == 0);
     int64_t elapsed = hard_now_ns() - t0;
     CHECK(atomic_load(&gate_stuck) == 0);
+    iterations = race.done;
     /* After the owner drained everything: the losers of each race never
      * ran late, and every future completed exactly once. */
     for (int i = 0; i < iterations; i++) {
@@ -404,7 +416,7 @@ static int test_cancel_race(int iterations) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s stress [threads] [items_per_thread] | cancel_race [iterations]\n", argv[0]);
+        fprintf(stderr, "usage: %s stress [threads] [items_per_thread] | cancel_race [iterations] [max_seconds]\n", argv[0]);
         return 2;
     }
     hard_watchdog(150);
@@ -415,7 +427,7 @@ int main(int argc, char **argv) {
         return test_stress(threads, per);
     }
     if (strcmp(argv[1], "cancel_race") == 0)
-        return test_cancel_race(argc > 2 ? atoi(argv[2]) : 20000);
+        return test_cancel_race(argc > 2 ? atoi(argv[2]) : 100000, argc > 3 ? atof(argv[3]) : 20);
     fprintf(stderr, "unknown case %s\n", argv[1]);
     return 2;
 }
