@@ -1,0 +1,444 @@
+package executor
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzExecutor decodes its input into a sequence of operations on the core
+// (New, Submit, RunUntil, promise completion, Cancel, Free, Wait(0),
+// AddDoneCallback), applies each one to the reference model (model_test.go)
+// and then to the core, and fails on the first difference: a status, an
+// item run out of order or not at all, a done callback fired out of order,
+// or a difference in any executor's queue length and quit flag or any
+// future's outcome. Items run operations of their own, so runs nest.
+//
+// Everything runs on one goroutine; ThreadID is just a number. A run never
+// sleeps: RunUntil has timeout 0, or its future is already done, or a
+// "completer" item queued ahead of the call completes it.
+//
+//	go test -run='^$' -fuzz=FuzzExecutor -fuzztime=10m ./executor
+func FuzzExecutor(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		runModelCheck(t, data)
+	})
+}
+
+// Limits keep one input's work small and bounded.
+const (
+	maxOps     = 400 // operations, at every depth
+	maxExecs   = 8
+	maxFutures = 96
+	maxDepth   = 5 // operations nested inside items
+	completer  = ThreadID(99)
+)
+
+type itemSpec struct {
+	result    uintptr
+	code      Status
+	completes int // a promise this item completes (the completer), or -1
+}
+
+type harness struct {
+	t     *testing.T
+	in    []byte
+	pos   int
+	ops   int
+	m     refModel
+	execs []*Executor
+	futs  []*Future
+	items []itemSpec
+	log   []logEntry // callback firings seen on the core
+	depth []int      // per executor: the depth of its current run
+	trace []string
+}
+
+func runModelCheck(t *testing.T, data []byte) {
+	h := &harness{t: t, in: data}
+	// A core that sleeps when the model says it must not would hang the
+	// fuzzer; fail loudly instead.
+	watchdog := time.AfterFunc(20*time.Second, func() {
+		panic(fmt.Sprintf("FuzzExecutor: a run hung; input %q", data))
+	})
+	defer watchdog.Stop()
+	for h.pos < len(h.in) && h.ops < maxOps {
+		h.op(0)
+	}
+	h.finish()
+}
+
+// next returns the next input byte, 0 once the input is used up.
+func (h *harness) next() byte {
+	if h.pos >= len(h.in) {
+		return 0
+	}
+	b := h.in[h.pos]
+	h.pos++
+	return b
+}
+
+func (h *harness) pick(n int) int { return int(h.next()) % n }
+
+func (h *harness) thread() ThreadID { return ThreadID(1 + h.pick(4)) }
+
+func (h *harness) failf(format string, args ...any) {
+	h.t.Helper()
+	h.t.Fatalf("%s\ntrace (model applied first, then the core):\n  %s\ninput: %q",
+		fmt.Sprintf(format, args...), strings.Join(h.trace, "\n  "), h.in)
+}
+
+func (h *harness) tracef(depth int, format string, args ...any) {
+	h.trace = append(h.trace, strings.Repeat("  ", depth)+fmt.Sprintf(format, args...))
+}
+
+func (h *harness) expect(what string, got, want Status) {
+	h.t.Helper()
+	if got != want {
+		h.failf("%s: core %v, model %v", what, got, want)
+	}
+}
+
+// op decodes and applies one operation.
+func (h *harness) op(depth int) {
+	h.ops++
+	switch c := h.next() % 32; {
+	case c < 2:
+		h.opNew(depth)
+	case c < 12:
+		h.opSubmit(depth)
+	case c < 15:
+		h.opRun(depth, false)
+	case c < 17:
+		h.opRun(depth, true)
+	case c < 19:
+		h.opPromise(depth)
+	case c < 21:
+		h.opSetResult(depth)
+	case c < 22:
+		h.opSetError(depth)
+	case c < 25:
+		h.opCancel(depth)
+	case c < 27:
+		h.opFree(depth)
+	case c < 29:
+		h.opWait(depth)
+	default:
+		h.opCallback(depth)
+	}
+	h.check()
+}
+
+func (h *harness) opNew(depth int) {
+	if len(h.execs) >= maxExecs {
+		return
+	}
+	owner := ThreadID(1 + h.pick(3))
+	old := h.pick(len(h.execs)+1) - 1
+	var oldEx *Executor
+	if old >= 0 {
+		oldEx = h.execs[old]
+	}
+	i := h.m.newExec(owner, old)
+	h.execs = append(h.execs, New(owner, oldEx, h.runner(i)))
+	h.depth = append(h.depth, 0)
+	h.tracef(depth, "e%d = New(owner %d, old e%d)", i, owner, old)
+}
+
+// exec picks an executor, creating the first one if there is none.
+func (h *harness) exec(depth int) int {
+	if len(h.execs) == 0 {
+		i := h.m.newExec(1, -1)
+		h.execs = append(h.execs, New(1, nil, h.runner(i)))
+		h.depth = append(h.depth, 0)
+		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
+	}
+	return h.pick(len(h.execs))
+}
+
+// future picks a future, creating a promise if there is none.
+func (h *harness) future(depth int) int {
+	if len(h.futs) == 0 {
+		h.newPromise(depth)
+	}
+	return h.pick(len(h.futs))
+}
+
+func (h *harness) newPromise(depth int) int {
+	i := h.m.newPromise()
+	h.futs = append(h.futs, NewPromise())
+	h.tracef(depth, "f%d = NewPromise()", i)
+	return i
+}
+
+func (h *harness) opPromise(depth int) {
+	if len(h.futs) < maxFutures {
+		h.newPromise(depth)
+	}
+}
+
+func (h *harness) opSubmit(depth int) {
+	e, from := h.exec(depth), h.thread()
+	withFuture := h.next()&1 == 0 && len(h.futs) < maxFutures
+	spec := itemSpec{result: uintptr(len(h.items)*10 + 1), completes: -1}
+	switch h.pick(6) {
+	case 0:
+		spec.code = Status(1 + h.pick(9)) // a host error
+	case 1:
+		spec.code = Status(-1 - h.pick(3)) // breaks the contract
+	}
+	h.submit(depth, e, from, withFuture, spec)
+}
+
+func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec itemSpec) {
+	st, item, fut := h.m.submit(e, from, withFuture)
+	h.tracef(depth, "Submit(e%d, from %d, future %v, code %v) = %v item %d f%d",
+		e, from, withFuture, spec.code, st, item, fut)
+	if item >= 0 {
+		h.items = append(h.items, spec)
+		if item != len(h.items)-1 {
+			h.failf("harness: item numbering")
+		}
+	}
+	f, got := h.execs[e].Submit(from, Call{Fn: uintptr(max(item, 0))}, withFuture)
+	h.expect("Submit", got, st)
+	if (f != nil) != (fut >= 0) {
+		h.failf("Submit: core future %v, model f%d", f, fut)
+	}
+	if f != nil {
+		h.futs = append(h.futs, f)
+	}
+}
+
+// opRun runs an executor. blocking uses timeout -1; the harness only lets
+// that happen when the run cannot sleep.
+func (h *harness) opRun(depth int, blocking bool) {
+	e, from, f := h.exec(depth), h.thread(), h.future(depth)
+	if h.next()&3 == 0 {
+		from = h.m.execs[e].owner // make most runs get past the owner check
+	}
+	x := h.m.execs[e]
+	if blocking && from == x.owner && !x.running && !x.quit && !h.m.futs[f].done {
+		if h.m.futs[f].promise {
+			// Queue an item that completes f; it runs in the first batch.
+			h.submit(depth, e, completer, false, itemSpec{completes: f})
+		} else {
+			blocking = false
+		}
+	}
+	timeout := int64(0)
+	if blocking {
+		timeout = -1
+	}
+	want := h.m.runStart(e, from, f, !blocking)
+	h.tracef(depth, "RunUntil(e%d, from %d, f%d, timeout %d) starts: %v", e, from, f, timeout, want)
+	saved := h.depth[e]
+	h.depth[e] = depth
+	got := h.execs[e].RunUntil(from, h.futs[f], timeout)
+	h.depth[e] = saved
+	if want != OK {
+		h.expect("RunUntil", got, want)
+		return
+	}
+	it, ret, more := h.m.runNext(e)
+	if more {
+		h.failf("RunUntil(e%d) returned %v; model would run item %d first", e, got, it)
+	}
+	if ret == errBlocks {
+		h.failf("RunUntil(e%d) returned %v; model would sleep", e, got)
+	}
+	h.m.runEnd(e)
+	h.tracef(depth, "RunUntil(e%d) = %v", e, got)
+	h.expect("RunUntil", got, ret)
+}
+
+// runner returns the Runner of executor e. It checks that the core runs the
+// item the model expects next, then runs the item's own operations.
+func (h *harness) runner(e int) Runner {
+	return func(c Call) (uintptr, Status) {
+		it, depth := int(c.Fn), h.depth[e]
+		want, ret, more := h.m.runNext(e)
+		if !more {
+			h.failf("e%d ran item %d; model would return %v", e, it, ret)
+		}
+		if want != it {
+			h.failf("e%d ran item %d; model expects item %d", e, it, want)
+		}
+		spec := h.items[it]
+		h.tracef(depth+1, "item %d runs on e%d", it, e)
+		if spec.completes >= 0 {
+			h.setResult(depth+1, spec.completes, 1000)
+		} else if d := depth + 1; d <= maxDepth {
+			for n := h.pick(4); n > 0 && h.ops < maxOps; n-- {
+				h.op(d)
+			}
+		}
+		h.m.itemReturned(it, spec.result, spec.code)
+		return spec.result, spec.code
+	}
+}
+
+func (h *harness) setResult(depth, f int, r uintptr) {
+	want := h.m.setResult(f, r)
+	h.tracef(depth, "f%d.SetResult(%d) = %v", f, r, want)
+	h.expect("SetResult", h.futs[f].SetResult(r), want)
+}
+
+func (h *harness) opSetResult(depth int) {
+	f := h.future(depth)
+	h.setResult(depth, f, uintptr(h.next()))
+}
+
+func (h *harness) opSetError(depth int) {
+	f, code := h.future(depth), Status(h.pick(5)-1)
+	want := h.m.setError(f, code)
+	h.tracef(depth, "f%d.SetError(%d) = %v", f, code, want)
+	h.expect("SetError", h.futs[f].SetError(code), want)
+}
+
+func (h *harness) opCancel(depth int) {
+	f := h.future(depth)
+	want := h.m.cancel(f)
+	h.tracef(depth, "f%d.Cancel() = %v", f, want)
+	h.expect("Cancel", h.futs[f].Cancel(), want)
+}
+
+func (h *harness) opFree(depth int) {
+	e := h.exec(depth)
+	n, want := h.m.free(e)
+	h.tracef(depth, "e%d.Free() = %d, %v", e, n, want)
+	gotN, got := h.execs[e].Free()
+	h.expect("Free", got, want)
+	if gotN != n {
+		h.failf("Free(e%d) discarded %d items, model %d", e, gotN, n)
+	}
+}
+
+func (h *harness) opWait(depth int) {
+	f := h.future(depth)
+	timeout := int64(0)
+	if h.m.futs[f].done && h.next()&1 == 0 {
+		timeout = -1 // returns at once
+	}
+	r, want := h.m.outcome(f)
+	h.tracef(depth, "f%d.Wait(%d) = %d, %v", f, timeout, r, want)
+	gotR, got := h.futs[f].Wait(timeout)
+	h.expect("Wait", got, want)
+	if gotR != r {
+		h.failf("Wait(f%d) result %d, model %d", f, gotR, r)
+	}
+}
+
+func (h *harness) opCallback(depth int) {
+	f := h.future(depth)
+	cb := refCallback{promise: -1}
+	if h.next()&1 == 0 {
+		cb.promise, cb.value = h.pick(len(h.futs)), uintptr(2000+len(h.m.cbs))
+	}
+	id := len(h.m.cbs)
+	h.tracef(depth, "f%d.AddDoneCallback(cb%d: completes f%d)", f, id, cb.promise)
+	h.m.addCallback(f, cb)
+	h.futs[f].AddDoneCallback(func(got *Future) {
+		if got != h.futs[f] {
+			h.failf("cb%d got the wrong future", id)
+		}
+		st := OK
+		if cb.promise >= 0 {
+			st = h.futs[cb.promise].SetResult(cb.value)
+		}
+		h.log = append(h.log, logEntry{id, f, st})
+	})
+}
+
+// check compares everything visible on the core with the model.
+func (h *harness) check() {
+	h.t.Helper()
+	if len(h.log) != len(h.m.log) {
+		h.failf("callbacks fired: core %v, model %v", h.log, h.m.log)
+	}
+	for i := range h.log {
+		if h.log[i] != h.m.log[i] {
+			h.failf("callback firing %d: core %+v, model %+v", i, h.log[i], h.m.log[i])
+		}
+	}
+	for i, e := range h.execs {
+		x := h.m.execs[i]
+		if e.Quit() != x.quit || e.Queued() != len(x.queue) {
+			h.failf("e%d: core quit %v queued %d, model quit %v queued %d",
+				i, e.Quit(), e.Queued(), x.quit, len(x.queue))
+		}
+	}
+	for i, f := range h.futs {
+		r, st := f.Outcome()
+		mr, mst := h.m.outcome(i)
+		if f.Done() != h.m.futs[i].done || r != mr || st != mst || f.IsPromise() != h.m.futs[i].promise {
+			h.failf("f%d: core done %v outcome %d %v, model done %v outcome %d %v",
+				i, f.Done(), r, st, h.m.futs[i].done, mr, mst)
+		}
+	}
+}
+
+// finish frees every executor and checks that no item was lost: each one
+// ran exactly once or its future completed without it (cancelled or
+// discarded), and every item future is done.
+func (h *harness) finish() {
+	for e := range h.execs {
+		n, want := h.m.free(e)
+		gotN, got := h.execs[e].Free()
+		h.tracef(0, "e%d.Free() = %d, %v", e, n, want)
+		h.expect("final Free", got, want)
+		if gotN != n {
+			h.failf("final Free(e%d) discarded %d items, model %d", e, gotN, n)
+		}
+	}
+	h.check()
+	for i, it := range h.m.items {
+		if it.fut >= 0 && !h.m.futs[it.fut].done {
+			h.failf("item %d: future f%d pending after every executor was freed", i, it.fut)
+		}
+		if it.fut >= 0 && it.ran == (h.m.futs[it.fut].code == ECANCELLED) {
+			h.failf("item %d: ran %v but its future's outcome is %v", i, it.ran, h.m.futs[it.fut].code)
+		}
+	}
+}
+
+// fuzzSeeds are the seed corpus: a few hand-written scenarios, then inputs
+// from a fixed pseudo-random source. They also run as plain tests.
+func fuzzSeeds() [][]byte {
+	const (
+		opNew, opSubmit, opRun, opRunBlock, opPromise = 0, 2, 12, 15, 17
+		opSet, opErr, opCancel, opFree, opWait, opCb  = 19, 21, 22, 25, 27, 29
+	)
+	seeds := [][]byte{
+		{},
+		// New e0 (owner 1); submit from 2 with a future; run it until
+		// promise f1 with a completer; wait on the item.
+		{opNew, 0, 0, opSubmit, 0, 1, 0, 5, opPromise, opRunBlock, 0, 0, 1, 0, opWait, 0},
+		// Chain: e0, e1 (old e0); quit e1 with a done promise; submit to
+		// e1 lands on e0; free everything.
+		{opNew, 0, 0, opNew, 0, 1, opPromise, opSet, 0, 7, opRun, 1, 0, 0, 0,
+			opSubmit, 1, 1, 0, 5, opSubmit, 0, 1, 1, 5, opRunBlock, 0, 0, 0, 0},
+		// Cancel before the run, then run: the item is skipped.
+		{opNew, 0, 0, opSubmit, 0, 1, 0, 5, opCancel, 0, opPromise, opRun, 0, 0, 1, 0},
+		// A done callback that completes the run's own promise.
+		{opNew, 0, 0, opPromise, opPromise, opCb, 0, 0, 1, opSubmit, 0, 2, 0, 5,
+			opSet, 0, 3, opRunBlock, 0, 0, 1, 0},
+		// Free with items queued: their futures are cancelled.
+		{opNew, 1, 0, opSubmit, 0, 0, 0, 5, opSubmit, 0, 0, 2, 5, opCb, 1, 1, opFree, 0},
+		// Items nest: the item submits to e1 and runs e1 inside e0's run.
+		{opNew, 0, 0, opNew, 0, 1, opSubmit, 0, 1, 0, 5, opPromise,
+			opRun, 0, 0, 1, 0, 3, opSubmit, 1, 2, 1, 5, opRun, 1, 0, 1, 0, opWait, 1},
+	}
+	r := rand.New(rand.NewSource(20261125))
+	for i := 0; i < 150; i++ {
+		s := make([]byte, 16+r.Intn(400))
+		r.Read(s)
+		seeds = append(seeds, s)
+	}
+	return seeds
+}

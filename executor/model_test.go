@@ -1,0 +1,269 @@
+package executor
+
+// A reference model of the executor's semantics, written from the contract
+// (include/ctexec.h, asgiref's CurrentThreadExecutor) rather than from the
+// core's code: plain structs, plain slices, no locks, no futexes. The fuzz
+// harness (fuzz_test.go) applies every operation to the model first, then to
+// the core, and compares the statuses, the order in which items run, the
+// order of done callbacks and the visible state after each operation.
+
+// refExec models one executor.
+type refExec struct {
+	owner   ThreadID
+	old     int   // index of the old executor, -1 for none
+	queue   []int // items waiting, not yet taken by a run
+	batch   []int // items taken by the current run and not yet reached
+	quit    bool  // its run's future completed, or it was freed
+	freed   bool
+	running bool
+	target  int  // the future the current run waits for
+	poll    bool // the current run has timeout 0: one batch, then give up
+	batches int  // batches the current run has taken
+}
+
+// refFuture models one future: a promise or an item's future.
+type refFuture struct {
+	promise bool
+	done    bool
+	started bool // its item began running
+	result  uintptr
+	code    Status
+	cbs     []int // done callbacks waiting, in registration order
+}
+
+// refItem models one accepted submit.
+type refItem struct {
+	fut  int // -1: fire and forget
+	exec int // the executor it was queued on
+	ran  bool
+}
+
+// refCallback is a done callback: it records that it fired and, when
+// promise >= 0, completes that promise with SetResult(value), as a host's
+// callback that wakes a loop would.
+type refCallback struct {
+	promise int
+	value   uintptr
+}
+
+// logEntry is one done-callback firing: which callback, on which future,
+// and the status of its SetResult (OK when it has none).
+type logEntry struct {
+	cb, fut int
+	st      Status
+}
+
+type refModel struct {
+	execs []*refExec
+	futs  []*refFuture
+	items []*refItem
+	cbs   []refCallback
+	log   []logEntry
+}
+
+func (m *refModel) newExec(owner ThreadID, old int) int {
+	m.execs = append(m.execs, &refExec{owner: owner, old: old, target: -1})
+	return len(m.execs) - 1
+}
+
+func (m *refModel) newPromise() int {
+	m.futs = append(m.futs, &refFuture{promise: true})
+	return len(m.futs) - 1
+}
+
+// submit returns the status, the new item (or -1) and its future (or -1).
+// The owner check looks at the target executor only; then the chain is
+// walked to the first executor that has not quit.
+func (m *refModel) submit(e int, from ThreadID, withFuture bool) (st Status, item, fut int) {
+	if from == m.execs[e].owner {
+		return ESAMETHREAD, -1, -1
+	}
+	for x := e; x >= 0; x = m.execs[x].old {
+		if m.execs[x].quit {
+			continue
+		}
+		fut = -1
+		if withFuture {
+			m.futs = append(m.futs, &refFuture{})
+			fut = len(m.futs) - 1
+		}
+		m.items = append(m.items, &refItem{fut: fut, exec: x})
+		item = len(m.items) - 1
+		m.execs[x].queue = append(m.execs[x].queue, item)
+		return OK, item, fut
+	}
+	return EQUIT, -1, -1
+}
+
+// complete sets a future's outcome: the runs waiting for it quit, then its
+// callbacks fire in order (each one may complete a promise in turn).
+func (m *refModel) complete(f int, result uintptr, code Status) {
+	rf := m.futs[f]
+	if rf.done {
+		panic("model: future completed twice")
+	}
+	rf.done, rf.result, rf.code = true, result, code
+	for _, x := range m.execs {
+		if x.running && x.target == f {
+			x.quit = true
+		}
+	}
+	cbs := rf.cbs
+	rf.cbs = nil
+	for _, cb := range cbs {
+		m.fire(cb, f)
+	}
+}
+
+func (m *refModel) fire(cb, f int) {
+	st := OK
+	if p := m.cbs[cb].promise; p >= 0 {
+		st = m.setResult(p, m.cbs[cb].value)
+	}
+	m.log = append(m.log, logEntry{cb, f, st})
+}
+
+func (m *refModel) setResult(f int, r uintptr) Status {
+	switch rf := m.futs[f]; {
+	case !rf.promise:
+		return EINVAL
+	case rf.done:
+		return ESTATE
+	}
+	m.complete(f, r, OK)
+	return OK
+}
+
+func (m *refModel) setError(f int, code Status) Status {
+	switch rf := m.futs[f]; {
+	case !rf.promise || code <= 0:
+		return EINVAL
+	case rf.done:
+		return ESTATE
+	}
+	m.complete(f, 0, code)
+	return OK
+}
+
+func (m *refModel) cancel(f int) Status {
+	if rf := m.futs[f]; rf.done || rf.started {
+		return ESTATE
+	}
+	m.complete(f, 0, ECANCELLED)
+	return OK
+}
+
+func (m *refModel) outcome(f int) (uintptr, Status) {
+	if rf := m.futs[f]; rf.done {
+		return rf.result, rf.code
+	}
+	return 0, ETIMEDOUT
+}
+
+func (m *refModel) addCallback(f int, cb refCallback) {
+	m.cbs = append(m.cbs, cb)
+	id := len(m.cbs) - 1
+	if m.futs[f].done {
+		m.fire(id, f)
+		return
+	}
+	m.futs[f].cbs = append(m.futs[f].cbs, id)
+}
+
+// free discards the queue: the items never run, and their futures that are
+// still pending complete with ECANCELLED, in queue order.
+func (m *refModel) free(e int) (int, Status) {
+	x := m.execs[e]
+	switch {
+	case x.running:
+		return 0, EBUSY
+	case x.freed:
+		return 0, EBADHANDLE
+	}
+	x.quit, x.freed = true, true
+	q := x.queue
+	x.queue = nil
+	for _, it := range q {
+		if f := m.items[it].fut; f >= 0 && !m.futs[f].done {
+			m.complete(f, 0, ECANCELLED)
+		}
+	}
+	return len(q), OK
+}
+
+// runStart models the checks at the top of RunUntil and, when they pass,
+// starts the run (status OK). A future that is already done makes the
+// executor quit at once.
+func (m *refModel) runStart(e int, from ThreadID, f int, poll bool) Status {
+	x := m.execs[e]
+	switch {
+	case from != x.owner:
+		return EWRONGTHREAD
+	case x.running:
+		return EBUSY
+	case x.quit:
+		return EQUIT
+	}
+	x.running, x.target, x.poll, x.batches = true, f, poll, 0
+	if m.futs[f].done {
+		x.quit = true
+	}
+	return OK
+}
+
+// errBlocks is what runNext reports when the run would now sleep: the
+// harness never lets that happen.
+const errBlocks Status = -1000
+
+// runNext says what a started run does next: run an item (ok true), or
+// return a status. Items whose futures are done (cancelled) are skipped.
+// A run takes the whole queue as one batch; with timeout 0 it stops after
+// its first batch unless the executor has quit by then.
+func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
+	x := m.execs[e]
+	for {
+		if len(x.batch) == 0 {
+			switch {
+			case x.poll && x.batches > 0 && !x.quit:
+				return -1, ETIMEDOUT, false
+			case len(x.queue) == 0 && x.quit:
+				return -1, OK, false
+			case len(x.queue) == 0 && x.poll:
+				return -1, ETIMEDOUT, false
+			case len(x.queue) == 0:
+				return -1, errBlocks, false
+			}
+			x.batch, x.queue = x.queue, nil
+			x.batches++
+		}
+		it := x.batch[0]
+		x.batch = x.batch[1:]
+		if f := m.items[it].fut; f >= 0 {
+			if m.futs[f].done {
+				continue
+			}
+			m.futs[f].started = true
+		}
+		m.items[it].ran = true
+		return it, OK, true
+	}
+}
+
+// itemReturned completes an item's future with its callback's outcome; a
+// negative code breaks the contract and is reported as EINVAL.
+func (m *refModel) itemReturned(it int, r uintptr, code Status) {
+	f := m.items[it].fut
+	if f < 0 {
+		return
+	}
+	if code < 0 {
+		r, code = 0, EINVAL
+	}
+	m.complete(f, r, code)
+}
+
+// runEnd ends a run that returned.
+func (m *refModel) runEnd(e int) {
+	x := m.execs[e]
+	x.running, x.target, x.batch = false, -1, nil
+}
