@@ -15,6 +15,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/cgo"
 	"runtime/debug"
 	"strconv"
@@ -33,12 +34,40 @@ func init() {
 	if v, err := strconv.ParseInt(os.Getenv("CTEXEC_SPIN_NS"), 10, 64); err == nil && v >= 0 {
 		executor.SpinNs = v
 	}
+	checkLayout()
 }
 
-// runC runs one item through the C trampoline.
-func runC(c executor.Call) (uintptr, executor.Status) {
-	o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
-	return uintptr(o.result), executor.Status(o.rc)
+// runner runs items through the C trampolines: one Go→C call per item
+// with a future, one per run of fire-and-forget items.
+var runner = executor.Runner{
+	Run: func(c executor.Call) (uintptr, executor.Status) {
+		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
+		return uintptr(o.result), executor.Status(o.rc)
+	},
+	RunMany: func(batch []executor.Entry) {
+		// The batch lives in mmap'd memory, not the Go heap, so passing it
+		// costs cgocheck nothing.
+		C.cx_run_many((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)))
+	},
+}
+
+// checkLayout verifies that executor.Entry and executor.Ingress match the C
+// mirrors the fast path uses. A mismatch would corrupt queues, so the
+// library refuses every call instead.
+func checkLayout() {
+	var in executor.Ingress
+	got := [8]uintptr{
+		unsafe.Sizeof(executor.Entry{}), unsafe.Sizeof(in),
+		unsafe.Offsetof(in.Flags), unsafe.Offsetof(in.Wake), unsafe.Offsetof(in.Owner),
+		unsafe.Offsetof(in.Buf), unsafe.Offsetof(in.Len), unsafe.Offsetof(in.Cap),
+	}
+	for i, g := range got {
+		if uintptr(C.cx_layout[i]) != g {
+			fmt.Fprintf(os.Stderr, "libctexec: Go/C ingress layout mismatch at %d: %d != %d\n", i, g, C.cx_layout[i])
+			C.cx_poisoned = 1
+			return
+		}
+	}
 }
 
 // ---- panic guard -------------------------------------------------------
@@ -78,35 +107,31 @@ type exEntry struct {
 	handle cgo.Handle
 }
 
-// executors maps the address of each live C struct to its entry. A ctexec*
-// is validated here before it is dereferenced, so forged, freed and
-// double-freed pointers give EBADHANDLE instead of a crash.
+// Executor pointers are validated in C (shim.c, cx_valid) against the slab
+// of slots; Go receives the slot's handle.
 var (
-	executors   sync.Map // uintptr -> *exEntry
+	executors   sync.Map // cgo.Handle -> *exEntry, for the counts
 	liveExecs   atomic.Int64
 	liveFutures atomic.Int64
 )
 
-// Freed structs are kept in quarantine before their memory goes back to
-// malloc, so that a use after free is reported as EBADHANDLE and does not
-// silently reach a new executor that happens to get the same address.
-const quarantineLen = 256
-
-var (
-	quarantineMu sync.Mutex
-	quarantine   []unsafe.Pointer
-)
-
-func lookupExec(p C.uintptr_t) *exEntry {
-	v, ok := executors.Load(uintptr(p))
-	if !ok {
+// lookupExec resolves an executor handle; a handle deleted by a concurrent
+// free gives nil.
+func lookupExec(h C.uint64_t) (e *exEntry) {
+	if h == 0 {
 		return nil
 	}
-	return v.(*exEntry)
+	defer func() {
+		if recover() != nil {
+			e = nil
+		}
+	}()
+	e, _ = cgo.Handle(h).Value().(*exEntry)
+	return e
 }
 
 //export ctexecgo_new
-func ctexecgo_new(old C.uintptr_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) {
+func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) {
 	defer guard(&rc)
 	hook("new")
 	var oldEx *executor.Executor
@@ -117,23 +142,27 @@ func ctexecgo_new(old C.uintptr_t, self C.uint64_t, out *C.uintptr_t) (rc C.int)
 		}
 		oldEx = e.ex
 	}
-	mem := (*C.struct_ctexec)(C.calloc(1, C.size_t(unsafe.Sizeof(C.struct_ctexec{}))))
-	if mem == nil {
+	slot := C.cx_slot_alloc()
+	if slot == nil {
 		return C.CTEXEC_ENOMEM
 	}
-	e := &exEntry{ex: executor.New(executor.ThreadID(self), oldEx, runC)}
+	in := (*executor.Ingress)(unsafe.Pointer(&slot.in))
+	e := &exEntry{ex: executor.New(executor.ThreadID(self), oldEx, runner, in)}
 	e.handle = cgo.NewHandle(e)
-	mem.magic = C.CX_MAGIC_LIVE
-	mem.handle = C.uint64_t(e.handle)
-	addr := uintptr(unsafe.Pointer(mem))
-	executors.Store(addr, e)
+	// The slot goes back to the slab only when no chain can reach its
+	// ingress any more: when the Go executor is garbage.
+	runtime.AddCleanup(e.ex, func(s uintptr) { C.cx_slot_release(C.uintptr_t(s)) },
+		uintptr(unsafe.Pointer(slot)))
+	slot.handle = C.uint64_t(e.handle)
+	slot.magic = C.CX_MAGIC_LIVE
+	executors.Store(e.handle, e)
 	liveExecs.Add(1)
-	*out = C.uintptr_t(addr)
+	*out = C.uintptr_t(uintptr(unsafe.Pointer(slot)))
 	return C.CTEXEC_OK
 }
 
 //export ctexecgo_submit
-func ctexecgo_submit(ex, fn, arg C.uintptr_t, wantFuture C.int, self C.uint64_t, out *C.uint64_t) (rc C.int) {
+func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, wantFuture C.int, self C.uint64_t, out *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	hook("submit")
 	e := lookupExec(ex)
@@ -151,7 +180,7 @@ func ctexecgo_submit(ex, fn, arg C.uintptr_t, wantFuture C.int, self C.uint64_t,
 }
 
 //export ctexecgo_run_until
-func ctexecgo_run_until(ex C.uintptr_t, fh C.uint64_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
+func ctexecgo_run_until(ex C.uint64_t, fh C.uint64_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	hook("run_until")
 	e := lookupExec(ex)
@@ -163,7 +192,7 @@ func ctexecgo_run_until(ex C.uintptr_t, fh C.uint64_t, timeout C.int64_t, self C
 }
 
 //export ctexecgo_free
-func ctexecgo_free(ex C.uintptr_t) (rc C.int) {
+func ctexecgo_free(ex C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	hook("free")
 	e := lookupExec(ex)
@@ -173,25 +202,11 @@ func ctexecgo_free(ex C.uintptr_t) (rc C.int) {
 	if _, st := e.ex.Free(); st != executor.OK {
 		return C.int(st)
 	}
-	if _, loaded := executors.LoadAndDelete(uintptr(ex)); !loaded {
-		return C.CTEXEC_EBADHANDLE // lost a race with another free
+	executors.Delete(e.handle)
+	if !deleteHandle(ex) {
+		return C.CTEXEC_EBADHANDLE
 	}
-	e.handle.Delete()
 	liveExecs.Add(-1)
-	mem := (*C.struct_ctexec)(unsafe.Pointer(uintptr(ex)))
-	mem.magic = C.CX_MAGIC_DEAD
-	mem.handle = 0
-	quarantineMu.Lock()
-	quarantine = append(quarantine, unsafe.Pointer(mem))
-	var release unsafe.Pointer
-	if len(quarantine) > quarantineLen {
-		release = quarantine[0]
-		quarantine = append(quarantine[:0], quarantine[1:]...)
-	}
-	quarantineMu.Unlock()
-	if release != nil {
-		C.free(release)
-	}
 	return C.CTEXEC_OK
 }
 

@@ -1,10 +1,5 @@
 package executor
 
-import (
-	"sync"
-	"sync/atomic"
-)
-
 // ThreadID identifies an OS thread. The core never looks inside it: the
 // caller passes its own identity (pthread_self() in the C API) to the calls
 // whose rules depend on the thread.
@@ -14,16 +9,18 @@ type ThreadID uint64
 // interprets. In the C API they are a C function pointer and its argument.
 type Call struct{ Fn, Arg uintptr }
 
-// A Runner runs one Call on the owner thread and returns its result and
-// status (OK or a host code > 0; anything else is reported as EINVAL).
-type Runner func(Call) (result uintptr, code Status)
-
-type item struct {
-	call Call
-	fut  *Future // nil: fire and forget
+// Runner runs items on the owner thread.
+type Runner struct {
+	// Run runs one item and returns its result and status (OK or a host
+	// code > 0; anything else is reported to its future as EINVAL).
+	Run func(Call) (result uintptr, code Status)
+	// RunMany, if set, runs a run of fire-and-forget entries in order. The
+	// C API uses it to cross into C once per run instead of once per item.
+	// The slice lives outside the Go heap.
+	RunMany func([]Entry)
 }
 
-// Values of Executor.wake, the futex word the owner sleeps on.
+// Values of Ingress.Wake, the futex word the owner sleeps on.
 const (
 	wakeIdle     = 0 // owner not waiting
 	wakeArmed    = 1 // owner spinning; a waker just flips the word
@@ -66,30 +63,40 @@ func spinUntil(deadline int64, cond func() bool) bool {
 //   - Submit to a quit executor walks the old-executor chain to the nearest
 //     one that has not quit, or fails with EQUIT.
 //
-// The queue is a slice that the owner swaps out whole per wake-up, so a
-// batch costs one lock acquisition and steady-state submits allocate
-// nothing.
+// Items queue in chunks of an Ingress buffer that the owner swaps out whole
+// per wake-up, so a batch costs one lock acquisition and steady-state
+// submits allocate nothing. The futures of queued items are kept, in queue order,
+// in futq, which is swapped together with the buffer.
 type Executor struct {
 	owner  ThreadID
 	old    *Executor
 	runner Runner
+	in     *Ingress
 
-	mu      sync.Mutex
-	queue   []item
-	spare   []item // the previous batch's backing array, reused
-	quit    bool   // quit, or freed
-	freed   bool
-	running bool
-	target  *Future // the future RunUntil is waiting for
-	waiting bool    // the owner is (about to be) asleep on wake
-
-	wake atomic.Uint32
+	// Guarded by in's lock.
+	full      []chunk // full chunks queued before in's current one
+	spareFull []chunk
+	pool      []chunk // empty chunks kept for reuse, pages faulted in
+	futq      []*Future
+	spareFutq []*Future
+	freed     bool
+	running   bool
+	target    *Future // the future RunUntil is waiting for
 }
 
 // New returns an executor owned by owner, forwarding to old (may be nil)
-// once it has quit. runner runs each item.
-func New(owner ThreadID, old *Executor, runner Runner) *Executor {
-	return &Executor{owner: owner, old: old, runner: runner}
+// once it has quit. in may be nil; the C API passes an Ingress in C memory
+// so that its fast path can push without entering Go.
+func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
+	if in == nil {
+		in = new(Ingress)
+	}
+	// in may be recycled C memory: reset every field.
+	in.Lock.Store(0)
+	in.Flags.Store(0)
+	in.Wake.Store(wakeIdle)
+	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
+	return &Executor{owner: owner, old: old, runner: runner, in: in}
 }
 
 // Owner returns the owner thread's identity.
@@ -98,7 +105,8 @@ func (e *Executor) Owner() ThreadID { return e.owner }
 // Submit queues c on e, or on the nearest executor in its chain that has not
 // quit. With withFuture it also returns the item's future; otherwise the
 // item is fire and forget and nothing is allocated. It fails with
-// ESAMETHREAD when from is e's owner, and EQUIT when the whole chain quit.
+// ESAMETHREAD when from is e's owner, EQUIT when the whole chain quit, and
+// ENOMEM when a queue cannot grow.
 func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Status) {
 	if from == e.owner {
 		return nil, ESAMETHREAD
@@ -108,41 +116,99 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 		f = &Future{}
 	}
 	for x := e; x != nil; x = x.old {
-		x.mu.Lock()
-		if x.quit {
-			x.mu.Unlock()
+		switch st := x.push(c, f); st {
+		case EQUIT:
 			continue
+		case OK:
+			return f, OK
+		default:
+			return nil, st
 		}
-		x.queue = append(x.queue, item{c, f})
-		wake := x.waiting
-		x.waiting = false
-		x.mu.Unlock()
-		if wake {
-			x.signal()
-		}
-		return f, OK
 	}
 	return nil, EQUIT
 }
 
+// push appends one entry unless x has quit.
+func (x *Executor) push(c Call, f *Future) Status {
+	in := x.in
+	in.lock()
+	if in.Flags.Load()&flagQuit != 0 {
+		in.unlock()
+		return EQUIT
+	}
+	if in.Len == in.Cap && !x.nextChunkLocked() {
+		in.unlock()
+		return ENOMEM
+	}
+	ent := Entry{Call: c}
+	if f != nil {
+		ent.HasFuture = 1
+		x.futq = append(x.futq, f)
+	}
+	chunkEntries(in.Buf, chunkLen)[in.Len] = ent
+	in.Len++
+	wake := x.takeWaiterLocked()
+	in.unlock()
+	if wake {
+		x.signal()
+	}
+	return OK
+}
+
+// nextChunkLocked queues the full current chunk and starts a new one.
+func (x *Executor) nextChunkLocked() bool {
+	in := x.in
+	c := x.takeChunkLocked()
+	if c == nil {
+		return false
+	}
+	if in.Buf != nil {
+		x.full = append(x.full, in.Buf)
+	}
+	in.Buf, in.Len, in.Cap = c, 0, chunkLen
+	return true
+}
+
+// maxPool bounds the empty chunks an executor keeps (1.5 MiB).
+const maxPool = 16
+
+func (x *Executor) takeChunkLocked() chunk {
+	if n := len(x.pool); n > 0 {
+		c := x.pool[n-1]
+		x.pool = x.pool[:n-1]
+		return c
+	}
+	return allocChunk()
+}
+
+// takeWaiterLocked clears the waiting flag and reports whether it was set.
+func (e *Executor) takeWaiterLocked() bool {
+	fl := e.in.Flags.Load()
+	if fl&flagWaiting == 0 {
+		return false
+	}
+	e.in.Flags.Store(fl &^ flagWaiting)
+	return true
+}
+
 // signal wakes the owner if it is spinning or asleep.
 func (e *Executor) signal() {
-	if e.wake.Swap(wakeSignaled) == wakeSleeping {
-		futexWakeAll(&e.wake)
+	if e.in.Wake.Swap(wakeSignaled) == wakeSleeping {
+		futexWakeAll(&e.in.Wake)
 	}
 }
 
 // targetDone is called by a completing future that e is running until.
 func (e *Executor) targetDone(f *Future) {
-	e.mu.Lock()
+	in := e.in
+	in.lock()
 	if e.target != f || !e.running {
-		e.mu.Unlock()
+		in.unlock()
 		return
 	}
-	e.quit = true
-	wake := e.waiting
-	e.waiting = false
-	e.mu.Unlock()
+	in.Flags.Store(in.Flags.Load() | flagQuit)
+	wake := e.takeWaiterLocked()
+	in.unlock()
 	if wake {
 		e.signal()
 	}
@@ -159,144 +225,208 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 	if from != e.owner {
 		return EWRONGTHREAD
 	}
-	e.mu.Lock()
+	in := e.in
+	in.lock()
 	switch {
 	case e.running:
-		e.mu.Unlock()
+		in.unlock()
 		return EBUSY
-	case e.quit:
-		e.mu.Unlock()
+	case in.Flags.Load()&flagQuit != 0:
+		in.unlock()
 		return EQUIT
 	}
 	e.running = true
 	e.target = f
-	e.mu.Unlock()
+	in.unlock()
 
 	if !f.watch(e) {
-		e.mu.Lock()
-		e.quit = true
-		e.mu.Unlock()
+		in.lock()
+		in.Flags.Store(in.Flags.Load() | flagQuit)
+		in.unlock()
 	}
 	deadline := deadlineFor(timeoutNs)
 	for {
-		e.mu.Lock()
-		if len(e.queue) == 0 {
-			if e.quit {
-				e.finishRun()
+		in.lock()
+		if in.Len == 0 && len(e.full) == 0 {
+			if in.Flags.Load()&flagQuit != 0 {
+				e.finishRunLocked()
 				return OK
 			}
 			if deadline >= 0 && now() >= deadline {
-				e.finishRun()
+				e.finishRunLocked()
 				f.unwatch(e)
 				return ETIMEDOUT
 			}
-			e.waiting = true
-			e.wake.Store(wakeArmed)
-			e.mu.Unlock()
+			in.Flags.Store(in.Flags.Load() | flagWaiting)
+			in.Wake.Store(wakeArmed)
+			in.unlock()
 			e.sleep(deadline)
 			continue
 		}
-		batch := e.queue
-		e.queue, e.spare = e.spare[:0], nil
-		e.mu.Unlock()
-
-		e.runBatch(batch)
-
-		e.mu.Lock()
-		if e.spare == nil && cap(batch) <= 4096 {
-			e.spare = batch[:0]
+		// Swap the whole queue out: the full chunks, the current one, and
+		// their futures. Submitters go on into a fresh chunk.
+		chunks := append(e.full, in.Buf)
+		last := in.Len
+		futs := e.futq
+		e.full, e.spareFull = e.spareFull[:0], nil
+		e.futq, e.spareFutq = e.spareFutq[:0], nil
+		in.Buf, in.Len, in.Cap = nil, 0, 0
+		if n := len(e.pool); n > 0 {
+			in.Buf, in.Cap = e.pool[n-1], chunkLen
+			e.pool = e.pool[:n-1]
 		}
-		stop := !e.quit && deadline >= 0 && now() >= deadline
-		e.mu.Unlock()
+		in.unlock()
+
+		k := 0
+		for i, c := range chunks {
+			n := uint64(chunkLen)
+			if i == len(chunks)-1 {
+				n = last
+			}
+			k = e.run(chunkEntries(c, n), futs, k)
+		}
+		clear(futs)
+
+		in.lock()
+		var excess []chunk
+		for i, c := range chunks {
+			if len(e.pool) < maxPool {
+				e.pool = append(e.pool, c)
+			} else {
+				excess = chunks[i:]
+				break
+			}
+		}
+		if e.spareFutq == nil {
+			e.spareFutq = futs[:0]
+		}
+		stop := in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
 		if stop {
-			// The queue may have refilled, but the time is up; the items
-			// wait for the next call.
-			e.mu.Lock()
-			e.finishRun()
+			// The time is up; what is queued waits for the next call.
+			e.finishRunLocked()
+		} else {
+			in.unlock()
+		}
+		for _, c := range excess {
+			freeChunk(c)
+		}
+		clear(chunks)
+		in.lock()
+		if e.spareFull == nil {
+			e.spareFull = chunks[:0]
+		}
+		in.unlock()
+		if stop {
 			f.unwatch(e)
 			return ETIMEDOUT
 		}
 	}
 }
 
-// finishRun ends a RunUntil. Called with e.mu held; releases it.
-func (e *Executor) finishRun() {
+// finishRunLocked ends a RunUntil. Called with the lock held; releases it.
+func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
-	e.waiting = false
-	e.mu.Unlock()
+	e.in.Flags.Store(e.in.Flags.Load() &^ flagWaiting)
+	e.in.unlock()
 }
 
 // sleep waits, spinning first, until signal() or the deadline.
 func (e *Executor) sleep(deadline int64) {
-	signaled := func() bool { return e.wake.Load() == wakeSignaled }
-	if !spinUntil(deadline, signaled) && e.wake.CompareAndSwap(wakeArmed, wakeSleeping) {
+	in := e.in
+	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
+	if !spinUntil(deadline, signaled) && in.Wake.CompareAndSwap(wakeArmed, wakeSleeping) {
 		left := int64(-1)
 		if deadline >= 0 {
 			left = max(deadline-now(), 0)
 		}
-		futexSleep(&e.wake, wakeSleeping, left)
+		futexSleep(&in.Wake, wakeSleeping, left)
 	}
-	e.mu.Lock()
-	e.waiting = false
-	e.wake.Store(wakeIdle)
-	e.mu.Unlock()
+	in.lock()
+	e.takeWaiterLocked()
+	in.Wake.Store(wakeIdle)
+	in.unlock()
 }
 
-func (e *Executor) runBatch(batch []item) {
-	for i := range batch {
-		it := &batch[i]
-		if it.fut == nil {
-			e.runner(it.call)
-		} else if it.fut.start() {
-			r, code := e.runner(it.call)
+// run runs part of a swapped-out batch in order, and returns the index in
+// futs of the next item's future. Runs of fire-and-forget entries go to
+// RunMany in one call; an item with a future is started (unless
+// cancelled), run and completed before the next item starts.
+func (e *Executor) run(batch []Entry, futs []*Future, k int) int {
+	for i := 0; i < len(batch); {
+		if batch[i].HasFuture == 0 {
+			j := i + 1
+			for j < len(batch) && batch[j].HasFuture == 0 {
+				j++
+			}
+			if e.runner.RunMany != nil {
+				e.runner.RunMany(batch[i:j])
+			} else {
+				for _, ent := range batch[i:j] {
+					e.runner.Run(ent.Call)
+				}
+			}
+			i = j
+			continue
+		}
+		f := futs[k]
+		k++
+		if f.start() {
+			r, code := e.runner.Run(batch[i].Call)
 			if code < 0 {
 				r, code = 0, EINVAL
 			}
-			it.fut.complete(r, code, false)
+			f.complete(r, code, false)
 		}
-		*it = item{} // drop the future for the GC
+		i++
 	}
+	return k
 }
 
 // Free discards e: the items still queued never run and their futures
 // complete with ECANCELLED. A freed executor counts as quit for chains that
-// lead to it. It returns the number of items discarded, or EBUSY while e
-// is inside RunUntil.
+// lead to it. It returns the number of items discarded, EBUSY while e is
+// inside RunUntil, or EBADHANDLE if it was already freed.
 func (e *Executor) Free() (discarded int, st Status) {
-	e.mu.Lock()
+	in := e.in
+	in.lock()
 	if e.running {
-		e.mu.Unlock()
+		in.unlock()
 		return 0, EBUSY
 	}
 	if e.freed {
-		e.mu.Unlock()
+		in.unlock()
 		return 0, EBADHANDLE
 	}
-	e.quit, e.freed = true, true
-	q := e.queue
-	e.queue, e.spare = nil, nil
-	e.mu.Unlock()
-	for _, it := range q {
-		if it.fut != nil {
-			it.fut.complete(0, ECANCELLED, false)
-		}
+	e.freed = true
+	in.Flags.Store(in.Flags.Load() | flagQuit)
+	chunks := append(e.full, e.pool...)
+	if in.Buf != nil {
+		chunks = append(chunks, in.Buf)
 	}
-	return len(q), OK
+	n := uint64(len(e.full))*chunkLen + in.Len
+	futs := e.futq
+	in.Buf, in.Len, in.Cap = nil, 0, 0
+	e.full, e.spareFull, e.pool, e.futq, e.spareFutq = nil, nil, nil, nil, nil
+	in.unlock()
+	for _, f := range futs {
+		f.complete(0, ECANCELLED, false)
+	}
+	for _, c := range chunks {
+		freeChunk(c)
+	}
+	return int(n), OK
 }
 
 // Queued returns the number of items waiting on e.
 func (e *Executor) Queued() int {
-	e.mu.Lock()
-	n := len(e.queue)
-	e.mu.Unlock()
-	return n
+	e.in.lock()
+	n := uint64(len(e.full))*chunkLen + e.in.Len
+	e.in.unlock()
+	return int(n)
 }
 
 // Quit reports whether e has quit (or was freed).
 func (e *Executor) Quit() bool {
-	e.mu.Lock()
-	q := e.quit
-	e.mu.Unlock()
-	return q
+	return e.in.Flags.Load()&flagQuit != 0
 }

@@ -37,7 +37,7 @@ func inThread(fn func()) {
 }
 
 func TestSubmitFromOwnerFails(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	ran := false
 	f, st := e.Submit(owner, call(func() (uintptr, Status) { ran = true; return 0, OK }), true)
 	if st != ESAMETHREAD || f != nil || e.Queued() != 0 {
@@ -50,7 +50,7 @@ func TestSubmitFromOwnerFails(t *testing.T) {
 }
 
 func TestRunFromOtherThreadFails(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	p := NewPromise()
 	if st := e.RunUntil(other, p, -1); st != EWRONGTHREAD {
 		t.Fatalf("got %v", st)
@@ -58,7 +58,7 @@ func TestRunFromOtherThreadFails(t *testing.T) {
 }
 
 func TestRunsInFIFOOrderAndDrainsAfterQuit(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	p := NewPromise()
 	var order []int
 	var futs []*Future
@@ -93,8 +93,8 @@ func TestRunsInFIFOOrderAndDrainsAfterQuit(t *testing.T) {
 }
 
 func TestSubmitAfterQuitChainsToOld(t *testing.T) {
-	outer := New(owner, nil, runTable)
-	inner := New(owner, outer, runTable)
+	outer := New(owner, nil, Runner{Run: runTable}, nil)
+	inner := New(owner, outer, Runner{Run: runTable}, nil)
 	p := NewPromise()
 	p.SetResult(0)
 	if st := inner.RunUntil(owner, p, -1); st != OK {
@@ -119,8 +119,8 @@ func TestSubmitAfterQuitChainsToOld(t *testing.T) {
 }
 
 func TestFreedExecutorCountsAsQuit(t *testing.T) {
-	outer := New(owner, nil, runTable)
-	inner := New(owner, outer, runTable)
+	outer := New(owner, nil, Runner{Run: runTable}, nil)
+	inner := New(owner, outer, Runner{Run: runTable}, nil)
 	if _, st := outer.Free(); st != OK {
 		t.Fatal(st)
 	}
@@ -133,7 +133,7 @@ func TestFreedExecutorCountsAsQuit(t *testing.T) {
 }
 
 func TestNestedRunAndReentryIsBusy(t *testing.T) {
-	outer := New(owner, nil, runTable)
+	outer := New(owner, nil, Runner{Run: runTable}, nil)
 	outerDone := NewPromise()
 	var innerSt, reentrySt Status
 	var innerRan atomic.Bool
@@ -141,7 +141,7 @@ func TestNestedRunAndReentryIsBusy(t *testing.T) {
 		outer.Submit(other, call(func() (uintptr, Status) {
 			// on the owner: nest a loop
 			reentrySt = outer.RunUntil(owner, NewPromise(), -1)
-			inner := New(owner, outer, runTable)
+			inner := New(owner, outer, Runner{Run: runTable}, nil)
 			innerDone := NewPromise()
 			go func() {
 				inner.Submit(other, call(func() (uintptr, Status) { innerRan.Store(true); return 0, OK }), false)
@@ -161,7 +161,7 @@ func TestNestedRunAndReentryIsBusy(t *testing.T) {
 }
 
 func TestRunUntilTimeoutDoesNotQuit(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	p := NewPromise()
 	t0 := time.Now()
 	if st := e.RunUntil(owner, p, int64(20*time.Millisecond)); st != ETIMEDOUT {
@@ -182,7 +182,7 @@ func TestRunUntilTimeoutDoesNotQuit(t *testing.T) {
 }
 
 func TestCancelledItemIsSkipped(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	ran := false
 	var f *Future
 	inThread(func() { f, _ = e.Submit(other, call(func() (uintptr, Status) { ran = true; return 0, OK }), true) })
@@ -201,7 +201,7 @@ func TestCancelledItemIsSkipped(t *testing.T) {
 }
 
 func TestCancelLosesOnceStarted(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	var f *Future
 	var cancelSt Status
 	inThread(func() {
@@ -216,7 +216,7 @@ func TestCancelLosesOnceStarted(t *testing.T) {
 }
 
 func TestHostErrorAndNegativeCode(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	var a, b *Future
 	inThread(func() {
 		a, _ = e.Submit(other, call(func() (uintptr, Status) { return 9, 42 }), true)
@@ -234,7 +234,7 @@ func TestHostErrorAndNegativeCode(t *testing.T) {
 }
 
 func TestFreeDiscardsPending(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	ran := false
 	var f *Future
 	inThread(func() {
@@ -254,7 +254,7 @@ func TestFreeDiscardsPending(t *testing.T) {
 }
 
 func TestFreeWhileRunningIsBusy(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	p := NewPromise()
 	var freeSt Status
 	inThread(func() {
@@ -317,7 +317,7 @@ func TestWaitTimesOutAndWakes(t *testing.T) {
 }
 
 func TestManySubmittersEveryItemRunsOnce(t *testing.T) {
-	e := New(owner, nil, runTable)
+	e := New(owner, nil, Runner{Run: runTable}, nil)
 	const n, per = 4, 5000
 	var count atomic.Int64
 	fn := call(func() (uintptr, Status) { count.Add(1); return 0, OK })
@@ -349,7 +349,7 @@ func TestManySubmittersEveryItemRunsOnce(t *testing.T) {
 }
 
 func TestSubmitAllocatesNothingFireAndForget(t *testing.T) {
-	e := New(owner, nil, func(Call) (uintptr, Status) { return 0, OK })
+	e := New(owner, nil, Runner{Run: func(Call) (uintptr, Status) { return 0, OK }}, nil)
 	// Warm the queue's backing arrays.
 	for i := 0; i < 100; i++ {
 		e.Submit(other, Call{}, false)
@@ -364,5 +364,65 @@ func TestSubmitAllocatesNothingFireAndForget(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocs per fire-and-forget submit", allocs)
+	}
+}
+
+// Queues spanning many chunks keep FIFO order, pair each item with its own
+// future, and are discarded whole by Free.
+func TestQueueAcrossChunks(t *testing.T) {
+	e := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { return c.Arg * 2, OK }}, nil)
+	const n = 3*chunkLen + 17
+	var order []uintptr
+	e2 := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { order = append(order, c.Arg); return c.Arg * 2, OK },
+		RunMany: func(b []Entry) {
+			for _, ent := range b {
+				order = append(order, ent.Arg)
+			}
+		}}, nil)
+	futs := map[uintptr]*Future{}
+	for i := uintptr(0); i < n; i++ {
+		f, st := e2.Submit(other, Call{Arg: i}, i%7 == 0)
+		if st != OK {
+			t.Fatal(st)
+		}
+		if f != nil {
+			futs[i] = f
+		}
+	}
+	if e2.Queued() != n {
+		t.Fatalf("queued %d", e2.Queued())
+	}
+	p := NewPromise()
+	p.SetResult(0)
+	if st := e2.RunUntil(owner, p, -1); st != OK {
+		t.Fatal(st)
+	}
+	if len(order) != n {
+		t.Fatalf("ran %d of %d", len(order), n)
+	}
+	for i, v := range order {
+		if v != uintptr(i) {
+			t.Fatalf("order[%d] = %d", i, v)
+		}
+	}
+	for i, f := range futs {
+		if r, st := f.Wait(0); st != OK || r != i*2 {
+			t.Fatalf("future %d: %d %v", i, r, st)
+		}
+	}
+	var fs []*Future
+	for i := 0; i < n; i++ {
+		f, _ := e.Submit(other, Call{Arg: uintptr(i)}, i%5 == 0)
+		if f != nil {
+			fs = append(fs, f)
+		}
+	}
+	if d, st := e.Free(); st != OK || d != n {
+		t.Fatal(d, st)
+	}
+	for _, f := range fs {
+		if _, st := f.Wait(0); st != ECANCELLED {
+			t.Fatal(st)
+		}
 	}
 }

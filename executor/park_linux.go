@@ -14,8 +14,8 @@ import (
 // kernel wake-up alone.
 
 const (
-	futexWait = 0 | 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
-	futexWake = 1 | 128 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+	futexWait   = 0 | 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+	futexWakeOp = 1 | 128 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
 )
 
 // futexSleep blocks while *addr == val, at most ns nanoseconds (ns < 0:
@@ -31,11 +31,14 @@ func futexSleep(addr *atomic.Uint32, val uint32, ns int64) {
 		uintptr(val), uintptr(tsp), 0, 0)
 }
 
-// futexWakeAll wakes every thread sleeping on addr.
-func futexWakeAll(addr *atomic.Uint32) {
-	syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWake,
-		uintptr(1<<31-1), 0, 0, 0)
+// futexWake wakes up to n threads sleeping on addr.
+func futexWake(addr *atomic.Uint32, n int) {
+	syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakeOp,
+		uintptr(n), 0, 0, 0)
 }
+
+// futexWakeAll wakes every thread sleeping on addr.
+func futexWakeAll(addr *atomic.Uint32) { futexWake(addr, 1<<31-1) }
 
 // base anchors monotonic time; now() is nanoseconds since it.
 var base = time.Now()

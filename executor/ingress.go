@@ -1,0 +1,88 @@
+package executor
+
+import (
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// Entry is one queued item as it sits in an ingress buffer. Its layout is
+// shared with C (struct cx_entry in capi/shim.h): the C API appends
+// fire-and-forget entries without entering Go.
+type Entry struct {
+	Call
+	HasFuture uint64 // 1: the item's future is next in Executor.futq
+}
+
+// Ingress is the part of an executor that a C fast path may touch without
+// entering Go: a futex lock, the flags it guards, the owner's wake word and
+// the current queue buffer. Its layout is shared with C (struct cx_ingress
+// in capi/shim.h); every field after Owner is guarded by Lock.
+//
+// When C uses it, it must live outside the Go heap (capi places it in C
+// memory), because C keeps its address between calls. Buffers are always
+// mmap'd for the same reason.
+type Ingress struct {
+	Lock  atomic.Uint32 // 0 free, 1 held, 2 held and contended
+	Flags atomic.Uint32 // flagQuit | flagWaiting
+	Wake  atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
+	_     uint32
+	Owner uint64
+	Buf   unsafe.Pointer // *Entry, Cap of them; nil when Cap is 0
+	Len   uint64
+	Cap   uint64
+}
+
+const (
+	flagQuit    = 1 // quit or freed: pushes must go down the chain
+	flagWaiting = 2 // the owner is (about to be) asleep on Wake
+)
+
+// lock is a three-state futex mutex (0 free, 1 held, 2 held with waiters).
+// The C fast path implements the same protocol on the same word.
+func (in *Ingress) lock() {
+	if in.Lock.CompareAndSwap(0, 1) {
+		return
+	}
+	for i := 0; i < 100; i++ {
+		if in.Lock.Load() == 0 && in.Lock.CompareAndSwap(0, 1) {
+			return
+		}
+	}
+	for in.Lock.Swap(2) != 0 {
+		futexSleep(&in.Lock, 2, -1)
+	}
+}
+
+func (in *Ingress) unlock() {
+	if in.Lock.Swap(0) == 2 {
+		futexWake(&in.Lock, 1)
+	}
+}
+
+// chunkLen is the number of entries in one buffer chunk: 24 pages.
+const chunkLen = 4096
+
+const entrySize = unsafe.Sizeof(Entry{})
+
+// A chunk is a fixed-size buffer of entries outside the Go heap. A queue is
+// the executor's list of full chunks plus the ingress's current chunk, so
+// growing never copies or remaps what is queued.
+type chunk = unsafe.Pointer
+
+func chunkEntries(c chunk, n uint64) []Entry {
+	return unsafe.Slice((*Entry)(c), chunkLen)[:n]
+}
+
+func allocChunk() chunk {
+	mem, err := syscall.Mmap(-1, 0, int(chunkLen*entrySize), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return nil
+	}
+	return unsafe.Pointer(&mem[0])
+}
+
+func freeChunk(c chunk) {
+	syscall.Munmap(unsafe.Slice((*byte)(c), chunkLen*entrySize))
+}
