@@ -145,7 +145,7 @@ func (h *harness) opNew(depth int) {
 		oldEx = h.execs[old]
 	}
 	i := h.m.newExec(owner, old)
-	h.execs = append(h.execs, New(owner, oldEx, h.runner(i)))
+	h.execs = append(h.execs, New(owner, oldEx, h.runner(i), nil))
 	h.depth = append(h.depth, 0)
 	h.tracef(depth, "e%d = New(owner %d, old e%d)", i, owner, old)
 }
@@ -154,7 +154,7 @@ func (h *harness) opNew(depth int) {
 func (h *harness) exec(depth int) int {
 	if len(h.execs) == 0 {
 		i := h.m.newExec(1, -1)
-		h.execs = append(h.execs, New(1, nil, h.runner(i)))
+		h.execs = append(h.execs, New(1, nil, h.runner(i), nil))
 		h.depth = append(h.depth, 0)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
@@ -260,7 +260,7 @@ func (h *harness) opRun(depth int, blocking bool) {
 // runner returns the Runner of executor e. It checks that the core runs the
 // item the model expects next, then runs the item's own operations.
 func (h *harness) runner(e int) Runner {
-	return func(c Call) (uintptr, Status) {
+	return Runner{Run: func(c Call) (uintptr, Status) {
 		it, depth := int(c.Fn), h.depth[e]
 		want, ret, more := h.m.runNext(e)
 		if !more {
@@ -280,7 +280,7 @@ func (h *harness) runner(e int) Runner {
 		}
 		h.m.itemReturned(it, spec.result, spec.code)
 		return spec.result, spec.code
-	}
+	}}
 }
 
 func (h *harness) setResult(depth, f int, r uintptr) {
