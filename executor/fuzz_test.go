@@ -42,7 +42,8 @@ const (
 type itemSpec struct {
 	result    uintptr
 	code      Status
-	completes int // a promise this item completes (the completer), or -1
+	completes int  // a promise this item completes (the completer), or -1
+	bulk      bool // one of many: runs no operations and is not traced
 }
 
 type harness struct {
@@ -57,6 +58,7 @@ type harness struct {
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
 	trace []string
+	bulks int
 }
 
 func runModelCheck(t *testing.T, data []byte) {
@@ -108,6 +110,8 @@ func (h *harness) expect(what string, got, want Status) {
 func (h *harness) op(depth int) {
 	h.ops++
 	switch c := h.next() % 32; {
+	case c == 0 && h.next() == 0xb5:
+		h.opBulk(depth)
 	case c < 2:
 		h.opNew(depth)
 	case c < 12:
@@ -144,17 +148,18 @@ func (h *harness) opNew(depth int) {
 	if old >= 0 {
 		oldEx = h.execs[old]
 	}
+	many := h.next()&1 == 0
 	i := h.m.newExec(owner, old)
-	h.execs = append(h.execs, New(owner, oldEx, h.runner(i), nil))
+	h.execs = append(h.execs, New(owner, oldEx, h.runner(i, many), nil))
 	h.depth = append(h.depth, 0)
-	h.tracef(depth, "e%d = New(owner %d, old e%d)", i, owner, old)
+	h.tracef(depth, "e%d = New(owner %d, old e%d, RunMany %v)", i, owner, old, many)
 }
 
 // exec picks an executor, creating the first one if there is none.
 func (h *harness) exec(depth int) int {
 	if len(h.execs) == 0 {
 		i := h.m.newExec(1, -1)
-		h.execs = append(h.execs, New(1, nil, h.runner(i), nil))
+		h.execs = append(h.execs, New(1, nil, h.runner(i, false), nil))
 		h.depth = append(h.depth, 0)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
@@ -193,6 +198,32 @@ func (h *harness) opSubmit(depth int) {
 		spec.code = Status(-1 - h.pick(3)) // breaks the contract
 	}
 	h.submit(depth, e, from, withFuture, spec)
+}
+
+// opBulk queues enough fire-and-forget items (with a few futures among
+// them) to fill more than one ingress chunk.
+func (h *harness) opBulk(depth int) {
+	if h.bulks >= 2 {
+		return
+	}
+	h.bulks++
+	e, from, n := h.exec(depth), h.thread(), chunkLen-16+h.pick(64)
+	h.tracef(depth, "bulk: %d submits to e%d from %d", n, e, from)
+	for i := 0; i < n; i++ {
+		withFuture := i%512 == 7 && len(h.futs) < maxFutures
+		st, item, fut := h.m.submit(e, from, withFuture)
+		if item >= 0 {
+			h.items = append(h.items, itemSpec{result: uintptr(item*10 + 1), completes: -1, bulk: true})
+		}
+		f, got := h.execs[e].Submit(from, Call{Fn: uintptr(max(item, 0))}, withFuture)
+		h.expect("bulk Submit", got, st)
+		if (f != nil) != (fut >= 0) {
+			h.failf("bulk Submit: core future %v, model f%d", f, fut)
+		}
+		if f != nil {
+			h.futs = append(h.futs, f)
+		}
+	}
 }
 
 func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec itemSpec) {
@@ -257,30 +288,51 @@ func (h *harness) opRun(depth int, blocking bool) {
 	h.expect("RunUntil", got, ret)
 }
 
-// runner returns the Runner of executor e. It checks that the core runs the
-// item the model expects next, then runs the item's own operations.
-func (h *harness) runner(e int) Runner {
-	return Runner{Run: func(c Call) (uintptr, Status) {
-		it, depth := int(c.Fn), h.depth[e]
-		want, ret, more := h.m.runNext(e)
-		if !more {
-			h.failf("e%d ran item %d; model would return %v", e, it, ret)
-		}
-		if want != it {
-			h.failf("e%d ran item %d; model expects item %d", e, it, want)
-		}
-		spec := h.items[it]
-		h.tracef(depth+1, "item %d runs on e%d", it, e)
-		if spec.completes >= 0 {
-			h.setResult(depth+1, spec.completes, 1000)
-		} else if d := depth + 1; d <= maxDepth {
-			for n := h.pick(4); n > 0 && h.ops < maxOps; n-- {
-				h.op(d)
+// runner returns the Runner of executor e, with or without RunMany (the
+// C API's batched path for fire-and-forget items). It checks that the core
+// runs the item the model expects next, then runs the item's own operations.
+func (h *harness) runner(e int, many bool) Runner {
+	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
+	if many {
+		r.RunMany = func(batch []Entry) {
+			for _, ent := range batch {
+				if ent.HasFuture != 0 {
+					h.failf("e%d: RunMany got an item with a future", e)
+				}
+				h.runItem(e, ent.Call, true)
 			}
 		}
+	}
+	return r
+}
+
+func (h *harness) runItem(e int, c Call, inMany bool) (uintptr, Status) {
+	it, depth := int(c.Fn), h.depth[e]
+	want, ret, more := h.m.runNext(e)
+	if !more {
+		h.failf("e%d ran item %d; model would return %v", e, it, ret)
+	}
+	if want != it {
+		h.failf("e%d ran item %d; model expects item %d", e, it, want)
+	}
+	spec := h.items[it]
+	if inMany && h.m.items[it].fut >= 0 {
+		h.failf("e%d: item %d has a future but came through RunMany", e, it)
+	}
+	if spec.bulk {
 		h.m.itemReturned(it, spec.result, spec.code)
 		return spec.result, spec.code
-	}}
+	}
+	h.tracef(depth+1, "item %d runs on e%d", it, e)
+	if spec.completes >= 0 {
+		h.setResult(depth+1, spec.completes, 1000)
+	} else if d := depth + 1; d <= maxDepth {
+		for n := h.pick(4); n > 0 && h.ops < maxOps; n-- {
+			h.op(d)
+		}
+	}
+	h.m.itemReturned(it, spec.result, spec.code)
+	return spec.result, spec.code
 }
 
 func (h *harness) setResult(depth, f int, r uintptr) {
@@ -418,21 +470,24 @@ func fuzzSeeds() [][]byte {
 		{},
 		// New e0 (owner 1); submit from 2 with a future; run it until
 		// promise f1 with a completer; wait on the item.
-		{opNew, 0, 0, opSubmit, 0, 1, 0, 5, opPromise, opRunBlock, 0, 0, 1, 0, opWait, 0},
+		{opNew, 0, 0, 1, opSubmit, 0, 1, 0, 5, opPromise, opRunBlock, 0, 0, 1, 0, opWait, 0},
 		// Chain: e0, e1 (old e0); quit e1 with a done promise; submit to
 		// e1 lands on e0; free everything.
-		{opNew, 0, 0, opNew, 0, 1, opPromise, opSet, 0, 7, opRun, 1, 0, 0, 0,
+		{opNew, 0, 0, 1, opNew, 0, 1, 0, opPromise, opSet, 0, 7, opRun, 1, 0, 0, 0,
 			opSubmit, 1, 1, 0, 5, opSubmit, 0, 1, 1, 5, opRunBlock, 0, 0, 0, 0},
 		// Cancel before the run, then run: the item is skipped.
-		{opNew, 0, 0, opSubmit, 0, 1, 0, 5, opCancel, 0, opPromise, opRun, 0, 0, 1, 0},
+		{opNew, 0, 0, 0, opSubmit, 0, 1, 0, 5, opCancel, 0, opPromise, opRun, 0, 0, 1, 0},
 		// A done callback that completes the run's own promise.
-		{opNew, 0, 0, opPromise, opPromise, opCb, 0, 0, 1, opSubmit, 0, 2, 0, 5,
+		{opNew, 0, 0, 1, opPromise, opPromise, opCb, 0, 0, 1, opSubmit, 0, 2, 0, 5,
 			opSet, 0, 3, opRunBlock, 0, 0, 1, 0},
 		// Free with items queued: their futures are cancelled.
-		{opNew, 1, 0, opSubmit, 0, 0, 0, 5, opSubmit, 0, 0, 2, 5, opCb, 1, 1, opFree, 0},
+		{opNew, 1, 0, 0, opSubmit, 0, 0, 0, 5, opSubmit, 0, 0, 2, 5, opCb, 1, 1, opFree, 0},
 		// Items nest: the item submits to e1 and runs e1 inside e0's run.
-		{opNew, 0, 0, opNew, 0, 1, opSubmit, 0, 1, 0, 5, opPromise,
+		{opNew, 0, 0, 1, opNew, 0, 1, 0, opSubmit, 0, 1, 0, 5, opPromise,
 			opRun, 0, 0, 1, 0, 3, opSubmit, 1, 2, 1, 5, opRun, 1, 0, 1, 0, opWait, 1},
+		// More than one ingress chunk, run to completion, then freed.
+		{opNew, 0, 0, 0, 0, 0xb5, 0, 1, 40, opPromise, opRunBlock, 0, 0, 0, 0},
+		{opNew, 0, 0, 1, 0, 0xb5, 0, 1, 63, opSubmit, 0, 1, 0, 5, opPromise, opRun, 0, 0, 0, 0, opFree, 0},
 	}
 	r := rand.New(rand.NewSource(20261125))
 	for i := 0; i < 150; i++ {
