@@ -1,0 +1,860 @@
+"""Run work on a chosen thread: a ctypes binding of libctexec.
+
+:class:`CurrentThreadExecutor` is a drop-in replacement for
+``asgiref.current_thread_executor.CurrentThreadExecutor`` whose queue, wake-ups
+and old-executor chain live in libctexec (a Go core with a C ABI)::
+
+    import asgiref.sync, ctexec
+    asgiref.sync.CurrentThreadExecutor = ctexec.CurrentThreadExecutor
+
+The thread that creates an executor owns it. Other threads :meth:`submit`
+callables; the owner calls :meth:`run_until_future`, which runs them on the
+owner's own thread until a future completes.
+
+Finding the library (first match wins): :func:`load` with an explicit path,
+the ``CTEXEC_LIBRARY`` environment variable, the CMake build tree of this
+checkout (``<repo>/build/libctexec.so.0``), then an installed copy found by the
+dynamic loader under its soname. The current directory is never searched
+implicitly. The library is loaded on first use, not at import: loading starts
+the Go runtime, and a Go runtime does not survive ``fork()``.
+
+Fork: in a child forked after the library was loaded, every call into the
+library fails with ``CTEXEC_EFORK``. Executors in such a child, old and new,
+switch to a pure-Python engine with the same semantics (a Condition and a
+deque, like asgiref's own executor), so code that forks, such as
+``multiprocessing`` with the fork start method, keeps working.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import CancelledError as _FuturesCancelledError
+from concurrent.futures import Executor, Future, InvalidStateError
+from concurrent.futures._base import FINISHED as _FINISHED
+from typing import Any, Callable, NamedTuple, Optional
+
+__all__ = [
+    "CurrentThreadExecutor",
+    "Error",
+    "InvalidArgumentError",
+    "BadHandleError",
+    "WrongThreadError",
+    "SameThreadError",
+    "QuitError",
+    "BusyError",
+    "CancelledError",
+    "TimedOutError",
+    "StateError",
+    "ForkedError",
+    "PanicError",
+    "OutOfMemoryError",
+    "LiveCounts",
+    "load",
+    "library_path",
+    "live_counts",
+    "version",
+    "strerror",
+    "using_fallback",
+]
+
+# Status codes, as in include/ctexec.h. Values never change.
+OK = 0
+EINVAL = -1
+EBADHANDLE = -2
+EWRONGTHREAD = -3
+ESAMETHREAD = -4
+EQUIT = -5
+EBUSY = -6
+ECANCELLED = -7
+ETIMEDOUT = -8
+ESTATE = -9
+EFORK = -10
+EPANIC = -11
+ENOMEM = -12
+
+#: The library major version this module speaks (CTEXEC_VERSION_MAJOR).
+ABI_MAJOR = 0
+
+#: How long run_until_future stays inside one foreign call. The owner thread
+#: must come back to Python now and then so that a pending SIGINT can raise
+#: KeyboardInterrupt; a slice costs one cheap re-entry, so 50 ms keeps Ctrl-C
+#: prompt at no measurable cost.
+RUN_SLICE_NS = 50_000_000
+
+#: How long a waiter on a submitted item's future waits inside the core before
+#: it falls back to the ordinary Python wait (see _CFuture).
+_C_WAIT_NS = 2_000_000
+_monotonic = time.monotonic
+
+# Messages asgiref uses, which code in the wild matches on. The library's
+# ctexec_strerror returns the same text; these are used where the library is
+# not involved (the fork fallback).
+_MSG_WRONG_THREAD = "You cannot run CurrentThreadExecutor from a different thread"
+_MSG_SAME_THREAD = "You cannot submit onto CurrentThreadExecutor from its own thread"
+_MSG_QUIT = "CurrentThreadExecutor already quit or is broken"
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+class Error(Exception):
+    """A libctexec call failed.
+
+    ``status`` is the negative ``CTEXEC_E*`` code (or a host's positive code).
+    Constructing ``Error(status)`` picks the subclass registered for that
+    status, so ``except RuntimeError`` and friends work as Python users
+    expect.
+    """
+
+    status: int
+
+    def __new__(cls, status: int = EINVAL, message: Optional[str] = None):
+        # Error(status) picks the registered subclass. Arguments are not
+        # passed on: OSError (TimeoutError's base) would read them as errno
+        # and strerror, and leaves them to __init__ when __init__ is
+        # overridden.
+        if cls is Error:
+            cls = _ERROR_CLASSES.get(status, Error)
+        return super().__new__(cls)
+
+    def __init__(self, status: int = EINVAL, message: Optional[str] = None) -> None:
+        text = strerror(status) if message is None else message
+        super().__init__(text)
+        self.args = (text,)  # OSError's initialiser ignores it for subclasses
+        self.status = status
+
+    def __reduce__(self) -> tuple:
+        # Keeps .status across pickling (multiprocessing sends exceptions).
+        return (type(self), (self.status, str(self)))
+
+
+class InvalidArgumentError(Error, ValueError):
+    """CTEXEC_EINVAL: a NULL or out-of-range argument."""
+
+
+class BadHandleError(Error, ValueError):
+    """CTEXEC_EBADHANDLE: an unknown, freed or forged executor or future."""
+
+
+class WrongThreadError(Error, RuntimeError):
+    """CTEXEC_EWRONGTHREAD: run from a thread that is not the owner."""
+
+
+class SameThreadError(Error, RuntimeError):
+    """CTEXEC_ESAMETHREAD: submit from the owner thread."""
+
+
+class QuitError(Error, RuntimeError):
+    """CTEXEC_EQUIT: the executor and its whole chain have quit."""
+
+
+class BusyError(Error, RuntimeError):
+    """CTEXEC_EBUSY: run re-entered on the same executor."""
+
+
+class CancelledError(Error, _FuturesCancelledError):
+    """CTEXEC_ECANCELLED: the future was cancelled or discarded."""
+
+
+class TimedOutError(Error, TimeoutError):
+    """CTEXEC_ETIMEDOUT: the time ran out first."""
+
+
+class StateError(Error, InvalidStateError):
+    """CTEXEC_ESTATE: the future already completed (or its item started)."""
+
+
+class ForkedError(Error, RuntimeError):
+    """CTEXEC_EFORK: called in a child forked after the library was loaded."""
+
+
+class PanicError(Error, RuntimeError):
+    """CTEXEC_EPANIC: an internal panic happened earlier; calls are refused."""
+
+
+class OutOfMemoryError(Error):
+    """CTEXEC_ENOMEM: out of memory. (Not a MemoryError: that builtin's
+    constructor cannot be shared with another exception base.)"""
+
+
+_ERROR_CLASSES: dict[int, type[Error]] = {
+    EINVAL: InvalidArgumentError,
+    EBADHANDLE: BadHandleError,
+    EWRONGTHREAD: WrongThreadError,
+    ESAMETHREAD: SameThreadError,
+    EQUIT: QuitError,
+    EBUSY: BusyError,
+    ECANCELLED: CancelledError,
+    ETIMEDOUT: TimedOutError,
+    ESTATE: StateError,
+    EFORK: ForkedError,
+    EPANIC: PanicError,
+    ENOMEM: OutOfMemoryError,
+}
+
+# The library's own texts (ctexec_strerror), for messages built while the
+# library is not loaded: an exception must never be what starts the runtime.
+_MESSAGES = {
+    OK: "success",
+    EINVAL: "invalid argument",
+    EBADHANDLE: "unknown, freed or forged executor or future",
+    EWRONGTHREAD: _MSG_WRONG_THREAD,
+    ESAMETHREAD: _MSG_SAME_THREAD,
+    EQUIT: _MSG_QUIT,
+    EBUSY: "executor is running",
+    ECANCELLED: "cancelled",
+    ETIMEDOUT: "timed out",
+    ESTATE: "future already completed or started",
+    EFORK: "called in a process forked after the library was loaded",
+    EPANIC: "internal panic earlier; the library refuses calls",
+    ENOMEM: "out of memory",
+}
+
+
+# ---------------------------------------------------------------------------
+# The foreign functions: one table
+# ---------------------------------------------------------------------------
+
+_c_executor_p = ctypes.c_void_p  # ctexec*, opaque
+_c_future = ctypes.c_uint64  # ctexec_future
+
+#: ctexec_fn. The result slot is declared as a plain pointer-sized integer
+#: rather than POINTER(c_void_p): the binding never writes it (the Python
+#: future carries the outcome), and ctypes builds an int much faster than a
+#: pointer object on every call.
+CTEXEC_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+#: ctexec_done_fn.
+CTEXEC_DONE_FN = ctypes.CFUNCTYPE(None, _c_future, ctypes.c_void_p)
+
+
+class _Counts(ctypes.Structure):
+    _fields_ = [
+        ("executors", ctypes.c_uint64),
+        ("futures", ctypes.c_uint64),
+        ("queued", ctypes.c_uint64),
+    ]
+
+
+def _check(status: int, func: Any, args: tuple) -> int:
+    """errcheck: raise for any status other than CTEXEC_OK."""
+    if status != OK:
+        raise Error(status)
+    return status
+
+
+def _check_run(status: int, func: Any, args: tuple) -> int:
+    """errcheck for run_until_timeout: ETIMEDOUT (another slice) and EQUIT
+    (an earlier run already quit) are outcomes, not errors."""
+    if status != OK and status != ETIMEDOUT and status != EQUIT:
+        raise Error(status)
+    return status
+
+
+def _check_done(status: int, func: Any, args: tuple) -> bool:
+    """errcheck for future_done: 1 or 0, or a negative status."""
+    if status < 0:
+        raise Error(status)
+    return bool(status)
+
+
+def _check_wait(status: int, func: Any, args: tuple) -> int:
+    """errcheck for future_wait: the outcome codes are returned, the call
+    failures raised."""
+    if status in (EBADHANDLE, EFORK, EPANIC):
+        raise Error(status)
+    return status
+
+
+def _check_text(result: Optional[bytes], func: Any, args: tuple) -> str:
+    """errcheck for ctexec_strerror: bytes to str."""
+    return (result or b"").decode("utf-8", "replace")
+
+
+def _check_version(result: int, func: Any, args: tuple) -> int:
+    """errcheck for ctexec_version: a plain number, never an error."""
+    return int(result)
+
+
+_P = ctypes.POINTER
+# name: (restype, argtypes, errcheck)
+_FUNCTIONS: dict[str, tuple[Any, list[Any], Callable[..., Any]]] = {
+    "ctexec_new": (ctypes.c_int, [_c_executor_p, _P(_c_executor_p)], _check),
+    "ctexec_submit": (
+        ctypes.c_int,
+        [_c_executor_p, CTEXEC_FN, ctypes.c_void_p, _P(_c_future)],
+        _check,
+    ),
+    "ctexec_call": (
+        ctypes.c_int,
+        [_c_executor_p, CTEXEC_FN, ctypes.c_void_p, _P(ctypes.c_void_p)],
+        _check,
+    ),
+    "ctexec_run_until": (ctypes.c_int, [_c_executor_p, _c_future], _check),
+    "ctexec_run_until_timeout": (
+        ctypes.c_int,
+        [_c_executor_p, _c_future, ctypes.c_int64],
+        _check_run,
+    ),
+    "ctexec_free": (ctypes.c_int, [_c_executor_p], _check),
+    "ctexec_future_new": (ctypes.c_int, [_P(_c_future)], _check),
+    "ctexec_future_set_result": (ctypes.c_int, [_c_future, ctypes.c_void_p], _check),
+    "ctexec_future_set_error": (ctypes.c_int, [_c_future, ctypes.c_int], _check),
+    "ctexec_future_cancel": (ctypes.c_int, [_c_future], _check),
+    "ctexec_future_done": (ctypes.c_int, [_c_future], _check_done),
+    "ctexec_future_wait": (
+        ctypes.c_int,
+        [_c_future, ctypes.c_int64, _P(ctypes.c_void_p)],
+        _check_wait,
+    ),
+    "ctexec_future_add_done_callback": (
+        ctypes.c_int,
+        [_c_future, CTEXEC_DONE_FN, ctypes.c_void_p],
+        _check,
+    ),
+    "ctexec_future_free": (ctypes.c_int, [_c_future], _check),
+    "ctexec_strerror": (ctypes.c_char_p, [ctypes.c_int], _check_text),
+    "ctexec_version": (ctypes.c_uint, [], _check_version),
+    "ctexec_live_counts": (ctypes.c_int, [_P(_Counts)], _check),
+}
+
+# Added after 0.1.0 was first built; the binding does not depend on them.
+_OPTIONAL = frozenset({"ctexec_call"})
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+_SONAME = "libctexec.so.0"
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_BUILD_TREE_LIB = os.path.join(_REPO, "build", _SONAME)
+
+_load_lock = threading.Lock()
+_lib: Optional[ctypes.CDLL] = None
+_lib_path: Optional[str] = None
+# Set in a child forked after the library was loaded: the Go runtime is gone
+# there, so everything runs on the pure-Python engine.
+_forked = False
+
+# Hot-path foreign functions, bound at load time so submit() pays no lookup.
+_c_new: Any = None
+_c_submit: Any = None
+_c_run: Any = None
+_c_free: Any = None
+_c_future_new: Any = None
+_c_set_result: Any = None
+_c_future_free: Any = None
+_c_wait: Any = None
+
+
+def _bind(lib: ctypes.CDLL, path: str) -> None:
+    global _lib, _lib_path, _c_new, _c_submit, _c_run, _c_free
+    global _c_future_new, _c_set_result, _c_future_free, _c_wait
+    for name, (restype, argtypes, errcheck) in _FUNCTIONS.items():
+        fn = getattr(lib, name, None)
+        if fn is None:
+            if name in _OPTIONAL:
+                continue
+            raise OSError(f"{path}: {name} is missing; not a libctexec {ABI_MAJOR}.x")
+        fn.restype = restype
+        fn.argtypes = argtypes
+        fn.errcheck = errcheck
+    major = lib.ctexec_version() // 10000
+    if major != ABI_MAJOR:
+        raise OSError(
+            f"{path}: libctexec major version {major}, this module needs {ABI_MAJOR}"
+        )
+    _c_new = lib.ctexec_new
+    _c_submit = lib.ctexec_submit
+    _c_run = lib.ctexec_run_until_timeout
+    _c_free = lib.ctexec_free
+    _c_future_new = lib.ctexec_future_new
+    _c_set_result = lib.ctexec_future_set_result
+    _c_future_free = lib.ctexec_future_free
+    _c_wait = lib.ctexec_future_wait
+    _lib_path = path
+    _lib = lib
+
+
+def _open(path: str) -> None:
+    # CDLL, not PyDLL: ctypes releases the GIL around every foreign call, so
+    # other Python threads run while the owner waits inside the core.
+    _bind(ctypes.CDLL(path), path)
+
+
+def load(path: Optional[str] = None) -> str:
+    """Load libctexec and return the path it was loaded from.
+
+    With *path*, load exactly that file. Without it, look in order at the
+    ``CTEXEC_LIBRARY`` environment variable, the CMake build tree of this
+    checkout, and an installed copy found by the dynamic loader. Loading is
+    otherwise automatic on first use; call this to choose the file, or to
+    fail early. A Go runtime cannot be unloaded, so once loaded the library
+    stays: a second call with a different path raises :exc:`RuntimeError`.
+
+    Raises :exc:`OSError` when no library can be loaded; the message lists
+    every place that was tried.
+    """
+    with _load_lock:
+        if _lib is not None:
+            if path is not None and os.path.realpath(path) != os.path.realpath(
+                _lib_path or ""
+            ):
+                raise RuntimeError(
+                    f"libctexec is already loaded from {_lib_path}; "
+                    "a Go runtime cannot be unloaded"
+                )
+            return _lib_path or ""
+        if path is not None:
+            _open(os.path.abspath(path))
+            return _lib_path or ""
+        tried = []
+        env = os.environ.get("CTEXEC_LIBRARY")
+        if env:
+            # An explicit choice that fails is an error, not a reason to
+            # silently pick up some other copy.
+            try:
+                _open(os.path.abspath(env))
+            except OSError as exc:
+                raise OSError(f"CTEXEC_LIBRARY={env}: {exc}") from exc
+            return _lib_path or ""
+        tried.append("CTEXEC_LIBRARY (not set)")
+        if os.path.exists(_BUILD_TREE_LIB):
+            _open(_BUILD_TREE_LIB)
+            return _lib_path or ""
+        tried.append(f"{_BUILD_TREE_LIB} (no such file; build with tests/run or cmake)")
+        try:
+            # A bare soname: the loader searches LD_LIBRARY_PATH and the
+            # system directories, never the current directory.
+            _open(_SONAME)
+            return _lib_path or ""
+        except OSError as exc:
+            tried.append(f"{_SONAME} via the dynamic loader ({exc})")
+        raise OSError("libctexec not found; looked at: " + "; ".join(tried))
+
+
+def _ensure_loaded() -> None:
+    if _lib is None:
+        load()
+
+
+def library_path() -> Optional[str]:
+    """The path the library was loaded from, or None if it is not loaded."""
+    return _lib_path
+
+
+def version() -> int:
+    """The loaded library's CTEXEC_VERSION_NUMBER (loads it if needed)."""
+    _ensure_loaded()
+    assert _lib is not None
+    return _lib.ctexec_version()
+
+
+def strerror(status: int) -> str:
+    """The library's description of *status*.
+
+    Works without loading the library for the codes this module knows, so
+    that building an exception never starts the Go runtime.
+    """
+    if _lib is not None:
+        return _lib.ctexec_strerror(status)
+    if status > 0:
+        return "host error"
+    return _MESSAGES.get(status, "unknown error")
+
+
+class LiveCounts(NamedTuple):
+    """Live objects in the library, process-wide (see ctexec_live_counts)."""
+
+    executors: int
+    futures: int
+    queued: int
+
+
+def live_counts() -> LiveCounts:
+    """Return the library's live executor, future and queued-item counts.
+
+    Meant for leak checks. Raises :exc:`ForkedError` in a forked child.
+    """
+    _ensure_loaded()
+    assert _lib is not None
+    c = _Counts()
+    _lib.ctexec_live_counts(ctypes.byref(c))
+    return LiveCounts(c.executors, c.futures, c.queued)
+
+
+def using_fallback() -> bool:
+    """True in a child forked after the library was loaded, where executors
+    run on the pure-Python engine."""
+    return _forked
+
+
+# ---------------------------------------------------------------------------
+# Work items and the trampoline
+# ---------------------------------------------------------------------------
+
+# Items waiting to run, by the integer key that C carries as the callback's
+# arg. A dict lookup is cheaper than turning a PyObject* into a C pointer and
+# back, and it keeps every queued item reachable, so nothing a C queue holds
+# can be collected under it. Entries: (future, fn, args, kwargs, lineage).
+_pending: dict[int, tuple] = {}
+_keys = itertools.count(1)  # next() on a count is atomic under the GIL
+
+
+def _run_item(item: tuple) -> None:
+    future = item[0]
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        result = item[1](*item[2], **item[3])
+    except BaseException as exc:
+        future.set_exception(exc)
+        # The traceback holds this frame; drop the future so that a result
+        # holding the future does not make a cycle through it.
+        future = item = None  # noqa: F841
+    else:
+        future.set_result(result)
+
+
+def _trampoline(key: int, _result: int) -> int:
+    # Runs on the owner thread, inside ctexec_run_until_timeout. Exceptions
+    # must not escape: ctypes would only print them.
+    item = _pending.pop(key, None)
+    if item is not None:
+        _run_item(item)
+    return 0
+
+
+# One callback object for the life of the process: C may call it at any time
+# an item is queued, so it is never released.
+_TRAMPOLINE = CTEXEC_FN(_trampoline)
+
+
+def _promise_done_callback(handle: int) -> Callable[[Future], None]:
+    def done(_future: Future) -> None:
+        # The run may have ended (and freed the promise) before this fires,
+        # for instance after KeyboardInterrupt: then the handle is stale.
+        try:
+            _c_set_result(handle, None)
+        except Error:
+            pass
+
+    return done
+
+
+class _CFuture(Future):
+    """A Future whose waiters first wait in the core.
+
+    The Python future carries the outcome; the item's C future completes the
+    moment the item's callback returns. Waiting on the C future, with the GIL
+    released, lets the waiter spin briefly in the core and be woken straight
+    from the owner thread, instead of sleeping on a Python lock that needs a
+    kernel wake-up and then a second GIL hand-off.
+
+    The C wait is bounded (_C_WAIT_NS): after it the waiter falls back to the
+    ordinary, signal-interruptible Python wait.
+    """
+
+    __slots__ = ()
+    _handle = 0
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        if self._state == _FINISHED:
+            return super().result(0)
+        return super().result(self._wait_c(timeout))
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        if self._state == _FINISHED:
+            return super().exception(0)
+        return super().exception(self._wait_c(timeout))
+
+    def _wait_c(self, timeout: Optional[float]) -> Optional[float]:
+        handle = self._handle
+        if not handle:
+            return timeout
+        if timeout is None:
+            _c_wait(handle, _C_WAIT_NS, None)
+            return None
+        if timeout <= 0:
+            return timeout
+        start = _monotonic()
+        _c_wait(handle, min(_C_WAIT_NS, int(timeout * 1e9)), None)
+        return max(timeout - (_monotonic() - start), 0.0)
+
+    def __del__(self) -> None:
+        handle = self._handle
+        if handle:
+            self._handle = 0
+            try:
+                _c_future_free(handle)
+            except Exception:
+                pass  # EFORK in a forked child, or interpreter shutdown
+
+
+# ---------------------------------------------------------------------------
+# The pure-Python engine, for forked children
+# ---------------------------------------------------------------------------
+
+
+class _PyEngine:
+    """asgiref-style state for one executor: a Condition and a deque."""
+
+    __slots__ = ("cond", "items", "broken")
+
+    def __init__(self, broken: bool) -> None:
+        self.cond = threading.Condition()
+        self.items: deque = deque()
+        self.broken = broken
+
+
+_fallback_lock = threading.Lock()
+
+
+def _after_fork_child() -> None:
+    global _forked, _fallback_lock, _load_lock
+    # Locks another thread held at fork() stay locked forever in the child.
+    _fallback_lock = threading.Lock()
+    _load_lock = threading.Lock()
+    if _lib is not None:
+        _forked = True
+        # These items sat in the parent's C queues, which do not exist here.
+        _pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_child)
+
+
+# ---------------------------------------------------------------------------
+# The executor
+# ---------------------------------------------------------------------------
+
+_serials = itertools.count(1)
+
+
+class CurrentThreadExecutor(Executor):
+    """An executor that runs submitted work on the thread that created it.
+
+    A drop-in replacement for asgiref's ``CurrentThreadExecutor``. Other
+    threads :meth:`submit` callables; the creating (owner) thread runs them
+    inside :meth:`run_until_future`. Once the future given to
+    :meth:`run_until_future` is done the executor has quit: items queued
+    before that still run, and later submits go to *old_executor*, or to the
+    nearest executor down its chain that has not quit.
+
+    *old_executor* is another :class:`CurrentThreadExecutor` or None.
+    """
+
+    _ptr: Optional[int] = None  # the C executor; None on the Python engine
+
+    def __init__(self, old_executor: Optional["CurrentThreadExecutor"] = None) -> None:
+        if old_executor is not None and not isinstance(old_executor, CurrentThreadExecutor):
+            raise TypeError(
+                "old_executor must be a ctexec.CurrentThreadExecutor or None, "
+                f"not {type(old_executor).__name__}"
+            )
+        self._owner = threading.get_ident()
+        self._old_executor = old_executor
+        self._quit = False
+        self._ptr: Optional[int] = None
+        self._py: Optional[_PyEngine] = None
+        self._serial = next(_serials)
+        # Serials of this executor and its chain. A queued item remembers the
+        # lineage it was submitted to, so that when a C executor is freed with
+        # items still queued, the items it discarded can be found (see
+        # _discard_pending).
+        self._lineage: frozenset = frozenset((self._serial,)) | (
+            old_executor._lineage if old_executor is not None else frozenset()
+        )
+        if _forked:
+            self._py = _PyEngine(broken=False)
+            return
+        _ensure_loaded()
+        out = ctypes.c_void_p()
+        try:
+            _c_new(self._nearest_live_c(old_executor), ctypes.byref(out))
+        except ForkedError:
+            self._py = _PyEngine(broken=False)
+            return
+        self._ptr = out.value
+
+    @staticmethod
+    def _nearest_live_c(ex: Optional["CurrentThreadExecutor"]) -> Optional[int]:
+        # An executor that lives on the Python engine has no C handle; what
+        # matters to C is the rest of the chain.
+        while ex is not None and ex._ptr is None:
+            ex = ex._old_executor
+        return ex._ptr if ex is not None else None
+
+    # -- submit ------------------------------------------------------------
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Schedule ``fn(*args, **kwargs)`` to run on the owner thread.
+
+        Returns a :class:`concurrent.futures.Future` that carries the result,
+        or the exception (any :exc:`BaseException`) with its traceback. A
+        future cancelled before its item starts makes the item be skipped.
+
+        Raises :exc:`SameThreadError` (a :exc:`RuntimeError`) on the owner
+        thread, and :exc:`QuitError` (a :exc:`RuntimeError`) when this
+        executor and its whole chain have quit.
+        """
+        if self._py is not None or _forked:
+            return self._py_submit(fn, args, kwargs)
+        future = _CFuture()
+        key = next(_keys)
+        _pending[key] = (future, fn, args, kwargs, self._lineage)
+        out = _c_future()
+        try:
+            _c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(out))
+        except Error as exc:
+            del _pending[key]
+            if exc.status == EFORK:
+                return self._py_submit(fn, args, kwargs)
+            raise
+        except BaseException:
+            _pending.pop(key, None)
+            raise
+        future._handle = out.value
+        return future
+
+    # -- run_until_future --------------------------------------------------
+
+    def run_until_future(self, future: Future) -> None:
+        """Run submitted work on this thread until *future* is done.
+
+        When *future* completes the executor quits; the items queued before
+        that still run, then this returns. Calling it again afterwards
+        returns at once. Ctrl-C (SIGINT) interrupts the wait with
+        :exc:`KeyboardInterrupt`; the executor has then not quit, and a later
+        call resumes.
+
+        Raises :exc:`WrongThreadError` (a :exc:`RuntimeError`) when called
+        from a thread other than the owner.
+        """
+        if self._py is not None or _forked:
+            self._py_run(future)
+            return
+        # Checked here as well as in C so that a wrong call registers nothing
+        # on the caller's future.
+        if threading.get_ident() != self._owner:
+            raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
+        if self._quit:
+            return
+        handle = ctypes.c_uint64()
+        try:
+            _c_future_new(ctypes.byref(handle))
+        except ForkedError:
+            self._py_run(future)
+            return
+        promise = handle.value
+        try:
+            future.add_done_callback(_promise_done_callback(promise))
+            ptr = self._ptr
+            # Bounded slices, so that SIGINT's KeyboardInterrupt is raised
+            # between them (a signal cannot interrupt the wait in the core).
+            while True:
+                status = _c_run(ptr, promise, RUN_SLICE_NS)
+                if status != ETIMEDOUT:
+                    break
+            self._quit = True
+        except ForkedError:
+            # fork() from inside an item, or a stale child: continue in Python.
+            pass
+        finally:
+            try:
+                _c_future_free(promise)
+            except Error:
+                pass
+        if _forked:
+            self._py_run(future)
+
+    # -- the fork fallback -------------------------------------------------
+
+    def _engine(self) -> _PyEngine:
+        eng = self._py
+        if eng is None:
+            with _fallback_lock:
+                eng = self._py
+                if eng is None:
+                    # An executor inherited from the parent: its C queue is
+                    # gone with the parent's Go runtime.
+                    eng = self._py = _PyEngine(broken=self._quit)
+        return eng
+
+    def _py_submit(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
+        if threading.get_ident() == self._owner:
+            raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
+        future = Future()
+        item = (future, fn, args, kwargs)
+        ex: Optional[CurrentThreadExecutor] = self
+        while ex is not None:
+            eng = ex._engine()
+            with eng.cond:
+                if not eng.broken:
+                    eng.items.append(item)
+                    eng.cond.notify()
+                    return future
+            ex = ex._old_executor
+        raise QuitError(EQUIT, _MSG_QUIT)
+
+    def _py_run(self, future: Future) -> None:
+        if threading.get_ident() != self._owner:
+            raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
+        eng = self._engine()
+
+        def done(_future: Future) -> None:
+            with eng.cond:
+                eng.broken = True
+                eng.cond.notify()
+
+        future.add_done_callback(done)
+        while True:
+            with eng.cond:
+                while not eng.items and not eng.broken:
+                    # Bounded, like the C path: a lock wait is interruptible
+                    # by signals, but a slice keeps that independent of the
+                    # platform.
+                    eng.cond.wait(RUN_SLICE_NS / 1e9)
+                if not eng.items:
+                    break
+                item = eng.items.popleft()
+            _run_item(item)
+            del item
+        self._quit = True
+
+    # -- lifetime ----------------------------------------------------------
+
+    def __del__(self) -> None:
+        ptr = self._ptr
+        if ptr is None or _c_free is None:
+            return
+        self._ptr = None
+        try:
+            _c_free(ptr)
+        except Exception:
+            # EFORK in a forked child (nothing to free there), or interpreter
+            # shutdown; either way there is nothing left to do.
+            return
+        if not self._quit:
+            _discard_pending(self._serial)
+
+
+def _discard_pending(serial: int) -> None:
+    """Cancel the items a freed, never-quit executor discarded.
+
+    ctexec_free drops the items still queued on an executor without running
+    them. Every executor chained to this one holds a reference to it, so all
+    of them were freed before it; an item whose lineage includes this
+    executor therefore either ran already or was queued here.
+    """
+    for key, item in list(_pending.items()):
+        if serial in item[4] and _pending.pop(key, None) is not None:
+            item[0].cancel()
