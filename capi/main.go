@@ -179,6 +179,24 @@ func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, wantFuture C.int, self 
 	return C.CTEXEC_OK
 }
 
+//export ctexecgo_call
+func ctexecgo_call(ex C.uint64_t, fn, arg C.uintptr_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	hook("call")
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	// The future never gets a handle: it lives only for this call.
+	f, st := e.ex.Submit(executor.ThreadID(self), executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}, true)
+	if st != executor.OK {
+		return C.int(st)
+	}
+	r, st := f.Wait(-1)
+	*out = C.uintptr_t(r)
+	return C.int(st)
+}
+
 //export ctexecgo_run_until
 func ctexecgo_run_until(ex C.uint64_t, fh C.uint64_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
 	defer guard(&rc)

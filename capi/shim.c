@@ -201,6 +201,19 @@ int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future
     return rc;
 }
 
+int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
+    CX_ENTER();
+    if (ex == NULL || fn == NULL) return CTEXEC_EINVAL;
+    struct ctexec *s = cx_valid(ex);
+    if (s == NULL) return CTEXEC_EBADHANDLE;
+    uint64_t self = cx_self();
+    if (self == s->in.owner) return CTEXEC_ESAMETHREAD;
+    uintptr_t r = 0;
+    int rc = ctexecgo_call(s->handle, (uintptr_t)fn, (uintptr_t)arg, self, &r);
+    if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
+    return rc;
+}
+
 int ctexec_run_until(ctexec *ex, ctexec_future f) {
     return ctexec_run_until_timeout(ex, f, -1);
 }

@@ -51,6 +51,23 @@ func spinUntil(deadline int64, cond func() bool) bool {
 		if i&63 == 63 && now() >= end {
 			return false
 		}
+		relax()
+	}
+}
+
+// relaxSink keeps relax's loop from being optimised away.
+var relaxSink uint32
+
+// relax burns a few nanoseconds without touching shared memory, so that a
+// spinning reader does not keep stealing the cache line the thread it
+// waits for is about to write (Go has no PAUSE instruction).
+func relax() {
+	x := uint32(1)
+	for j := 0; j < 16; j++ {
+		x = x*1664525 + 1013904223
+	}
+	if x == 0 {
+		relaxSink = x
 	}
 }
 
@@ -247,6 +264,8 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 	deadline := deadlineFor(timeoutNs)
 	for {
 		in.lock()
+		e.takeWaiterLocked()
+		in.Wake.Store(wakeIdle)
 		if in.Len == 0 && len(e.full) == 0 {
 			if in.Flags.Load()&flagQuit != 0 {
 				e.finishRunLocked()
@@ -331,7 +350,8 @@ func (e *Executor) finishRunLocked() {
 	e.in.unlock()
 }
 
-// sleep waits, spinning first, until signal() or the deadline.
+// sleep waits, spinning first, until signal() or the deadline. The caller
+// disarms (clears flagWaiting, resets Wake) the next time it holds the lock.
 func (e *Executor) sleep(deadline int64) {
 	in := e.in
 	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
@@ -342,10 +362,6 @@ func (e *Executor) sleep(deadline int64) {
 		}
 		futexSleep(&in.Wake, wakeSleeping, left)
 	}
-	in.lock()
-	e.takeWaiterLocked()
-	in.Wake.Store(wakeIdle)
-	in.unlock()
 }
 
 // run runs part of a swapped-out batch in order, and returns the index in

@@ -177,6 +177,30 @@ CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
                              ctexec_future *out_future);
 
 /*
+ * Run fn(arg) on ex's owner thread and wait for it: ctexec_submit plus
+ * ctexec_future_wait plus ctexec_future_free in one call, without a future
+ * handle. This is the cheapest synchronous round trip.
+ *
+ * As with ctexec_submit, the item goes down the old_executor chain if ex
+ * has quit. The call waits with no time limit, so never make it from a
+ * thread that owns an executor in ex's chain while that executor cannot
+ * run (it would wait for itself).
+ *
+ * ex, fn, arg  as for ctexec_submit.
+ * out_result   out, nullable. Receives fn's result when the call returns
+ *              CTEXEC_OK; untouched otherwise.
+ *
+ * Threads: any thread except ex's owner.
+ * @return CTEXEC_OK, a positive host error code returned by fn,
+ *         CTEXEC_EINVAL (ex or fn NULL, or fn returned a negative code),
+ *         CTEXEC_ECANCELLED (the executor holding the item was freed before
+ *         it ran), CTEXEC_EBADHANDLE, CTEXEC_ESAMETHREAD, CTEXEC_EQUIT,
+ *         CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
+ */
+CTEXEC_API int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result);
+
+/*
  * Run queued items on the calling (owner) thread, one at a time in FIFO
  * order, until f completes. At the moment f completes the executor quits:
  * later submits go to its old_executor chain. The items queued before that

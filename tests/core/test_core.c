@@ -681,6 +681,53 @@ static void test_future_free_does_not_cancel(void) {
     OK(ctexec_free(ex));
 }
 
+/* ctexec_call: submit + wait + free in one call. */
+struct call_req {
+    ctexec *ex;
+    struct rec *rec;
+    int rc;
+    void *res;
+};
+static void *call_thread(void *p) {
+    struct call_req *c = p;
+    c->rc = ctexec_call(c->ex, record, c->rec, &c->res);
+    return NULL;
+}
+
+static void test_call_runs_on_owner_and_returns_outcome(void) {
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    ctexec_future p;
+    OK(ctexec_future_new(&p));
+    struct rec ok = {0}, err = {0};
+    ok.value = 31;
+    err.code = 8;
+    struct call_req a = {ex, &ok, 99, NULL}, b = {ex, &err, 99, (void *)1};
+    pthread_t ta, tb;
+    CHECK(pthread_create(&ta, NULL, call_thread, &a) == 0);
+    CHECK(pthread_create(&tb, NULL, call_thread, &b) == 0);
+    /* Serve until both calls have been made and answered. */
+    while (atomic_load(&ok.runs) + atomic_load(&err.runs) < 2)
+        EXPECT_RC(ctexec_run_until_timeout(ex, p, 1000000), CTEXEC_ETIMEDOUT);
+    CHECK(pthread_join(ta, NULL) == 0 && pthread_join(tb, NULL) == 0);
+    OK(a.rc);
+    CHECK(a.res == (void *)31);
+    EXPECT_RC(b.rc, 8);
+    CHECK(b.res == (void *)1); /* untouched on error */
+    CHECK(atomic_load(&ok.off_owner) == 0 && atomic_load(&err.off_owner) == 0);
+    /* From the owner: refused, nothing runs. */
+    EXPECT_RC(ctexec_call(ex, record, &ok, NULL), CTEXEC_ESAMETHREAD);
+    EXPECT_RC(ctexec_call(ex, NULL, &ok, NULL), CTEXEC_EINVAL);
+    OK(ctexec_future_set_result(p, NULL));
+    OK(ctexec_run_until(ex, p));
+    struct call_req c = {ex, &ok, 0, NULL};
+    on_other_thread(call_thread, &c);
+    EXPECT_RC(c.rc, CTEXEC_EQUIT);
+    CHECK(atomic_load(&ok.runs) == 1);
+    OK(ctexec_future_free(p));
+    OK(ctexec_free(ex));
+}
+
 /* ---- 7. argument checks -------------------------------------------------- */
 
 static void test_null_arguments(void) {
@@ -733,6 +780,7 @@ static void test_fork_child_gets_efork(void) {
         int rcs[] = {
             ctexec_new(NULL, &ex2),
             ctexec_submit(ex, noop, NULL, NULL),
+            ctexec_call(ex, noop, NULL, NULL),
             ctexec_run_until(ex, d),
             ctexec_run_until_timeout(ex, d, 0),
             ctexec_free(ex),
@@ -810,6 +858,7 @@ static const struct {
     {"done_callbacks", test_done_callbacks},
     {"future_wait_timeout_and_wakeup", test_future_wait_timeout_and_wakeup},
     {"future_free_does_not_cancel", test_future_free_does_not_cancel},
+    {"call_runs_on_owner_and_returns_outcome", test_call_runs_on_owner_and_returns_outcome},
     {"null_arguments", test_null_arguments},
     {"strerror_and_version", test_strerror_and_version},
     {"fork_child_gets_efork", test_fork_child_gets_efork},
