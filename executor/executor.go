@@ -130,7 +130,7 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 	}
 	var f *Future
 	if withFuture {
-		f = &Future{}
+		f = newFuture()
 	}
 	for x := e; x != nil; x = x.old {
 		switch st := x.push(c, f); st {

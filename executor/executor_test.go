@@ -426,3 +426,21 @@ func TestQueueAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+func TestSubmitWithFutureAllocatesUnderOne(t *testing.T) {
+	e := New(owner, nil, Runner{Run: func(Call) (uintptr, Status) { return 0, OK }}, nil)
+	p := NewPromise()
+	for i := 0; i < 100; i++ {
+		e.Submit(other, Call{}, true)
+	}
+	e.RunUntil(owner, p, 0)
+	allocs := testing.AllocsPerRun(2000, func() {
+		e.Submit(other, Call{}, true)
+		if e.Queued() >= 64 {
+			e.RunUntil(owner, p, 0)
+		}
+	})
+	if allocs > 0.1 {
+		t.Fatalf("%v allocs per submit with a future", allocs)
+	}
+}

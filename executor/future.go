@@ -30,7 +30,38 @@ type Future struct {
 
 // NewPromise returns a pending future that the caller completes with
 // SetResult, SetError or Cancel.
-func NewPromise() *Future { return &Future{promise: true} }
+func NewPromise() *Future {
+	f := newFuture()
+	f.promise = true
+	return f
+}
+
+// Futures are carved out of slabs of 64, so that a submit with a future
+// costs 1/64 of an allocation instead of one. A slab stays alive while any
+// of its futures is referenced: at most 63 idle futures (about 6 KiB) are
+// retained per live one, a fair price for the allocation rate it saves.
+type futureSlab struct {
+	next atomic.Int32
+	fs   [64]Future
+}
+
+var curSlab atomic.Pointer[futureSlab]
+
+func newFuture() *Future {
+	for {
+		s := curSlab.Load()
+		if s != nil {
+			if i := s.next.Add(1) - 1; i < int32(len(s.fs)) {
+				return &s.fs[i]
+			}
+		}
+		ns := &futureSlab{}
+		ns.next.Store(1)
+		if curSlab.CompareAndSwap(s, ns) {
+			return &ns.fs[0]
+		}
+	}
+}
 
 // Done reports whether f has completed.
 func (f *Future) Done() bool { return f.word.Load() == futDone }
