@@ -195,7 +195,7 @@ func (x *Executor) takeChunkLocked() chunk {
 		x.pool = x.pool[:n-1]
 		return c
 	}
-	return allocChunk()
+	return getChunk()
 }
 
 // takeWaiterLocked clears the waiting flag and reports whether it was set.
@@ -327,7 +327,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 			in.unlock()
 		}
 		for _, c := range excess {
-			freeChunk(c)
+			putChunk(c)
 		}
 		clear(chunks)
 		in.lock()
@@ -429,7 +429,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 		f.complete(0, ECANCELLED, false)
 	}
 	for _, c := range chunks {
-		freeChunk(c)
+		putChunk(c)
 	}
 	return int(n), OK
 }

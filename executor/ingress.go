@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -72,6 +73,42 @@ type chunk = unsafe.Pointer
 
 func chunkEntries(c chunk, n uint64) []Entry {
 	return unsafe.Slice((*Entry)(c), chunkLen)[:n]
+}
+
+// spareChunks is a process-wide pool of empty chunks, so that short-lived
+// executors (asgiref makes one per async_to_sync call) do not pay an mmap
+// and page faults each. Chunks here have their pages faulted in.
+var spareChunks struct {
+	sync.Mutex
+	list []chunk
+}
+
+const maxSpareChunks = 64 // 6 MiB
+
+// getChunk returns a chunk from the process-wide pool, or a new one.
+func getChunk() chunk {
+	spareChunks.Lock()
+	if n := len(spareChunks.list); n > 0 {
+		c := spareChunks.list[n-1]
+		spareChunks.list = spareChunks.list[:n-1]
+		spareChunks.Unlock()
+		return c
+	}
+	spareChunks.Unlock()
+	return allocChunk()
+}
+
+// putChunk returns a chunk to the process-wide pool, or unmaps it.
+func putChunk(c chunk) {
+	spareChunks.Lock()
+	if len(spareChunks.list) < maxSpareChunks {
+		spareChunks.list = append(spareChunks.list, c)
+		c = nil
+	}
+	spareChunks.Unlock()
+	if c != nil {
+		freeChunk(c)
+	}
 }
 
 func allocChunk() chunk {
