@@ -1,0 +1,422 @@
+/* Seeded model tester: random operations across real threads through the C
+ * ABI, checked against a model of the contract.
+ *
+ *   model_tester [--seed N] [--ops N] [--seconds S] [--threads K] [--quiet]
+ *
+ * Each round, the owner (main) builds a chain of 1..4 executors (ex[i] has
+ * ex[i-1] as old_executor), sometimes plus an "orphan" executor chained to
+ * the innermost one that is never run, and runs ex[0] until promise P[0].
+ * An item queued on ex[L] (a "nest" item) runs ex[L+1] until P[L+1] inside
+ * it, so the loops nest on the owner's thread. K submitter threads then
+ * perform random operations: submits with and without futures to any level,
+ * cancels, bounded waits, done callbacks, early future frees, completions of
+ * the P[L] (directly or from an item on the owner), runs from the wrong
+ * thread. Each P[L] has one submitter assigned to complete it, so every run
+ * ends; every wait is bounded, so nothing can hang.
+ *
+ * Checked, each round:
+ *   - every accepted item ran exactly once, on the owner, on a level at or
+ *     below the one it was submitted to, unless its cancel won or it was
+ *     queued on the orphan (then its future reports ECANCELLED);
+ *   - every future completed exactly once, with the item's outcome (result,
+ *     host code, EINVAL for a negative code, ECANCELLED); done callbacks ran
+ *     exactly once; a bounded wait that returned agrees with the outcome;
+ *   - cancel: OK means the item never ran, ESTATE means it ran;
+ *   - items from one submitter that ran on one executor ran in submit order;
+ *   - EQUIT only when every executor of the chain had quit (its run started
+ *     and its promise completed), and always once every run had returned;
+ *   - each promise was completed successfully exactly once;
+ *   - ctexec_live_counts is back to its starting values.
+ *
+ * The seed fixes every choice of operation (each thread draws from its own
+ * stream, derived from the seed, the round and the thread), so a failing
+ * seed replays the same operations; the interleaving is up to the threads.
+ * --seconds only limits the number of rounds. On failure the seed, the
+ * round and a replay command are printed. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctexec.h"
+
+#define MAXD 4      /* chain depth */
+#define MAXSUB 8    /* submitter threads */
+#define MAXOPS 400  /* operations per submitter per round */
+
+static uint64_t seed = 1;
+static uint64_t ops_budget = 20000;
+static double seconds_budget = 5;
+static int nsub = 3;
+static int quiet;
+static int round_no;
+static pthread_t owner;
+
+static void fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "model_tester: FAILED (seed %" PRIu64 ", round %d, threads %d): ", seed,
+            round_no, nsub);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nreplay: model_tester --seed %" PRIu64 " --threads %d --ops %" PRIu64
+                    " --seconds 1000\n",
+            seed, nsub, ops_budget);
+    exit(1);
+}
+
+#define CHECK(c) do { if (!(c)) fail("%s:%d: check failed: %s", __FILE__, __LINE__, #c); } while (0)
+#define EXPECT(call, want)                                                              \
+    do {                                                                                \
+        int rc_ = (call);                                                               \
+        if (rc_ != (want))                                                              \
+            fail("%s:%d: %s = %d (%s), want %d", __FILE__, __LINE__, #call, rc_,        \
+                 ctexec_strerror(rc_), (int)(want));                                    \
+    } while (0)
+
+/* splitmix64: one stream per (seed, round, thread). */
+typedef struct { uint64_t s; } rng;
+static uint64_t next64(rng *r) {
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static unsigned below(rng *r, unsigned n) { return (unsigned)(next64(r) % n); }
+static rng stream(int round, int thread) {
+    rng r = {seed * 0x2545f4914f6cdd1dull + (uint64_t)round * 1000003u + (uint64_t)thread};
+    next64(&r);
+    return r;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- one round's state --------------------------------------------------- */
+
+enum { K_OK, K_HOSTERR, K_NEGATIVE };
+#define NO_RC 1000
+
+typedef struct rec {
+    int sub, index, level, kind;
+    int completes; /* level whose promise this item completes, or -1 */
+    int has_future, freed_early, has_cb;
+    int cancel_rc, wait_rc; /* NO_RC when not done */
+    void *wait_result;
+    ctexec_future f;
+    atomic_int ran;
+    atomic_int cbs;
+    int ran_level, wrong_thread;
+    uint64_t seq;
+} rec;
+
+static struct {
+    int depth, orphan, ops;
+    ctexec *ex[MAXD + 1];
+    ctexec_future prom[MAXD];
+    int run_mode[MAXD];
+    int comp_sub[MAXD], comp_at[MAXD], comp_how[MAXD];
+    atomic_int run_started[MAXD], run_done[MAXD], prom_ok[MAXD];
+    pthread_barrier_t barrier;
+} R;
+
+static rec recs[MAXSUB][MAXOPS];
+static int nrecs[MAXSUB];
+static int cur_level = -1;  /* owner only: level of the innermost run */
+static uint64_t run_seq;    /* owner only */
+static atomic_uint_fast64_t ops_done;
+
+static int item_fn(void *arg, void **result) {
+    rec *r = arg;
+    if (atomic_fetch_add(&r->ran, 1) != 0) fail("item %d/%d ran twice", r->sub, r->index);
+    r->wrong_thread = !pthread_equal(pthread_self(), owner);
+    r->ran_level = cur_level;
+    r->seq = ++run_seq;
+    if (r->completes >= 0) {
+        int rc = ctexec_future_set_result(R.prom[r->completes], r);
+        if (rc == CTEXEC_OK) atomic_fetch_add(&R.prom_ok[r->completes], 1);
+        else if (rc != CTEXEC_ESTATE) fail("set_result from an item: %d", rc);
+    }
+    *result = r;
+    switch (r->kind) {
+    case K_HOSTERR: return 1 + r->index % 50;
+    case K_NEGATIVE: return -1 - r->index % 3;
+    default: return 0;
+    }
+}
+
+static int never_fn(void *arg, void **result) {
+    (void)arg, (void)result;
+    fail("a rejected callback ran");
+    return 0;
+}
+
+static void done_cb(ctexec_future f, void *userdata) {
+    rec *r = userdata;
+    if (f != r->f) fail("done callback got future %" PRIu64 ", want %" PRIu64, f, r->f);
+    if (atomic_fetch_add(&r->cbs, 1) != 0) fail("done callback of item %d/%d ran twice", r->sub, r->index);
+}
+
+/* Runs ex[level] until P[level] on the owner, as its mode says. */
+static void run_level(int level) {
+    int saved = cur_level, rc;
+    cur_level = level;
+    atomic_store(&R.run_started[level], 1);
+    switch (R.run_mode[level]) {
+    case 0:
+        rc = ctexec_run_until(R.ex[level], R.prom[level]);
+        break;
+    default: {
+        int64_t t = R.run_mode[level] == 1 ? 0 : 50000;
+        while ((rc = ctexec_run_until_timeout(R.ex[level], R.prom[level], t)) == CTEXEC_ETIMEDOUT) {}
+    }
+    }
+    if (rc != CTEXEC_OK) fail("run_until(ex[%d]) = %d (%s)", level, rc, ctexec_strerror(rc));
+    CHECK(ctexec_future_done(R.prom[level]) == 1);
+    atomic_store(&R.run_done[level], 1);
+    cur_level = saved;
+    /* A quit executor refuses a second run. */
+    EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[level], 0), CTEXEC_EQUIT);
+}
+
+/* The nest item on ex[L]: checks the owner's errors, then runs ex[L+1]. */
+static int nest_fn(void *arg, void **result) {
+    int level = (int)(intptr_t)arg;
+    (void)result;
+    if (!pthread_equal(pthread_self(), owner)) fail("nest item off the owner");
+    ctexec_future f = 0;
+    EXPECT(ctexec_submit(R.ex[level], never_fn, NULL, &f), CTEXEC_ESAMETHREAD);
+    CHECK(f == 0);
+    EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[level], 0), CTEXEC_EBUSY);
+    EXPECT(ctexec_free(R.ex[level]), CTEXEC_EBUSY);
+    run_level(level + 1);
+    return 0;
+}
+
+/* ---- submitters ------------------------------------------------------------ */
+
+/* EQUIT from a submit to ex[level] is right only if every executor from
+ * level down to 0 has quit: its run started and its promise completed. */
+static void check_equit(int level) {
+    for (int j = level; j >= 0; j--)
+        if (!atomic_load(&R.run_started[j]) || ctexec_future_done(R.prom[j]) != 1)
+            fail("submit to ex[%d] got EQUIT but ex[%d] has not quit", level, j);
+}
+
+static int all_returned(int level) {
+    for (int j = level; j >= 0; j--)
+        if (!atomic_load(&R.run_done[j])) return 0;
+    return 1;
+}
+
+static void complete_promise(int level, int how) {
+    int rc;
+    switch (how) {
+    case 0: rc = ctexec_future_set_result(R.prom[level], NULL); break;
+    case 1: rc = ctexec_future_set_error(R.prom[level], 7); break;
+    default: rc = ctexec_future_cancel(R.prom[level]); break;
+    }
+    if (rc == CTEXEC_OK) atomic_fetch_add(&R.prom_ok[level], 1);
+    else if (rc != CTEXEC_ESTATE) fail("completing P[%d] (%d): %d", level, how, rc);
+}
+
+static void submit_item(int sub, rng *g, int level, int completes) {
+    /* Draw every choice first, so the stream does not depend on outcomes. */
+    unsigned kind = below(g, 10), fut = below(g, 10), cancel = below(g, 10);
+    unsigned cb = below(g, 10), wait = below(g, 10), wait_ns = below(g, 200000);
+    unsigned early = below(g, 10);
+    rec *r = &recs[sub][nrecs[sub]];
+    memset(r, 0, sizeof *r);
+    r->sub = sub, r->index = nrecs[sub], r->level = level, r->completes = completes;
+    r->kind = completes >= 0 ? K_OK : kind < 7 ? K_OK : kind < 9 ? K_HOSTERR : K_NEGATIVE;
+    r->has_future = completes < 0 && fut < 6;
+    r->cancel_rc = r->wait_rc = NO_RC;
+    int quit_before = level < R.depth && all_returned(level);
+    int rc = ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    if (rc == CTEXEC_EQUIT) {
+        if (level == R.depth) fail("submit to the orphan got EQUIT");
+        check_equit(level);
+        return;
+    }
+    if (rc != CTEXEC_OK) fail("submit to ex[%d] = %d (%s)", level, rc, ctexec_strerror(rc));
+    if (quit_before) fail("submit to ex[%d] accepted after the whole chain quit", level);
+    nrecs[sub]++;
+    if (!r->has_future) return;
+    if (cb < 3) {
+        r->has_cb = 1;
+        EXPECT(ctexec_future_add_done_callback(r->f, done_cb, r), CTEXEC_OK);
+    }
+    if (cancel < 2) {
+        r->cancel_rc = ctexec_future_cancel(r->f);
+        if (r->cancel_rc != CTEXEC_OK && r->cancel_rc != CTEXEC_ESTATE) fail("cancel = %d", r->cancel_rc);
+    }
+    if (wait < 3) {
+        void *res = NULL;
+        int w = ctexec_future_wait(r->f, wait_ns, &res);
+        if (w != CTEXEC_ETIMEDOUT) r->wait_rc = w, r->wait_result = res;
+    }
+    if (early < 2) {
+        r->freed_early = 1;
+        EXPECT(ctexec_future_free(r->f), CTEXEC_OK);
+    }
+}
+
+static void *submitter(void *arg) {
+    int sub = (int)(intptr_t)arg;
+    rng g = stream(round_no, 1 + sub);
+    nrecs[sub] = 0;
+    if (sub == 0)
+        for (int l = 0; l + 1 < R.depth; l++)
+            EXPECT(ctexec_submit(R.ex[l], nest_fn, (void *)(intptr_t)l, NULL), CTEXEC_OK);
+    pthread_barrier_wait(&R.barrier);
+    for (int op = 0; op < R.ops; op++) {
+        for (int l = 0; l < R.depth; l++) {
+            if (R.comp_sub[l] != sub || R.comp_at[l] != op) continue;
+            if (R.comp_how[l] == 3) submit_item(sub, &g, l, l);
+            else complete_promise(l, R.comp_how[l]);
+        }
+        unsigned what = below(&g, 100), level = below(&g, R.depth + R.orphan), x = below(&g, 3);
+        if (what < 85) {
+            submit_item(sub, &g, level, -1);
+        } else if (what < 88) {
+            if (level > 0 && level < (unsigned)R.depth) complete_promise(level, x);
+        } else if (what < 91) {
+            EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[0], 0), CTEXEC_EWRONGTHREAD);
+        } else if (nrecs[sub] > 0) {
+            /* Cancel an earlier item late. */
+            rec *r = &recs[sub][x * 7919u % nrecs[sub]];
+            if (r->has_future && !r->freed_early && r->cancel_rc == NO_RC) {
+                r->cancel_rc = ctexec_future_cancel(r->f);
+                if (r->cancel_rc != CTEXEC_OK && r->cancel_rc != CTEXEC_ESTATE)
+                    fail("late cancel = %d", r->cancel_rc);
+            }
+        }
+        atomic_fetch_add(&ops_done, 1);
+    }
+    return NULL;
+}
+
+/* ---- checks after a round ----------------------------------------------------- */
+
+static void check_rec(rec *r) {
+    int orphan = R.orphan && r->level == R.depth;
+    int cancelled = r->cancel_rc == CTEXEC_OK;
+    int ran = atomic_load(&r->ran);
+    char name[64];
+    snprintf(name, sizeof name, "item %d/%d (level %d)", r->sub, r->index, r->level);
+    if (r->cancel_rc == CTEXEC_ESTATE && !ran) fail("%s: cancel said ESTATE but it never ran", name);
+    if (ran != !(orphan || cancelled))
+        fail("%s ran %d times (orphan %d, cancelled %d)", name, ran, orphan, cancelled);
+    if (ran && r->wrong_thread) fail("%s ran off the owner thread", name);
+    if (ran && (r->ran_level < 0 || r->ran_level > r->level))
+        fail("%s ran on level %d", name, r->ran_level);
+    if (r->has_cb && atomic_load(&r->cbs) != 1) fail("%s: done callback ran %d times", name, atomic_load(&r->cbs));
+    if (!r->has_future) return;
+    int want = ran ? (r->kind == K_OK ? CTEXEC_OK : r->kind == K_HOSTERR ? 1 + r->index % 50 : CTEXEC_EINVAL)
+                   : CTEXEC_ECANCELLED;
+    if (r->wait_rc != NO_RC && (r->wait_rc != want || (want == CTEXEC_OK && r->wait_result != r)))
+        fail("%s: an earlier wait returned %d, outcome is %d", name, r->wait_rc, want);
+    if (r->freed_early) {
+        EXPECT(ctexec_future_done(r->f), CTEXEC_EBADHANDLE);
+        return;
+    }
+    void *res = NULL;
+    EXPECT(ctexec_future_done(r->f), 1);
+    int got = ctexec_future_wait(r->f, 0, &res);
+    if (got != want) fail("%s: outcome %d (%s), want %d", name, got, ctexec_strerror(got), want);
+    if (want == CTEXEC_OK && res != r) fail("%s: wrong result", name);
+    EXPECT(ctexec_future_cancel(r->f), CTEXEC_ESTATE);
+    EXPECT(ctexec_future_free(r->f), CTEXEC_OK);
+}
+
+/* Items from one submitter that ran on one executor ran in submit order. */
+static void check_fifo(int sub) {
+    uint64_t last[MAXD];
+    memset(last, 0, sizeof last);
+    for (int i = 0; i < nrecs[sub]; i++) {
+        rec *r = &recs[sub][i];
+        if (!atomic_load(&r->ran)) continue;
+        if (r->seq <= last[r->ran_level])
+            fail("FIFO: item %d/%d ran on level %d before an earlier item", sub, i, r->ran_level);
+        last[r->ran_level] = r->seq;
+    }
+}
+
+static void one_round(void) {
+    rng g = stream(round_no, 0);
+    memset(&R, 0, sizeof R);
+    R.depth = 1 + below(&g, MAXD);
+    R.orphan = below(&g, 3) == 0;
+    R.ops = 20 + below(&g, MAXOPS - 20);
+    for (int l = 0; l < R.depth; l++) {
+        R.run_mode[l] = below(&g, 3);
+        R.comp_sub[l] = below(&g, nsub);
+        /* P[0] late, so that most submits land before the chain quits. */
+        R.comp_at[l] = l ? below(&g, R.ops) : R.ops - 1 - below(&g, R.ops / 4);
+        R.comp_how[l] = below(&g, 4);
+        EXPECT(ctexec_new(l ? R.ex[l - 1] : NULL, &R.ex[l]), CTEXEC_OK);
+        EXPECT(ctexec_future_new(&R.prom[l]), CTEXEC_OK);
+    }
+    if (R.orphan) EXPECT(ctexec_new(R.ex[R.depth - 1], &R.ex[R.depth]), CTEXEC_OK);
+
+    pthread_t th[MAXSUB];
+    pthread_barrier_init(&R.barrier, NULL, nsub);
+    for (int s = 0; s < nsub; s++)
+        CHECK(pthread_create(&th[s], NULL, submitter, (void *)(intptr_t)s) == 0);
+    run_level(0);
+    for (int s = 0; s < nsub; s++) CHECK(pthread_join(th[s], NULL) == 0);
+    pthread_barrier_destroy(&R.barrier);
+
+    for (int l = R.depth + R.orphan - 1; l >= 0; l--) EXPECT(ctexec_free(R.ex[l]), CTEXEC_OK);
+    for (int l = 0; l < R.depth; l++) {
+        if (atomic_load(&R.prom_ok[l]) != 1) fail("P[%d] completed %d times", l, atomic_load(&R.prom_ok[l]));
+        EXPECT(ctexec_future_free(R.prom[l]), CTEXEC_OK);
+    }
+    for (int s = 0; s < nsub; s++) {
+        check_fifo(s);
+        for (int i = 0; i < nrecs[s]; i++) check_rec(&recs[s][i]);
+    }
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--ops") && i + 1 < argc) ops_budget = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds_budget = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) nsub = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quiet")) quiet = 1;
+        else {
+            fprintf(stderr, "usage: %s [--seed N] [--ops N] [--seconds S] [--threads K] [--quiet]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (nsub < 1 || nsub > MAXSUB) nsub = 3;
+    owner = pthread_self();
+    ctexec_counts start, end;
+    EXPECT(ctexec_live_counts(&start), CTEXEC_OK);
+    double t0 = now_s();
+    uint64_t items = 0;
+    for (round_no = 0; atomic_load(&ops_done) < ops_budget && now_s() - t0 < seconds_budget; round_no++) {
+        one_round();
+        for (int s = 0; s < nsub; s++) items += nrecs[s];
+        EXPECT(ctexec_live_counts(&end), CTEXEC_OK);
+        if (end.executors != start.executors || end.futures != start.futures || end.queued != start.queued)
+            fail("leak: executors %" PRIu64 "->%" PRIu64 ", futures %" PRIu64 "->%" PRIu64
+                 ", queued %" PRIu64 "->%" PRIu64,
+                 start.executors, end.executors, start.futures, end.futures, start.queued, end.queued);
+    }
+    if (!quiet)
+        printf("model_tester: seed %" PRIu64 ": %d rounds, %" PRIu64 " ops, %" PRIu64
+               " items accepted, %.1f s: OK\n",
+               seed, round_no, (uint64_t)atomic_load(&ops_done), items, now_s() - t0);
+    return 0;
+}
