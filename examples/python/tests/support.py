@@ -57,6 +57,7 @@ def serve(ex: ctexec.CurrentThreadExecutor, work: Callable[[], Any], timeout: fl
         ex.run_until_future(done)
     finally:
         watchdog.cancel()
+        watchdog.join(timeout)
     worker.join(timeout)
     if worker.is_alive():
         raise TimeoutError("serve: worker thread did not finish")

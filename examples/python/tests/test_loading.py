@@ -1,0 +1,150 @@
+"""How the library is found and when it is loaded. Each case runs in a fresh
+interpreter, because a process can load the library only once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+import ctexec
+
+MODULE = os.path.abspath(ctexec.__file__)
+
+
+def real_library() -> str:
+    return ctexec.load()
+
+
+class LoadingTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.lib = real_library()
+        self.tmp = tempfile.mkdtemp(prefix="ctexec-load-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def run_py(self, code: str, module_dir: str | None = None, cwd: str | None = None, **env: str) -> subprocess.CompletedProcess:
+        full_env = {k: v for k, v in os.environ.items() if k not in ("CTEXEC_LIBRARY", "LD_LIBRARY_PATH")}
+        full_env["PYTHONPATH"] = module_dir or os.path.dirname(MODULE)
+        full_env.update(env)
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True, text=True, timeout=60, env=full_env, cwd=cwd or self.tmp,
+        )
+
+    def fake_checkout(self, with_build: bool) -> str:
+        """A copy of the module at <root>/examples/python/, optionally with
+        <root>/build/libctexec.so.0; returns the module directory."""
+        root = os.path.join(self.tmp, "checkout")
+        mod_dir = os.path.join(root, "examples", "python")
+        os.makedirs(mod_dir)
+        shutil.copy(MODULE, mod_dir)
+        if with_build:
+            os.makedirs(os.path.join(root, "build"))
+            shutil.copy(self.lib, os.path.join(root, "build", "libctexec.so.0"))
+        return mod_dir
+
+    def assertOk(self, out: subprocess.CompletedProcess) -> None:
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_import_alone_does_not_load_the_library(self) -> None:
+        out = self.run_py(
+            """
+            import ctexec
+            assert ctexec.library_path() is None
+            assert "libctexec" not in open("/proc/self/maps").read()
+            e = ctexec.Error(ctexec.EQUIT)        # building errors does not load it
+            assert str(e) == "CurrentThreadExecutor already quit or is broken"
+            assert "libctexec" not in open("/proc/self/maps").read()
+            """,
+            CTEXEC_LIBRARY=self.lib,
+        )
+        self.assertOk(out)
+
+    def test_first_use_loads_from_CTEXEC_LIBRARY(self) -> None:
+        out = self.run_py(
+            """
+            import ctexec, os
+            ctexec.CurrentThreadExecutor()
+            print(ctexec.library_path())
+            """,
+            CTEXEC_LIBRARY=self.lib,
+        )
+        self.assertOk(out)
+        self.assertEqual(out.stdout.strip(), os.path.abspath(self.lib))
+
+    def test_explicit_load_comes_first(self) -> None:
+        out = self.run_py(
+            f"""
+            import ctexec
+            assert ctexec.load({self.lib!r}) == {self.lib!r}
+            assert ctexec.library_path() == {self.lib!r}
+            assert ctexec.load() == {self.lib!r}           # idempotent
+            try:
+                ctexec.load("/elsewhere/libctexec.so.0")
+            except RuntimeError as exc:
+                assert "already loaded" in str(exc), exc
+            else:
+                raise AssertionError("a second library was accepted")
+            """,
+            CTEXEC_LIBRARY="/nonexistent/libctexec.so.0",
+        )
+        self.assertOk(out)
+
+    def test_bad_CTEXEC_LIBRARY_is_an_error_that_names_it(self) -> None:
+        mod_dir = self.fake_checkout(with_build=True)  # a fallback exists...
+        out = self.run_py(
+            """
+            import ctexec
+            try:
+                ctexec.CurrentThreadExecutor()
+            except OSError as exc:
+                print(exc)
+            else:
+                raise AssertionError("loaded something else")
+            """,
+            module_dir=mod_dir,
+            CTEXEC_LIBRARY="/nonexistent/libctexec.so.0",
+        )
+        self.assertOk(out)  # ...but an explicit choice is not silently replaced
+        self.assertIn("CTEXEC_LIBRARY=/nonexistent/libctexec.so.0", out.stdout)
+
+    def test_build_tree_of_the_checkout_is_next(self) -> None:
+        mod_dir = self.fake_checkout(with_build=True)
+        out = self.run_py("import ctexec; print(ctexec.load())", module_dir=mod_dir)
+        self.assertOk(out)
+        self.assertEqual(out.stdout.strip(), os.path.join(self.tmp, "checkout", "build", "libctexec.so.0"))
+
+    def test_never_the_current_directory_and_the_error_says_where_it_looked(self) -> None:
+        mod_dir = self.fake_checkout(with_build=False)
+        cwd = os.path.join(self.tmp, "cwd")
+        os.makedirs(cwd)
+        for name in ("libctexec.so.0", "libctexec.so"):
+            shutil.copy(self.lib, os.path.join(cwd, name))
+        out = self.run_py(
+            """
+            import ctexec
+            try:
+                print("loaded", ctexec.load())
+            except OSError as exc:
+                print("error", exc)
+            """,
+            module_dir=mod_dir,
+            cwd=cwd,
+        )
+        self.assertOk(out)
+        text = out.stdout.strip()
+        if text.startswith("loaded"):
+            # An installed copy exists on this machine; it must not be ours.
+            self.assertNotIn(cwd, text)
+        else:
+            self.assertIn("CTEXEC_LIBRARY (not set)", text)
+            self.assertIn(os.path.join(self.tmp, "checkout", "build", "libctexec.so.0"), text)
+            self.assertIn("dynamic loader", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
