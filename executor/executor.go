@@ -316,6 +316,9 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 				break
 			}
 		}
+		// chunks' backing array becomes e.full again only at the next swap,
+		// made by this goroutine after excess is handled.
+		e.spareFull = chunks[:0]
 		if e.spareFutq == nil {
 			e.spareFutq = futs[:0]
 		}
@@ -329,12 +332,6 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		for _, c := range excess {
 			putChunk(c)
 		}
-		clear(chunks)
-		in.lock()
-		if e.spareFull == nil {
-			e.spareFull = chunks[:0]
-		}
-		in.unlock()
 		if stop {
 			f.unwatch(e)
 			return ETIMEDOUT

@@ -57,7 +57,7 @@ type harness struct {
 	items []itemSpec
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
-	trace []string
+	trace []traceEntry
 	bulks int
 }
 
@@ -91,12 +91,29 @@ func (h *harness) thread() ThreadID { return ThreadID(1 + h.pick(4)) }
 
 func (h *harness) failf(format string, args ...any) {
 	h.t.Helper()
-	h.t.Fatalf("%s\ntrace (model applied first, then the core):\n  %s\ninput: %q",
-		fmt.Sprintf(format, args...), strings.Join(h.trace, "\n  "), h.in)
+	h.t.Fatalf("%s\ntrace (model applied first, then the core):%s\ninput: %q",
+		fmt.Sprintf(format, args...), h.traceText(), h.in)
+}
+
+// traceEntry is formatted only when a check fails: formatting every
+// operation would cost more than running it.
+type traceEntry struct {
+	depth  int
+	format string
+	args   []any
 }
 
 func (h *harness) tracef(depth int, format string, args ...any) {
-	h.trace = append(h.trace, strings.Repeat("  ", depth)+fmt.Sprintf(format, args...))
+	h.trace = append(h.trace, traceEntry{depth, format, args})
+}
+
+func (h *harness) traceText() string {
+	var b strings.Builder
+	for _, e := range h.trace {
+		b.WriteString("\n  " + strings.Repeat("  ", e.depth))
+		fmt.Fprintf(&b, e.format, e.args...)
+	}
+	return b.String()
 }
 
 func (h *harness) expect(what string, got, want Status) {
