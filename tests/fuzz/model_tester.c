@@ -1,7 +1,8 @@
 /* Seeded model tester: random operations across real threads through the C
  * ABI, checked against a model of the contract.
  *
- *   model_tester [--seed N] [--ops N] [--seconds S] [--threads K] [--quiet]
+ *   model_tester [--seed N] [--ops N] [--seconds S] [--threads K]
+ *                [--round R [--repeat N]] [--quiet]
  *
  * Each round, the owner (main) builds a chain of 1..4 executors (ex[i] has
  * ex[i-1] as old_executor), sometimes plus an "orphan" executor chained to
@@ -31,8 +32,10 @@
  * The seed fixes every choice of operation (each thread draws from its own
  * stream, derived from the seed, the round and the thread), so a failing
  * seed replays the same operations; the interleaving is up to the threads.
- * --seconds only limits the number of rounds. On failure the seed, the
- * round and a replay command are printed. */
+ * --seconds only limits the number of rounds. Rounds are independent, so
+ * --round R replays round R alone (--repeat N times, since the failure may
+ * need a particular interleaving). On failure the seed, the round and a
+ * replay command are printed. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <pthread.h>
@@ -56,6 +59,7 @@ static double seconds_budget = 5;
 static int nsub = 3;
 static int quiet;
 static int round_no;
+static int only_round = -1, repeat = 1;
 static pthread_t owner;
 
 static void fail(const char *fmt, ...) {
@@ -65,9 +69,8 @@ static void fail(const char *fmt, ...) {
             round_no, nsub);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nreplay: model_tester --seed %" PRIu64 " --threads %d --ops %" PRIu64
-                    " --seconds 1000\n",
-            seed, nsub, ops_budget);
+    fprintf(stderr, "\nreplay: model_tester --seed %" PRIu64 " --threads %d --round %d --repeat 100\n",
+            seed, nsub, round_no);
     exit(1);
 }
 
@@ -393,9 +396,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--ops") && i + 1 < argc) ops_budget = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds_budget = atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) nsub = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--round") && i + 1 < argc) only_round = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quiet")) quiet = 1;
         else {
-            fprintf(stderr, "usage: %s [--seed N] [--ops N] [--seconds S] [--threads K] [--quiet]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--seed N] [--ops N] [--seconds S] [--threads K] "
+                            "[--round R [--repeat N]] [--quiet]\n", argv[0]);
             return 2;
         }
     }
@@ -405,8 +411,12 @@ int main(int argc, char **argv) {
     EXPECT(ctexec_live_counts(&start), CTEXEC_OK);
     double t0 = now_s();
     uint64_t items = 0;
-    for (round_no = 0; atomic_load(&ops_done) < ops_budget && now_s() - t0 < seconds_budget; round_no++) {
+    int rounds = 0;
+    for (int i = 0; only_round >= 0 ? i < repeat : (atomic_load(&ops_done) < ops_budget &&
+                                                     now_s() - t0 < seconds_budget); i++) {
+        round_no = only_round >= 0 ? only_round : i;
         one_round();
+        rounds++;
         for (int s = 0; s < nsub; s++) items += nrecs[s];
         EXPECT(ctexec_live_counts(&end), CTEXEC_OK);
         if (end.executors != start.executors || end.futures != start.futures || end.queued != start.queued)
@@ -417,6 +427,6 @@ int main(int argc, char **argv) {
     if (!quiet)
         printf("model_tester: seed %" PRIu64 ": %d rounds, %" PRIu64 " ops, %" PRIu64
                " items accepted, %.1f s: OK\n",
-               seed, round_no, (uint64_t)atomic_load(&ops_done), items, now_s() - t0);
+               seed, rounds, (uint64_t)atomic_load(&ops_done), items, now_s() - t0);
     return 0;
 }
