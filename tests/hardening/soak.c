@@ -61,12 +61,22 @@ static void done_fn(ctexec_future f, void *u) {
     atomic_fetch_add_explicit(&done_fired, 1, memory_order_relaxed);
 }
 
+/* What each submitter is doing, for the stall report: the future it waits
+ * for (0 while submitting) and since when. */
+struct phase {
+    _Atomic(uint64_t) waiting_on;
+    _Atomic(int64_t) since;
+    atomic_long max_wait_ns;
+};
+static struct phase *phases;
+
 struct pending {
     ctexec_future f;
     int want; /* expected status, or INT32_MIN: OK or ECANCELLED (raced) */
 };
 
 static void *submitter_main(void *arg) {
+    struct phase *ph = &phases[(uintptr_t)arg];
     uint64_t seed = 0xabcdef12345ULL * (uint64_t)((uintptr_t)arg + 1);
     struct pending pend[BATCH + 1];
     while (!atomic_load(&stopping)) {
@@ -115,7 +125,13 @@ static void *submitter_main(void *arg) {
         pend[np++] = (struct pending){last, CTEXEC_OK};
         for (int i = 0; i < np; i++) {
             void *r = NULL;
+            int64_t t0 = hard_now_ns();
+            atomic_store(&ph->since, t0);
+            atomic_store(&ph->waiting_on, pend[i].f);
             int rc = ctexec_future_wait(pend[i].f, WAIT_NS, &r);
+            atomic_store(&ph->waiting_on, 0);
+            int64_t dt = hard_now_ns() - t0;
+            if (dt > atomic_load(&ph->max_wait_ns)) atomic_store(&ph->max_wait_ns, dt);
             if (rc == CTEXEC_ETIMEDOUT) FAIL("a waiter hung for 10 s");
             if (rc != pend[i].want) {
                 fprintf(stderr, "soak: future outcome %d, want %d\n", rc, pend[i].want);
@@ -144,7 +160,7 @@ struct sampler {
     /* results */
     double warm_rss, max_rss_after, last_rss;
     uint64_t max_futures, max_execs, max_queued;
-    int bad;
+    int bad, stalls;
 };
 
 static void *sampler_main(void *p) {
@@ -171,6 +187,18 @@ static void *sampler_main(void *p) {
         printf("t=%3ds items/s=%9.0f rss=%6.1f MiB live: executors=%" PRIu64 " futures=%" PRIu64
                " queued=%" PRIu64 "%s\n",
                sec, rate, rss, c.executors, c.futures, c.queued, sec == warm ? "  (end of warm-up)" : "");
+        if (rate == 0) {
+            /* A second without progress: say what everyone is doing. */
+            printf("soak: stall: no item ran in the last second\n");
+            for (int i = 0; i < s->nsub; i++) {
+                uint64_t f = atomic_load(&phases[i].waiting_on);
+                int64_t since = atomic_load(&phases[i].since);
+                printf("soak: stall: submitter %d %s %" PRIu64 " for %.3f s, done=%d\n", i,
+                       f ? "waits on future" : "is submitting", f, f ? (now - since) / 1e9 : 0.0,
+                       f ? ctexec_future_done(f) : -99);
+            }
+            s->stalls++;
+        }
         if (c.futures > fut_bound || c.executors > exec_bound || c.queued > queue_bound) {
             printf("soak: FAIL: live counts beyond the in-flight bound (futures <= %" PRIu64
                    ", executors <= %" PRIu64 ", queued <= %" PRIu64 ")\n",
@@ -209,6 +237,7 @@ int main(int argc, char **argv) {
     s.seconds = seconds;
     s.nsub = nsub;
     s.subs = calloc((size_t)nsub, sizeof *s.subs);
+    phases = calloc((size_t)nsub, sizeof *phases);
     OK(ctexec_new(NULL, &ex));
     OK(ctexec_future_new(&s.stop));
     int64_t t0 = hard_now_ns();
@@ -237,6 +266,10 @@ int main(int argc, char **argv) {
            "; done callbacks %ld of %ld\n",
            s.max_futures, s.max_execs, s.max_queued, atomic_load(&done_fired),
            atomic_load(&done_registered));
+    int64_t max_wait = 0;
+    for (int i = 0; i < nsub; i++)
+        if (atomic_load(&phases[i].max_wait_ns) > max_wait) max_wait = atomic_load(&phases[i].max_wait_ns);
+    printf("soak: longest future wait %.1f ms; seconds without progress: %d\n", max_wait / 1e6, s.stalls);
     int ok = 1;
     if (growth > bound) { printf("soak: FAIL: RSS grew beyond the bound after warm-up\n"); ok = 0; }
     if (s.bad) ok = 0;
