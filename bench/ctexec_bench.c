@@ -1151,6 +1151,13 @@ int main(int argc, char **argv) {
         fprintf(tsv, "meta\treps\t%d\nmeta\trt_n\t%ld\nmeta\ttp_n\t%ld\nmeta\ttpf_n\t%ld\n"
                      "meta\twindow\t%ld\nmeta\tgrowth_n\t%ld\nmeta\tidle_ms\t%ld\n",
                 cfg.reps, cfg.rt_n, cfg.tp_n, cfg.tpf_n, cfg.window, cfg.growth_n, cfg.idle_ms);
+        FILE *la = fopen("/proc/loadavg", "r");
+        char labuf[128] = "";
+        if (la != NULL) {
+            if (fgets(labuf, sizeof labuf, la) != NULL) labuf[strcspn(labuf, "\n")] = 0;
+            fclose(la);
+            fprintf(tsv, "meta\tloadavg_start\t%s\n", labuf);
+        }
         for (int i = 0; i < nv; i++)
             fprintf(tsv, "variant\t%s\t%s\n", vs[i]->name, vs[i]->title);
         for (int i = 0; i < NWORKLOADS; i++)
