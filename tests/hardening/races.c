@@ -1,0 +1,311 @@
+/* Concurrent misuse: several threads racing on the same object.
+ *
+ *   hard_races <case> [iterations]
+ *
+ *   complete   set_result, set_error and cancel on one promise from 6
+ *              threads at once, with a waiter and a done callback: exactly
+ *              one completion wins, the others get CTEXEC_ESTATE, the done
+ *              callback runs once and the waiter sees the winner's outcome.
+ *   free_ex    ctexec_free of one executor from 4 threads at once: exactly
+ *              one CTEXEC_OK, the others CTEXEC_EBADHANDLE.
+ *   free_future ctexec_future_free of one handle from 4 threads at once:
+ *              exactly one CTEXEC_OK (and the live count drops by one).
+ *   free_vs_submit  3 threads submit (with and without futures) while a
+ *              fourth frees the executor: each submit returns OK, EQUIT
+ *              or EBADHANDLE; every OK future completes with ECANCELLED
+ *              (discarded), no callback runs, the queue count is back to 0.
+ *   free_vs_run the owner starts run_until while another thread frees:
+ *              either free is EBUSY and the run completed, or free won and
+ *              the run returned EQUIT or EBADHANDLE; never anything else.
+ *
+ * Every case ends with the live counts back at their start.
+ */
+#include "hard.h"
+
+static pthread_barrier_t barrier;
+static const int64_t WAIT_NS = 10 * SEC_NS;
+
+/* ---- complete ----------------------------------------------------------- */
+
+static ctexec_future promise;
+static atomic_int dones;
+
+struct completer {
+    int id, rc;
+};
+
+static void *completer_main(void *p) {
+    struct completer *c = p;
+    pthread_barrier_wait(&barrier);
+    switch (c->id % 3) {
+    case 0: c->rc = ctexec_future_set_result(promise, (void *)(uintptr_t)(100 + c->id)); break;
+    case 1: c->rc = ctexec_future_set_error(promise, 100 + c->id); break;
+    default: c->rc = ctexec_future_cancel(promise); break;
+    }
+    return NULL;
+}
+
+struct waiter {
+    int rc;
+    void *r;
+};
+
+static void *waiter_main(void *p) {
+    struct waiter *w = p;
+    pthread_barrier_wait(&barrier);
+    w->rc = ctexec_future_wait(promise, WAIT_NS, &w->r);
+    return NULL;
+}
+
+static void count_done(ctexec_future f, void *u) {
+    (void)u;
+    CHECK(f == promise);
+    atomic_fetch_add(&dones, 1);
+}
+
+#define NCOMP 6
+
+static void case_complete(int iterations) {
+    long wins[3] = {0, 0, 0};
+    for (int it = 0; it < iterations; it++) {
+        OK(ctexec_future_new(&promise));
+        atomic_store(&dones, 0);
+        OK(ctexec_future_add_done_callback(promise, count_done, NULL));
+        pthread_barrier_init(&barrier, NULL, NCOMP + 1);
+        pthread_t ts[NCOMP + 1];
+        struct completer cs[NCOMP];
+        struct waiter w = {0, NULL};
+        for (int i = 0; i < NCOMP; i++) {
+            cs[i] = (struct completer){i, 0};
+            CHECK(pthread_create(&ts[i], NULL, completer_main, &cs[i]) == 0);
+        }
+        CHECK(pthread_create(&ts[NCOMP], NULL, waiter_main, &w) == 0);
+        for (int i = 0; i <= NCOMP; i++) CHECK(pthread_join(ts[i], NULL) == 0);
+        pthread_barrier_destroy(&barrier);
+        int winner = -1;
+        for (int i = 0; i < NCOMP; i++) {
+            if (cs[i].rc == CTEXEC_OK) {
+                if (winner >= 0) FAIL("iteration %d: threads %d and %d both completed it", it, winner, i);
+                winner = i;
+            } else if (cs[i].rc != CTEXEC_ESTATE) {
+                FAIL("iteration %d: thread %d got %d", it, i, cs[i].rc);
+            }
+        }
+        if (winner < 0) FAIL("iteration %d: nobody completed the promise", it);
+        if (atomic_load(&dones) != 1) FAIL("iteration %d: done callback ran %d times", it, atomic_load(&dones));
+        switch (winner % 3) {
+        case 0:
+            CHECK(w.rc == CTEXEC_OK && w.r == (void *)(uintptr_t)(100 + winner));
+            break;
+        case 1: CHECK(w.rc == 100 + winner); break;
+        default: CHECK(w.rc == CTEXEC_ECANCELLED); break;
+        }
+        wins[winner % 3]++;
+        OK(ctexec_future_free(promise));
+    }
+    printf("complete: %d races of 6 completers and a waiter: set_result won %ld, set_error %ld, "
+           "cancel %ld; always exactly one\n", iterations, wins[0], wins[1], wins[2]);
+}
+
+/* ---- free_ex / free_future ---------------------------------------------- */
+
+static ctexec *shared_ex;
+static ctexec_future shared_f;
+
+struct freer {
+    int which; /* 0: executor, 1: future */
+    int rc;
+};
+
+static void *freer_main(void *p) {
+    struct freer *fr = p;
+    pthread_barrier_wait(&barrier);
+    fr->rc = fr->which ? ctexec_future_free(shared_f) : ctexec_free(shared_ex);
+    return NULL;
+}
+
+static void case_double_free(int iterations, int which) {
+    ctexec_counts before = hard_counts();
+    for (int it = 0; it < iterations; it++) {
+        if (which) {
+            OK(ctexec_future_new(&shared_f));
+        } else {
+            OK(ctexec_new(NULL, &shared_ex));
+        }
+        pthread_barrier_init(&barrier, NULL, 4);
+        pthread_t ts[4];
+        struct freer fr[4];
+        for (int i = 0; i < 4; i++) {
+            fr[i] = (struct freer){which, 0};
+            CHECK(pthread_create(&ts[i], NULL, freer_main, &fr[i]) == 0);
+        }
+        for (int i = 0; i < 4; i++) CHECK(pthread_join(ts[i], NULL) == 0);
+        pthread_barrier_destroy(&barrier);
+        int oks = 0;
+        for (int i = 0; i < 4; i++) {
+            if (fr[i].rc == CTEXEC_OK) oks++;
+            else if (fr[i].rc != CTEXEC_EBADHANDLE) FAIL("iteration %d: free returned %d", it, fr[i].rc);
+        }
+        if (oks != 1) FAIL("iteration %d: %d frees succeeded, want exactly 1", it, oks);
+        ctexec_counts c = hard_counts();
+        if (c.executors != before.executors || c.futures != before.futures)
+            FAIL("iteration %d: counts off after the racing frees", it);
+    }
+    printf("%s: %d races of 4 threads freeing one %s: exactly one CTEXEC_OK each time\n",
+           which ? "free_future" : "free_ex", iterations, which ? "future" : "executor");
+}
+
+/* ---- free_vs_submit ----------------------------------------------------- */
+
+static atomic_int ran;
+
+static int item(void *arg, void **result) {
+    (void)arg;
+    (void)result;
+    atomic_fetch_add(&ran, 1);
+    return 0;
+}
+
+struct sub {
+    int ok, equit, bad, cancelled;
+    uint64_t seed;
+};
+
+static void *sub_main(void *p) {
+    struct sub *s = p;
+    pthread_barrier_wait(&barrier);
+    ctexec_future fs[64];
+    int nf = 0;
+    for (int i = 0; i < 64; i++) {
+        int with = hard_rand(&s->seed) % 2;
+        ctexec_future f = 0;
+        int rc = ctexec_submit(shared_ex, item, NULL, with ? &f : NULL);
+        if (rc == CTEXEC_OK) {
+            s->ok++;
+            if (with) fs[nf++] = f;
+        } else if (rc == CTEXEC_EQUIT) {
+            s->equit++;
+        } else if (rc == CTEXEC_EBADHANDLE) {
+            s->bad++;
+        } else {
+            FAIL("submit during free returned %d", rc);
+        }
+        if (rc != CTEXEC_OK) CHECK(f == 0);
+    }
+    for (int i = 0; i < nf; i++) {
+        int rc = ctexec_future_wait(fs[i], WAIT_NS, NULL);
+        if (rc != CTEXEC_ECANCELLED) FAIL("a future of a discarded item reports %d", rc);
+        s->cancelled++;
+        OK(ctexec_future_free(fs[i]));
+    }
+    return NULL;
+}
+
+static void *free_after_main(void *p) {
+    (void)p;
+    pthread_barrier_wait(&barrier);
+    for (volatile int i = 0; i < 2000; i++) {
+    }
+    OK(ctexec_free(shared_ex));
+    return NULL;
+}
+
+static void case_free_vs_submit(int iterations) {
+    long ok = 0, equit = 0, bad = 0, cancelled = 0;
+    for (int it = 0; it < iterations; it++) {
+        OK(ctexec_new(NULL, &shared_ex)); /* owned by main, never run */
+        pthread_barrier_init(&barrier, NULL, 4);
+        pthread_t ts[4];
+        struct sub subs[3];
+        for (int i = 0; i < 3; i++) {
+            subs[i] = (struct sub){0, 0, 0, 0, 0x5eed + (uint64_t)it * 3 + (uint64_t)i};
+            CHECK(pthread_create(&ts[i], NULL, sub_main, &subs[i]) == 0);
+        }
+        CHECK(pthread_create(&ts[3], NULL, free_after_main, NULL) == 0);
+        for (int i = 0; i < 4; i++) CHECK(pthread_join(ts[i], NULL) == 0);
+        pthread_barrier_destroy(&barrier);
+        for (int i = 0; i < 3; i++) {
+            ok += subs[i].ok;
+            equit += subs[i].equit;
+            bad += subs[i].bad;
+            cancelled += subs[i].cancelled;
+        }
+        CHECK(hard_counts().queued == 0);
+    }
+    if (atomic_load(&ran) != 0) FAIL("%d discarded items ran", atomic_load(&ran));
+    printf("free_vs_submit: %d iterations: submits OK %ld (futures all ECANCELLED: %ld), "
+           "EQUIT %ld, EBADHANDLE %ld; no discarded item ran\n",
+           iterations, ok, cancelled, equit, bad);
+}
+
+/* ---- free_vs_run -------------------------------------------------------- */
+
+static atomic_int free_rc;
+
+static void *free_racer_main(void *p) {
+    (void)p;
+    pthread_barrier_wait(&barrier);
+    atomic_store(&free_rc, ctexec_free(shared_ex));
+    return NULL;
+}
+
+static void case_free_vs_run(int iterations) {
+    long busy = 0, free_won = 0, run_first = 0;
+    ctexec_future done;
+    OK(ctexec_future_new(&done));
+    for (int it = 0; it < iterations; it++) {
+        OK(ctexec_new(NULL, &shared_ex));
+        /* A pending promise makes the run last a moment: 20 µs. */
+        ctexec_future p;
+        OK(ctexec_future_new(&p));
+        pthread_barrier_init(&barrier, NULL, 2);
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, free_racer_main, NULL) == 0);
+        pthread_barrier_wait(&barrier);
+        int run = ctexec_run_until_timeout(shared_ex, p, 20000);
+        CHECK(pthread_join(t, NULL) == 0);
+        pthread_barrier_destroy(&barrier);
+        int fr = atomic_load(&free_rc);
+        if (fr == CTEXEC_EBUSY) {
+            /* Free lost: the run was under way and ended normally. */
+            if (run != CTEXEC_ETIMEDOUT) FAIL("iteration %d: free EBUSY but run %d", it, run);
+            OK(ctexec_free(shared_ex));
+            busy++;
+        } else if (fr == CTEXEC_OK) {
+            if (run == CTEXEC_ETIMEDOUT) run_first++; /* ran to its end before the free */
+            else if (run == CTEXEC_EQUIT || run == CTEXEC_EBADHANDLE) free_won++;
+            else FAIL("iteration %d: free OK but run returned %d", it, run);
+        } else {
+            FAIL("iteration %d: free returned %d", it, fr);
+        }
+        OK(ctexec_future_free(p));
+    }
+    OK(ctexec_future_free(done));
+    printf("free_vs_run: %d races: free EBUSY (run under way) %ld, free first (run EQUIT or "
+           "EBADHANDLE) %ld, run finished first %ld\n",
+           iterations, busy, free_won, run_first);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s complete|free_ex|free_future|free_vs_submit|free_vs_run [iterations]\n",
+                argv[0]);
+        return 2;
+    }
+    int n = argc > 2 ? atoi(argv[2]) : 2000;
+    CHECK(n > 0);
+    hard_watchdog(120);
+    ctexec_counts start = hard_counts();
+    if (!strcmp(argv[1], "complete")) case_complete(n);
+    else if (!strcmp(argv[1], "free_ex")) case_double_free(n, 0);
+    else if (!strcmp(argv[1], "free_future")) case_double_free(n, 1);
+    else if (!strcmp(argv[1], "free_vs_submit")) case_free_vs_submit(n);
+    else if (!strcmp(argv[1], "free_vs_run")) case_free_vs_run(n);
+    else {
+        fprintf(stderr, "unknown case %s\n", argv[1]);
+        return 2;
+    }
+    hard_counts_back_to(start);
+    return 0;
+}
