@@ -754,6 +754,29 @@ static int c_run_1ms_pending(void) {
     return rc;
 }
 
+/* A timeout is honoured: never returns before it, nor grossly after. */
+static int c_wait_50ms_not_early(void) {
+    ctexec_future p = new_promise();
+    int64_t t0 = hard_now_ns();
+    int rc = ctexec_future_wait(p, 50 * MS_NS, NULL);
+    int64_t dt = hard_now_ns() - t0;
+    if (dt < 50 * MS_NS || dt > 5 * SEC_NS) FAIL("wait(50 ms) took %.3f ms", dt / 1e6);
+    OK(ctexec_future_free(p));
+    return rc;
+}
+
+static int c_run_50ms_not_early(void) {
+    ctexec *e = new_ex();
+    ctexec_future p = new_promise();
+    int64_t t0 = hard_now_ns();
+    int rc = ctexec_run_until_timeout(e, p, 50 * MS_NS);
+    int64_t dt = hard_now_ns() - t0;
+    if (dt < 50 * MS_NS || dt > 5 * SEC_NS) FAIL("run_until_timeout(50 ms) took %.3f ms", dt / 1e6);
+    OK(ctexec_future_free(p));
+    OK(ctexec_free(e));
+    return rc;
+}
+
 static int c_run_0_pending(void) {
     ctexec *e = new_ex();
     ctexec_future p = new_promise();
@@ -896,6 +919,8 @@ static const struct row rows[] = {
     {"ctexec_run_until_timeout", "timeout INT64_MIN (forever), completed after 20 ms", CTEXEC_OK, c_run_int64_min},
     {"ctexec_run_until_timeout", "timeout 1 ms, never completed (executor not quit)", CTEXEC_ETIMEDOUT, c_run_1ms_pending},
     {"ctexec_run_until_timeout", "timeout 0, pending (queued items ran)", CTEXEC_ETIMEDOUT, c_run_0_pending},
+    {"ctexec_future_wait", "timeout 50 ms, pending (not before 50 ms)", CTEXEC_ETIMEDOUT, c_wait_50ms_not_early},
+    {"ctexec_run_until_timeout", "timeout 50 ms, pending (not before 50 ms)", CTEXEC_ETIMEDOUT, c_run_50ms_not_early},
     /* callback return codes, seen through the item's future */
     {"ctexec_fn -> future_wait", "callback returns -1 (result dropped)", CTEXEC_EINVAL, c_cb_minus1},
     {"ctexec_fn -> future_wait", "callback returns INT_MIN", CTEXEC_EINVAL, c_cb_intmin},
