@@ -2,7 +2,7 @@
  * ABI, checked against a model of the contract.
  *
  *   model_tester [--seed N] [--ops N] [--seconds S] [--threads K]
- *                [--round R [--repeat N]] [--quiet]
+ *                [--round R [--repeat N]] [--strict-quit] [--quiet]
  *
  * Each round, the owner (main) builds a chain of 1..4 executors (ex[i] has
  * ex[i-1] as old_executor), sometimes plus an "orphan" executor chained to
@@ -60,6 +60,7 @@ static int nsub = 3;
 static int quiet;
 static int round_no;
 static int only_round = -1, repeat = 1;
+static int strict_quit;
 static pthread_t owner;
 
 static void fail(const char *fmt, ...) {
@@ -69,8 +70,8 @@ static void fail(const char *fmt, ...) {
             round_no, nsub);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nreplay: model_tester --seed %" PRIu64 " --threads %d --round %d --repeat 100\n",
-            seed, nsub, round_no);
+    fprintf(stderr, "\nreplay: model_tester --seed %" PRIu64 " --threads %d --round %d --repeat 100%s\n",
+            seed, nsub, round_no, strict_quit ? " --strict-quit" : "");
     exit(1);
 }
 
@@ -129,6 +130,7 @@ static struct {
     int run_mode[MAXD];
     int comp_sub[MAXD], comp_at[MAXD], comp_how[MAXD];
     atomic_int run_started[MAXD], run_done[MAXD], prom_ok[MAXD];
+    atomic_int began[MAXD]; /* an item ran inside the run of ex[L] */
     pthread_barrier_t barrier;
 } R;
 
@@ -143,6 +145,8 @@ static int item_fn(void *arg, void **result) {
     if (atomic_fetch_add(&r->ran, 1) != 0) fail("item %d/%d ran twice", r->sub, r->index);
     r->wrong_thread = !pthread_equal(pthread_self(), owner);
     r->ran_level = cur_level;
+    for (int j = 0; j <= cur_level; j++)
+        if (!atomic_load_explicit(&R.began[j], memory_order_relaxed)) atomic_store(&R.began[j], 1);
     r->seq = ++run_seq;
     if (r->completes >= 0) {
         int rc = ctexec_future_set_result(R.prom[r->completes], r);
@@ -215,6 +219,18 @@ static void check_equit(int level) {
             fail("submit to ex[%d] got EQUIT but ex[%d] has not quit", level, j);
 }
 
+/* --strict-quit: every executor from level down to 0 is inside its run
+ * (an item has run there) or past it, and its promise is done. The contract
+ * says it has quit "at the moment f completes", so a submit must then get
+ * EQUIT. Off by default: the core publishes "done" before it tells the
+ * running executors to quit, so a submit in that window is accepted (and
+ * drained), as in asgiref. */
+static int all_seen_quit(int level) {
+    for (int j = level; j >= 0; j--)
+        if (!atomic_load(&R.began[j]) || ctexec_future_done(R.prom[j]) != 1) return 0;
+    return 1;
+}
+
 static int all_returned(int level) {
     for (int j = level; j >= 0; j--)
         if (!atomic_load(&R.run_done[j])) return 0;
@@ -244,6 +260,7 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     r->has_future = completes < 0 && fut < 6;
     r->cancel_rc = r->wait_rc = NO_RC;
     int quit_before = level < R.depth && all_returned(level);
+    int seen_quit = strict_quit && level < R.depth && all_seen_quit(level);
     int rc = ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
     if (rc == CTEXEC_EQUIT) {
         if (level == R.depth) fail("submit to the orphan got EQUIT");
@@ -252,6 +269,8 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     }
     if (rc != CTEXEC_OK) fail("submit to ex[%d] = %d (%s)", level, rc, ctexec_strerror(rc));
     if (quit_before) fail("submit to ex[%d] accepted after the whole chain quit", level);
+    if (seen_quit) fail("submit to ex[%d] accepted after every promise of the chain was seen done "
+                        "while its run was in progress (--strict-quit)", level);
     nrecs[sub]++;
     if (!r->has_future) return;
     if (cb < 3) {
@@ -398,10 +417,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) nsub = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--round") && i + 1 < argc) only_round = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--strict-quit")) strict_quit = 1;
         else if (!strcmp(argv[i], "--quiet")) quiet = 1;
         else {
             fprintf(stderr, "usage: %s [--seed N] [--ops N] [--seconds S] [--threads K] "
-                            "[--round R [--repeat N]] [--quiet]\n", argv[0]);
+                            "[--round R [--repeat N]] [--strict-quit] [--quiet]\n", argv[0]);
             return 2;
         }
     }
