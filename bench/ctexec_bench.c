@@ -678,7 +678,7 @@ static struct {
     long growth_n;  /* items queued before run */
     long idle_ms;   /* how long the idle owner waits */
     int reps;
-} cfg = {100000, 500000, 200000, 128, 1000000, 1000, 5};
+} cfg = {100000, 2000000, 400000, 128, 1000000, 1000, 5};
 
 /* One run's shared state. */
 typedef struct run_ctx {

@@ -656,6 +656,8 @@ func (r *report) svg() string {
 	fmt.Fprintf(&s, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&s, `<text x="10" y="18" font-size="14" font-weight="bold">Speed relative to the pthread mutex/condvar queue, same run (log scale; right of 1× is better)</text>`+"\n")
 	lx := 10.0
+	fmt.Fprintf(&s, `<line x1="%.0f" y1="29" x2="%.0f" y2="43" stroke="#333" stroke-width="1.5"/><text x="%.0f" y="40">pthread mutex/condvar = 1×</text>`+"\n", lx+6, lx+6, lx+16)
+	lx += 24 + 6.2*float64(len("pthread mutex/condvar = 1×"))
 	for _, v := range legend {
 		fmt.Fprintf(&s, `<rect x="%.0f" y="30" width="12" height="12" fill="%s"/><text x="%.0f" y="40">%s</text>`+"\n", lx, colors[v], lx+16, esc(r.title(v)))
 		lx += 24 + 6.2*float64(len(r.title(v)))
