@@ -10,6 +10,11 @@
  *       no wait needed more than 10 s, and that the live counts are back to
  *       where they started.
  *
+ *   hard_stress multi_owner [items_per_submitter]
+ *       3 owner threads each run their own executor while 4 submitters
+ *       spread items over all three: every item runs exactly once, on the
+ *       owner of the executor it was submitted to, never on another.
+ *
  *   hard_stress cancel_race [iterations] [max_seconds]
  *       Races ctexec_future_cancel against the owner starting the item:
  *       a gate item holds the owner until the canceller releases it, then
@@ -413,10 +418,106 @@ static int test_cancel_race(int iterations, double budget_s) {
     return 0;
 }
 
+/* ---- several owners at once ------------------------------------------- */
+
+#define NOWN 3
+#define NSUBM 4
+
+static pthread_t owners[NOWN];
+static ctexec *mo_ex[NOWN];
+static ctexec_future mo_stop[NOWN];
+static atomic_long mo_ran[NOWN], mo_wrong;
+static atomic_int mo_ready;
+
+static int mo_item(void *arg, void **result) {
+    int o = (int)((uintptr_t)arg & 3);
+    if (!pthread_equal(pthread_self(), owners[o])) atomic_fetch_add(&mo_wrong, 1);
+    atomic_fetch_add(&mo_ran[o], 1);
+    *result = arg;
+    return 0;
+}
+
+static void *mo_owner_main(void *p) {
+    int o = (int)(uintptr_t)p;
+    owners[o] = pthread_self();
+    OK(ctexec_new(NULL, &mo_ex[o]));
+    OK(ctexec_future_new(&mo_stop[o]));
+    atomic_fetch_add(&mo_ready, 1);
+    OK(ctexec_run_until(mo_ex[o], mo_stop[o]));
+    return NULL;
+}
+
+struct mo_sub {
+    int id, per;
+    long sent[NOWN];
+};
+
+static void *mo_sub_main(void *p) {
+    struct mo_sub *s = p;
+    uint64_t seed = 77 + (uint64_t)s->id;
+    ctexec_future fs[64];
+    void *tags[64];
+    int nf = 0;
+    for (int i = 0; i < s->per; i++) {
+        int o = (int)(hard_rand(&seed) % NOWN);
+        void *tag = (void *)(uintptr_t)(((uint64_t)i << 2) | (uint64_t)o);
+        if (i % 2) {
+            OK(ctexec_submit(mo_ex[o], mo_item, tag, NULL));
+        } else {
+            tags[nf] = tag;
+            OK(ctexec_submit(mo_ex[o], mo_item, tag, &fs[nf++]));
+        }
+        s->sent[o]++;
+        if (nf == 64 || i + 1 == s->per) {
+            for (int j = 0; j < nf; j++) {
+                void *r = NULL;
+                int rc = ctexec_future_wait(fs[j], WAIT_NS, &r);
+                if (rc == CTEXEC_ETIMEDOUT) FAIL("a waiter hung 10 s");
+                CHECK(rc == CTEXEC_OK && r == tags[j]);
+                OK(ctexec_future_free(fs[j]));
+            }
+            nf = 0;
+        }
+    }
+    return NULL;
+}
+
+static int test_multi_owner(int per) {
+    ctexec_counts start = hard_counts();
+    pthread_t ot[NOWN], st[NSUBM];
+    struct mo_sub subs[NSUBM];
+    for (int o = 0; o < NOWN; o++) CHECK(pthread_create(&ot[o], NULL, mo_owner_main, (void *)(uintptr_t)o) == 0);
+    while (atomic_load(&mo_ready) != NOWN) hard_sleep_ns(100000);
+    int64_t t0 = hard_now_ns();
+    for (int i = 0; i < NSUBM; i++) {
+        memset(&subs[i], 0, sizeof subs[i]);
+        subs[i].id = i;
+        subs[i].per = per;
+        CHECK(pthread_create(&st[i], NULL, mo_sub_main, &subs[i]) == 0);
+    }
+    for (int i = 0; i < NSUBM; i++) CHECK(pthread_join(st[i], NULL) == 0);
+    for (int o = 0; o < NOWN; o++) OK(ctexec_future_set_result(mo_stop[o], NULL));
+    for (int o = 0; o < NOWN; o++) CHECK(pthread_join(ot[o], NULL) == 0);
+    double secs = (hard_now_ns() - t0) / 1e9;
+    if (atomic_load(&mo_wrong)) FAIL("%ld items ran on another executor's owner", atomic_load(&mo_wrong));
+    for (int o = 0; o < NOWN; o++) {
+        long sent = 0;
+        for (int i = 0; i < NSUBM; i++) sent += subs[i].sent[o];
+        if (sent != atomic_load(&mo_ran[o])) FAIL("owner %d: %ld sent, %ld ran", o, sent, atomic_load(&mo_ran[o]));
+        OK(ctexec_future_free(mo_stop[o]));
+        OK(ctexec_free(mo_ex[o])); /* from the main thread: any thread may free */
+    }
+    hard_counts_back_to(start);
+    printf("multi_owner: %d owners, %d submitters, %d items in %.2f s (%ld / %ld / %ld per owner); "
+           "each ran once on its own owner\n", NOWN, NSUBM, NSUBM * per, secs,
+           atomic_load(&mo_ran[0]), atomic_load(&mo_ran[1]), atomic_load(&mo_ran[2]));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s stress [threads] [items_per_thread] | cancel_race [iterations] [max_seconds]\n", argv[0]);
+        fprintf(stderr, "usage: %s stress [threads] [items_per_thread] | multi_owner [items] | cancel_race [iterations] [max_seconds]\n", argv[0]);
         return 2;
     }
     hard_watchdog(150);
@@ -426,6 +527,8 @@ int main(int argc, char **argv) {
         CHECK(threads > 0 && per > 0);
         return test_stress(threads, per);
     }
+    if (strcmp(argv[1], "multi_owner") == 0)
+        return test_multi_owner(argc > 2 ? atoi(argv[2]) : 100000);
     if (strcmp(argv[1], "cancel_race") == 0)
         return test_cancel_race(argc > 2 ? atoi(argv[2]) : 100000, argc > 3 ? atof(argv[3]) : 20);
     fprintf(stderr, "unknown case %s\n", argv[1]);
