@@ -20,7 +20,7 @@
  *
  * Every case ends with the live counts back at their start.
  *
- * Two more cases show core bugs found by this work. They FAIL today, so
+ * Three more cases show core bugs found by this work. They FAIL today, so
  * they are deliberately NOT registered with CTest (see the final report of
  * issue 5 hardening); run them by hand:
  *
@@ -32,6 +32,12 @@
  *              CTEXEC_OK (the item is then drained): Future.complete
  *              publishes "done" before it tells the watching executors to
  *              quit. (asgiref has the same window.)
+ *   done_order   the header says done callbacks "run in registration order".
+ *              cb1 is registered on a pending promise; another thread sees
+ *              the promise done and registers cb2, which runs at once on
+ *              its thread, sometimes before the completing thread has run
+ *              cb1: complete() publishes "done" before it runs the
+ *              callbacks it took.
  *   owner_reuse  the owner is identified by pthread_self(); after the owner
  *              thread exits, glibc reuses its pthread_t for the next thread,
  *              which the library then takes for the owner: its submits get
@@ -351,6 +357,48 @@ static void case_quit_after_done(int iterations) {
     if (atomic_load(&qa_late_ok)) FAIL("a submit made after f was seen done was accepted, want EQUIT");
 }
 
+/* ---- done_order (not registered: fails today) --------------------------- */
+
+static atomic_int do_seq, do_first;
+
+static void do_cb(ctexec_future f, void *u) {
+    (void)f;
+    if (atomic_fetch_add(&do_seq, 1) == 0) atomic_store(&do_first, (int)(intptr_t)u);
+}
+
+static void *do_observer(void *p) {
+    (void)p;
+    while (!atomic_load(&qa_go)) {
+    }
+    while (ctexec_future_done(promise) != 1) {
+    }
+    OK(ctexec_future_add_done_callback(promise, do_cb, (void *)2)); /* registered second */
+    return NULL;
+}
+
+static void case_done_order(int iterations) {
+    int inverted = 0;
+    for (int it = 0; it < iterations; it++) {
+        OK(ctexec_future_new(&promise));
+        atomic_store(&qa_go, 0);
+        atomic_store(&do_seq, 0);
+        atomic_store(&do_first, 0);
+        OK(ctexec_future_add_done_callback(promise, do_cb, (void *)1)); /* registered first */
+        pthread_t a, b;
+        CHECK(pthread_create(&a, NULL, qa_completer, NULL) == 0);
+        CHECK(pthread_create(&b, NULL, do_observer, NULL) == 0);
+        atomic_store(&qa_go, 1);
+        CHECK(pthread_join(a, NULL) == 0);
+        CHECK(pthread_join(b, NULL) == 0);
+        CHECK(atomic_load(&do_seq) == 2);
+        if (atomic_load(&do_first) != 1) inverted++;
+        OK(ctexec_future_free(promise));
+    }
+    printf("done_order: %d iterations; the second-registered callback ran first %d times\n",
+           iterations, inverted);
+    if (inverted) FAIL("done callbacks did not run in registration order");
+}
+
 /* ---- owner_reuse (not registered: fails today) -------------------------- */
 
 static pthread_t dead_owner;
@@ -408,6 +456,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "free_vs_run")) case_free_vs_run(n);
     else if (!strcmp(argv[1], "quit_after_done")) case_quit_after_done(n);
     else if (!strcmp(argv[1], "owner_reuse")) case_owner_reuse();
+    else if (!strcmp(argv[1], "done_order")) case_done_order(n);
     else {
         fprintf(stderr, "unknown case %s\n", argv[1]);
         return 2;
