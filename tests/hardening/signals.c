@@ -22,7 +22,8 @@
 static pthread_t owner;
 static ctexec *ex;
 static atomic_long handled, ran, off_owner;
-static atomic_int done_submitting;
+static atomic_int done_submitting; /* set once every submitter finished */
+static atomic_int finished;        /* submitters done with their items */
 
 static void on_usr1(int sig) {
     (void)sig;
@@ -58,6 +59,10 @@ static void *submitter_main(void *p) {
         }
         if (i % 64 == 0) hard_sleep_ns(20000); /* let the owner fall asleep */
     }
+    /* Stay alive until the signaller has stopped: it must never signal a
+     * thread that has exited. */
+    atomic_fetch_add(&finished, 1);
+    while (!atomic_load(&done_submitting)) hard_sleep_ns(MS_NS);
     return NULL;
 }
 
@@ -83,9 +88,10 @@ struct joiner {
 
 static void *joiner_main(void *p) {
     struct joiner *j = p;
-    for (int i = 0; i < NSUB; i++) CHECK(pthread_join(j->ts[i], NULL) == 0);
+    while (atomic_load(&finished) != NSUB) hard_sleep_ns(MS_NS);
     atomic_store(&done_submitting, 1);
     CHECK(pthread_join(j->sig_t, NULL) == 0);
+    for (int i = 0; i < NSUB; i++) CHECK(pthread_join(j->ts[i], NULL) == 0);
     OK(ctexec_future_set_result(j->stop, NULL));
     return NULL;
 }
