@@ -20,7 +20,10 @@
  *   ctexec_nospin  the same with CTEXEC_SPIN_NS=0. The library reads the
  *                  variable once, at load, so this variant always runs in a
  *                  child process (this program re-executed with the variable
- *                  set) that performs one measurement and prints it.
+ *                  set) that performs one measurement and prints it;
+ *   ctexec_call, ctexec_call_nospin
+ *                  the round trip through ctexec_call (submit, wait and
+ *                  release in one call, no future handle); round trip only.
  *
  * Peers complete a per-item completion object (mutex + condvar + flag,
  * malloc'd per item and freed after the wait), the equivalent of a ctexec
@@ -231,6 +234,9 @@ typedef struct variant {
     void *(*wait_free)(uintptr_t token); /* wait, release, return result */
     void (*run)(void *q);  /* owner: run until stopped and drained */
     void (*stop)(void *q); /* any thread: let run return once drained */
+    /* Optional synchronous round trip in one call (submit, wait, release).
+     * Variants that have it are measured in the round-trip workload only. */
+    void *(*call)(void *q, work_fn fn, void *arg);
 } variant;
 
 /* ---- pthread: ring buffer, one pop per lock ----------------------------- */
@@ -594,6 +600,12 @@ static void *cq_wait_free(uintptr_t token) {
     return r;
 }
 
+static void *cq_call(void *p, work_fn fn, void *arg) {
+    void *r = NULL;
+    cx_check(ctexec_call(((cq *)p)->ex, fn, arg, &r), "ctexec_call");
+    return r;
+}
+
 static void cq_run(void *p) {
     cq *q = p;
     cx_check(ctexec_run_until(q->ex, q->done), "ctexec_run_until");
@@ -607,21 +619,25 @@ static void cq_stop(void *p) {
 
 static const variant variants[] = {
     {"pthread", "pthread mutex/condvar", 0, pq_create, pq_destroy, pq_fire, pq_submit_f,
-     peer_wait_free, pq_run, pq_stop},
+     peer_wait_free, pq_run, pq_stop, NULL},
     {"pthread_batch", "pthread, batch drain", 0, bq_create, bq_destroy, bq_fire, bq_submit_f,
-     peer_wait_free, bq_run, bq_stop},
+     peer_wait_free, bq_run, bq_stop, NULL},
 #ifdef HAVE_GLIB
     {"glib", "GLib invoke_full", 0, gq_create, gq_destroy, gq_fire, gq_submit_f, peer_wait_free,
-     gq_run, gq_stop},
+     gq_run, gq_stop, NULL},
 #endif
 #ifdef HAVE_LIBUV
     {"libuv", "libuv async", 0, uq_create, uq_destroy, uq_fire, uq_submit_f, peer_wait_free,
-     uq_run, uq_stop},
+     uq_run, uq_stop, NULL},
 #endif
     {"ctexec", "ctexec (spin 10 us)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
-     cq_wait_free, cq_run, cq_stop},
+     cq_wait_free, cq_run, cq_stop, NULL},
     {"ctexec_nospin", "ctexec (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
-     cq_submit_f, cq_wait_free, cq_run, cq_stop},
+     cq_submit_f, cq_wait_free, cq_run, cq_stop, NULL},
+    {"ctexec_call", "ctexec_call (spin 10 us)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
+     cq_wait_free, cq_run, cq_stop, cq_call},
+    {"ctexec_call_nospin", "ctexec_call (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
+     cq_submit_f, cq_wait_free, cq_run, cq_stop, cq_call},
 };
 #define NVARIANTS ((int)(sizeof variants / sizeof variants[0]))
 
@@ -726,8 +742,13 @@ static void *round_trip_thread(void *p) {
     pthread_barrier_wait(&c->start);
     for (long i = 0; i < c->per_thread; i++) {
         uint64_t t0 = now_ns();
-        uintptr_t tok = c->v->submit_f(c->q, work_count, &c->counter);
-        void *r = c->v->wait_free(tok);
+        void *r;
+        if (c->v->call != NULL) {
+            r = c->v->call(c->q, work_count, &c->counter);
+        } else {
+            uintptr_t tok = c->v->submit_f(c->q, work_count, &c->counter);
+            r = c->v->wait_free(tok);
+        }
         c->lat[i] = now_ns() - t0;
         if (r != &c->counter) die("%s: wrong result", c->v->name);
     }
@@ -1042,7 +1063,7 @@ static void print_summary(const workload *w, long param, const variant **vs, int
                     for (int i = 0; i < w->nmetrics; i++) base[i] = median(vals[i], n);
                 continue;
             }
-            fprintf(stderr, "  %-28s", vs[j]->title);
+            fprintf(stderr, "  %-32s", vs[j]->title);
             for (int i = 0; i < w->nmetrics; i++) {
                 double m = median(vals[i], n);
                 fprintf(stderr, "  %s %12.4g %-7s", w->metric[i], m, w->unit[i]);
@@ -1185,8 +1206,11 @@ int main(int argc, char **argv) {
             /* Spin is irrelevant to a queue that is filled before run. */
             const variant *wv[16];
             int nwv = 0;
-            for (int j = 0; j < nv; j++)
-                if (!(w->always_child && vs[j]->nospin)) wv[nwv++] = vs[j];
+            for (int j = 0; j < nv; j++) {
+                if (w->always_child && vs[j]->nospin) continue;
+                if (vs[j]->call != NULL && strcmp(w->name, "rt") != 0) continue;
+                wv[nwv++] = vs[j];
+            }
             fprintf(stderr, "[%6.1fs] %s param %ld:", (double)(now_ns() - t_start) / 1e9,
                     w->name, params[pi]);
             for (int j = 0; j < nwv; j++)
