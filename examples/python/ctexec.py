@@ -89,7 +89,10 @@ RUN_SLICE_NS = 50_000_000
 #: How long a waiter on a submitted item's future waits inside the core before
 #: it falls back to the ordinary Python wait (see _CFuture).
 _C_WAIT_NS = 2_000_000
+# None: decide per submit (see submit); True/False force it (for measuring).
+_WAIT_IN_CORE: Optional[bool] = None
 _monotonic = time.monotonic
+_get_ident = threading.get_ident
 
 # Messages asgiref uses, which code in the wild matches on. The library's
 # ctexec_strerror returns the same text; these are used where the library is
@@ -500,12 +503,37 @@ def using_fallback() -> bool:
 # Work items and the trampoline
 # ---------------------------------------------------------------------------
 
-# Items waiting to run, by the integer key that C carries as the callback's
+# Batches waiting to run, by the integer key that C carries as the callback's
 # arg. A dict lookup is cheaper than turning a PyObject* into a C pointer and
 # back, and it keeps every queued item reachable, so nothing a C queue holds
-# can be collected under it. Entries: (future, fn, args, kwargs, lineage).
+# can be collected under it. Entries: (items, lineage, slot).
+#
+# Why batches: every C item costs the owner one GIL acquisition in the ctypes
+# callback, and while submitters are busy the owner gets the GIL back only
+# at the interpreter's switch interval (5 ms). So consecutive submits to one
+# executor join the batch that is already queued and not yet started; the
+# owner then runs the whole batch in one callback, and a burst of submits
+# makes one foreign call instead of one each. A batch is one C item, so the
+# core still decides where it runs (the chain walk) and in which order.
 _pending: dict[int, tuple] = {}
 _keys = itertools.count(1)  # next() on a count is atomic under the GIL
+
+
+class _Slot:
+    """An executor's open batch: the one new submits may still join."""
+
+    __slots__ = ("lock", "create_lock", "batch")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # guards batch; never held across a call
+        self.create_lock = threading.Lock()  # one batch creation at a time
+        self.batch: Optional[list] = None
+
+
+def _close(slot: _Slot, batch: list) -> None:
+    with slot.lock:
+        if slot.batch is batch:
+            slot.batch = None
 
 
 def _run_item(item: tuple) -> None:
@@ -525,11 +553,35 @@ def _run_item(item: tuple) -> None:
 
 def _trampoline(key: int, _result: int) -> int:
     # Runs on the owner thread, inside ctexec_run_until_timeout. Exceptions
-    # must not escape: ctypes would only print them.
-    item = _pending.pop(key, None)
-    if item is not None:
-        _run_item(item)
+    # cannot cross the C frames (ctypes would print and drop them). The items'
+    # own exceptions go to their futures; what is left is a signal handler's
+    # exception (KeyboardInterrupt) raised between items. It is kept, the rest
+    # of the batch still runs, and run_until_future raises it as soon as the
+    # core returns.
+    try:
+        entry = _pending.pop(key, None)
+        if entry is None:
+            return 0
+        batch = entry[0]
+        _close(entry[2], batch)
+    except BaseException as exc:  # noqa: BLE001
+        _interrupts.append(exc)
+        return 0
+    for item in batch:
+        try:
+            _run_item(item)
+        except BaseException as exc:  # noqa: BLE001
+            _interrupts.append(exc)
     return 0
+
+
+# Exceptions raised on the owner thread outside any item; see _trampoline.
+_interrupts: list[BaseException] = []
+
+
+def _pending_items() -> int:
+    """Items queued in batches not yet started (for leak checks)."""
+    return sum(len(entry[0]) for entry in list(_pending.values()))
 
 
 # One callback object for the life of the process: C may call it at any time
@@ -537,8 +589,12 @@ def _trampoline(key: int, _result: int) -> int:
 _TRAMPOLINE = CTEXEC_FN(_trampoline)
 
 
-def _promise_done_callback(handle: int) -> Callable[[Future], None]:
+def _promise_done_callback(handle: int, slot: _Slot) -> Callable[[Future], None]:
     def done(_future: Future) -> None:
+        # The executor quits now: later submits must reach C (and its chain
+        # walk) instead of joining a batch that is still queued here.
+        with slot.lock:
+            slot.batch = None
         # The run may have ended (and freed the promise) before this fires,
         # for instance after KeyboardInterrupt: then the handle is stale.
         try:
@@ -666,6 +722,7 @@ class CurrentThreadExecutor(Executor):
         self._ptr: Optional[int] = None
         self._py: Optional[_PyEngine] = None
         self._serial = next(_serials)
+        self._slot = _Slot()
         # Serials of this executor and its chain. A queued item remembers the
         # lineage it was submitted to, so that when a C executor is freed with
         # items still queued, the items it discarded can be found (see
@@ -708,21 +765,65 @@ class CurrentThreadExecutor(Executor):
         """
         if self._py is not None or _forked:
             return self._py_submit(fn, args, kwargs)
-        future = _CFuture()
-        key = next(_keys)
-        _pending[key] = (future, fn, args, kwargs, self._lineage)
-        out = _c_future()
-        try:
-            _c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(out))
-        except Error as exc:
-            del _pending[key]
-            if exc.status == EFORK:
-                return self._py_submit(fn, args, kwargs)
-            raise
-        except BaseException:
-            _pending.pop(key, None)
-            raise
-        future._handle = out.value
+        if _get_ident() == self._owner:
+            # Checked before the batch is touched: an owner's submit must not
+            # join a batch (C would never see it).
+            raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
+        slot = self._slot
+        with slot.lock:
+            batch = slot.batch
+            if batch is not None:
+                future = Future()
+                batch.append((future, fn, args, kwargs))
+                return future
+        # Batches are created one at a time per executor, so their order in
+        # the C queue is their creation order and the open batch is always
+        # the newest: joining it never puts an item before an earlier one
+        # from the same thread. The owner never takes this lock, so it never
+        # waits behind the foreign call below.
+        with slot.create_lock:
+            with slot.lock:
+                batch = slot.batch
+                if batch is not None:
+                    future = Future()
+                    batch.append((future, fn, args, kwargs))
+                    return future
+            # A submitter that is about to wait for its one item (a round
+            # trip, the common asgiref case) gains from waiting in the core;
+            # a burst does not, and a C future costs an allocation and a
+            # free. An empty table of pending batches tells them apart.
+            if _WAIT_IN_CORE is True or (_WAIT_IN_CORE is None and not _pending):
+                future = _CFuture()
+                out = _c_future()
+                out_ref = ctypes.byref(out)
+            else:
+                future = Future()
+                out = out_ref = None
+            batch = [(future, fn, args, kwargs)]
+            key = next(_keys)
+            _pending[key] = (batch, self._lineage, slot)
+            try:
+                _c_submit(self._ptr, _TRAMPOLINE, key, out_ref)
+            except Error as exc:
+                del _pending[key]
+                if exc.status != EFORK:
+                    raise
+                forked = True
+            except BaseException:
+                _pending.pop(key, None)
+                raise
+            else:
+                forked = False
+                # Others may join only now that C holds the batch (so EQUIT
+                # reaches every submitter), and only if the owner has not
+                # started it (the trampoline pops the key first).
+                with slot.lock:
+                    if key in _pending:
+                        slot.batch = batch
+        if forked:
+            return self._py_submit(fn, args, kwargs)
+        if out is not None:
+            future._handle = out.value
         return future
 
     # -- run_until_future --------------------------------------------------
@@ -756,12 +857,14 @@ class CurrentThreadExecutor(Executor):
             return
         promise = handle.value
         try:
-            future.add_done_callback(_promise_done_callback(promise))
+            future.add_done_callback(_promise_done_callback(promise, self._slot))
             ptr = self._ptr
             # Bounded slices, so that SIGINT's KeyboardInterrupt is raised
             # between them (a signal cannot interrupt the wait in the core).
             while True:
                 status = _c_run(ptr, promise, RUN_SLICE_NS)
+                if _interrupts:
+                    raise _interrupts.pop()
                 if status != ETIMEDOUT:
                     break
             self._quit = True
@@ -852,9 +955,11 @@ def _discard_pending(serial: int) -> None:
 
     ctexec_free drops the items still queued on an executor without running
     them. Every executor chained to this one holds a reference to it, so all
-    of them were freed before it; an item whose lineage includes this
+    of them were freed before it; a batch whose lineage includes this
     executor therefore either ran already or was queued here.
     """
-    for key, item in list(_pending.items()):
-        if serial in item[4] and _pending.pop(key, None) is not None:
-            item[0].cancel()
+    for key, entry in list(_pending.items()):
+        if serial in entry[1] and _pending.pop(key, None) is not None:
+            _close(entry[2], entry[0])
+            for item in entry[0]:
+                item[0].cancel()

@@ -241,6 +241,39 @@ class ExecutorBehaviour:
             in_thread(lambda: inner.submit(int))
         self.assertEqual(str(cm.exception), ASGIREF_MESSAGES["quit"])
 
+    def test_submit_after_quit_does_not_join_a_batch_still_queued(self) -> None:
+        outer = ctexec.CurrentThreadExecutor()
+        inner = ctexec.CurrentThreadExecutor(outer)
+        current = ["none"]
+        ran_in: dict[str, str] = {}
+        release = threading.Event()
+        inner_done = Future()
+
+        def record(name: str) -> None:
+            ran_in[name] = current[0]
+
+        def work():
+            inner.submit(int).result(WAIT)  # the owner is inside the run now
+            blocker = inner.submit(release.wait, WAIT)  # keeps the owner busy
+            queued = [inner.submit(record, f"queued{i}") for i in range(3)]
+            complete(inner_done)  # inner quits now, with items still queued
+            late = inner.submit(record, "late")  # must go down the chain
+            release.set()
+            return blocker, queued, late
+
+        box = {}
+        t = threading.Thread(target=lambda: box.setdefault("r", work()))
+        t.start()
+        current[0] = "inner"
+        inner.run_until_future(inner_done)
+        t.join(WAIT)
+        current[0] = "outer"
+        blocker, queued, late = box["r"]
+        run = Future()
+        late.add_done_callback(lambda _f: complete(run))
+        outer.run_until_future(run)
+        self.assertEqual(ran_in, {"queued0": "inner", "queued1": "inner", "queued2": "inner", "late": "outer"})
+
     def test_chain_skips_every_quit_executor(self) -> None:
         a = ctexec.CurrentThreadExecutor()
         b = ctexec.CurrentThreadExecutor(a)
@@ -347,12 +380,12 @@ class CEngineTests(ExecutorBehaviour, unittest.TestCase):
         gc.collect()
         before = ctexec.live_counts()
         ex = ctexec.CurrentThreadExecutor()
-        pending = len(ctexec._pending)
+        pending = ctexec._pending_items()
         futures = in_thread(lambda: [ex.submit(int) for _ in range(10)])
-        self.assertEqual(len(ctexec._pending), pending + 10)
+        self.assertEqual(ctexec._pending_items(), pending + 10)
         del ex
         self.assertTrue(all(f.cancelled() for f in futures))
-        self.assertEqual(len(ctexec._pending), pending)
+        self.assertEqual(ctexec._pending_items(), pending)
         del futures
         gc.collect()
         after = ctexec.live_counts()
