@@ -53,6 +53,7 @@ static void child_checks(int wfd) {
         ctexec_new(ex, &e),
         ctexec_submit(ex, noop_item, NULL, NULL),
         ctexec_submit(ex, noop_item, NULL, &f),
+        ctexec_call(ex, noop_item, NULL, NULL),
         ctexec_run_until(ex, done),
         ctexec_run_until_timeout(ex, pending, -1),
         ctexec_free(ex),

@@ -89,6 +89,7 @@ static int all_entries_refuse(void) {
         ctexec_new(ex, &e),
         ctexec_submit(ex, item, NULL, NULL),
         ctexec_submit(ex, item, NULL, &f),
+        ctexec_call(ex, item, NULL, NULL), /* must not block */
         ctexec_run_until(ex, promise),
         ctexec_run_until_timeout(ex, promise, 0),
         ctexec_free(ex),

@@ -20,7 +20,7 @@
  *
  * Every case ends with the live counts back at their start.
  *
- * Three more cases show core bugs found by this work. They FAIL today, so
+ * Four more cases show core bugs found by this work. They FAIL today, so
  * they are deliberately NOT registered with CTest (see the final report of
  * issue 5 hardening); run them by hand:
  *
@@ -38,6 +38,11 @@
  *              its thread, sometimes before the completing thread has run
  *              cb1: complete() publishes "done" before it runs the
  *              callbacks it took.
+ *   chain_slots  ex_i = ctexec_new(ex_{i-1}), then ctexec_free(ex_{i-1}), in
+ *              a loop: one executor is live at any time, yet ctexec_new
+ *              fails with CTEXEC_ENOMEM at the 262,144th: a freed executor
+ *              stays reachable through the old_executor link of the next
+ *              one, so no slot of the chain is ever released to the slab.
  *   owner_reuse  the owner is identified by pthread_self(); after the owner
  *              thread exits, glibc reuses its pthread_t for the next thread,
  *              which the library then takes for the owner: its submits get
@@ -399,6 +404,25 @@ static void case_done_order(int iterations) {
     if (inverted) FAIL("done callbacks did not run in registration order");
 }
 
+/* ---- chain_slots (not registered: fails today) -------------------------- */
+
+static void case_chain_slots(int n) {
+    ctexec *prev = NULL;
+    for (int i = 0; i < n; i++) {
+        ctexec *e;
+        int rc = ctexec_new(prev, &e);
+        if (rc != CTEXEC_OK) {
+            if (prev) OK(ctexec_free(prev));
+            FAIL("chain of executors, one live at a time: ctexec_new #%d returned %d (%s)", i, rc,
+                 hard_status_name(rc));
+        }
+        if (prev) OK(ctexec_free(prev));
+        prev = e;
+    }
+    OK(ctexec_free(prev));
+    printf("chain_slots: %d executors chained and freed one after the other\n", n);
+}
+
 /* ---- owner_reuse (not registered: fails today) -------------------------- */
 
 static pthread_t dead_owner;
@@ -457,6 +481,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "quit_after_done")) case_quit_after_done(n);
     else if (!strcmp(argv[1], "owner_reuse")) case_owner_reuse();
     else if (!strcmp(argv[1], "done_order")) case_done_order(n);
+    else if (!strcmp(argv[1], "chain_slots")) case_chain_slots(n);
     else {
         fprintf(stderr, "unknown case %s\n", argv[1]);
         return 2;
