@@ -35,7 +35,8 @@ import time
 from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
 from concurrent.futures import Executor, Future, InvalidStateError
-from concurrent.futures._base import FINISHED as _FINISHED
+from concurrent.futures._base import PENDING as _PENDING
+from concurrent.futures._base import RUNNING as _RUNNING
 from typing import Any, Callable, NamedTuple, Optional
 
 __all__ = [
@@ -88,7 +89,8 @@ RUN_SLICE_NS = 50_000_000
 
 #: How long a waiter on a submitted item's future waits inside the core before
 #: it falls back to the ordinary Python wait (see _CFuture).
-_C_WAIT_NS = 2_000_000
+_C_WAIT_NS = 500_000
+_WAITABLE = (_PENDING, _RUNNING)
 # None: decide per submit (see submit); True/False force it (for measuring).
 _WAIT_IN_CORE: Optional[bool] = None
 _monotonic = time.monotonic
@@ -565,18 +567,27 @@ def _trampoline(key: int, _result: int) -> int:
         batch = entry[0]
         _close(entry[2], batch)
     except BaseException as exc:  # noqa: BLE001
-        _interrupts.append(exc)
+        _interrupts.append((_get_ident(), exc))
         return 0
     for item in batch:
         try:
             _run_item(item)
         except BaseException as exc:  # noqa: BLE001
-            _interrupts.append(exc)
+            _interrupts.append((_get_ident(), exc))
     return 0
 
 
-# Exceptions raised on the owner thread outside any item; see _trampoline.
-_interrupts: list[BaseException] = []
+# (thread, exception) raised on an owner thread outside any item; see
+# _trampoline. Keyed by thread so that one owner never raises another's.
+_interrupts: list[tuple[int, BaseException]] = []
+
+
+def _raise_interrupt() -> None:
+    me = _get_ident()
+    mine = [exc for ident, exc in _interrupts if ident == me]
+    if mine:
+        _interrupts[:] = [(i, e) for i, e in _interrupts if i != me]
+        raise mine[0]
 
 
 def _pending_items() -> int:
@@ -608,26 +619,28 @@ def _promise_done_callback(handle: int, slot: _Slot) -> Callable[[Future], None]
 class _CFuture(Future):
     """A Future whose waiters first wait in the core.
 
-    The Python future carries the outcome; the item's C future completes the
-    moment the item's callback returns. Waiting on the C future, with the GIL
-    released, lets the waiter spin briefly in the core and be woken straight
-    from the owner thread, instead of sleeping on a Python lock that needs a
-    kernel wake-up and then a second GIL hand-off.
+    Made for the first item of a batch when nothing else is pending, which is
+    what a round trip looks like. The Python future carries the outcome; the
+    batch's C future completes when the batch's callback returns, after the
+    owner has released the GIL. Waiting on it with the GIL released lets the
+    waiter spin briefly in the core and be woken straight from the owner,
+    instead of sleeping on a Python lock, being woken while the owner still
+    holds the GIL, and sleeping again for the GIL.
 
-    The C wait is bounded (_C_WAIT_NS): after it the waiter falls back to the
-    ordinary, signal-interruptible Python wait.
+    The C wait is bounded (_C_WAIT_NS), since the batch may hold more than
+    this item: after it the waiter falls back to the ordinary,
+    signal-interruptible Python wait.
     """
 
-    __slots__ = ()
     _handle = 0
 
     def result(self, timeout: Optional[float] = None) -> Any:
-        if self._state == _FINISHED:
+        if self._state not in _WAITABLE:
             return super().result(0)
         return super().result(self._wait_c(timeout))
 
     def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
-        if self._state == _FINISHED:
+        if self._state not in _WAITABLE:
             return super().exception(0)
         return super().exception(self._wait_c(timeout))
 
@@ -864,7 +877,7 @@ class CurrentThreadExecutor(Executor):
             while True:
                 status = _c_run(ptr, promise, RUN_SLICE_NS)
                 if _interrupts:
-                    raise _interrupts.pop()
+                    _raise_interrupt()
                 if status != ETIMEDOUT:
                     break
             self._quit = True

@@ -376,6 +376,36 @@ class CEngineTests(ExecutorBehaviour, unittest.TestCase):
         self.assertIsInstance(f.exception(0), ctexec.BusyError)
         self.assertIsInstance(f.exception(0), RuntimeError)
 
+    def test_exception_between_items_is_raised_after_the_batch(self) -> None:
+        # A KeyboardInterrupt that lands between items (outside any item's
+        # try) cannot cross the C frames: the rest of the batch still runs
+        # and run_until_future raises it once the core returns.
+        ex = ctexec.CurrentThreadExecutor()
+        original = ctexec._run_item
+        fired = []
+
+        def flaky_run_item(item):
+            if not fired and item[1] is marker:
+                fired.append(True)
+                original(item)
+                raise KeyboardInterrupt
+            original(item)
+
+        def marker():
+            return "marker"
+
+        futures = in_thread(lambda: [ex.submit(marker)] + [ex.submit(lambda i=i: i) for i in range(3)])
+        done = Future()
+        futures[-1].add_done_callback(lambda _f: complete(done))
+        ctexec._run_item = flaky_run_item
+        try:
+            with self.assertRaises(KeyboardInterrupt):
+                ex.run_until_future(done)
+        finally:
+            ctexec._run_item = original
+        self.assertEqual([f.result(0) for f in futures], ["marker", 0, 1, 2])
+        self.assertEqual(ctexec._interrupts, [])
+
     def test_freed_executor_cancels_its_queued_items(self) -> None:
         gc.collect()
         before = ctexec.live_counts()
