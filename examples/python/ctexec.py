@@ -687,14 +687,21 @@ _fallback_lock = threading.Lock()
 
 
 def _after_fork_child() -> None:
-    global _forked, _fallback_lock, _load_lock
+    global _fallback_lock, _load_lock
     # Locks another thread held at fork() stay locked forever in the child.
     _fallback_lock = threading.Lock()
     _load_lock = threading.Lock()
     if _lib is not None:
-        _forked = True
-        # These items sat in the parent's C queues, which do not exist here.
-        _pending.clear()
+        _note_fork()
+
+
+def _note_fork() -> None:
+    """Switch this process to the Python engine: called by the at-fork hook,
+    and on CTEXEC_EFORK from a fork the hook did not see (one made by C)."""
+    global _forked
+    _forked = True
+    # These batches sat in the parent's C queues, which do not exist here.
+    _pending.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -751,6 +758,7 @@ class CurrentThreadExecutor(Executor):
         try:
             _c_new(self._nearest_live_c(old_executor), ctypes.byref(out))
         except ForkedError:
+            _note_fork()
             self._py = _PyEngine(broken=False)
             return
         self._ptr = out.value
@@ -818,7 +826,7 @@ class CurrentThreadExecutor(Executor):
             try:
                 _c_submit(self._ptr, _TRAMPOLINE, key, out_ref)
             except Error as exc:
-                del _pending[key]
+                _pending.pop(key, None)
                 if exc.status != EFORK:
                     raise
                 forked = True
@@ -834,6 +842,7 @@ class CurrentThreadExecutor(Executor):
                     if key in _pending:
                         slot.batch = batch
         if forked:
+            _note_fork()
             return self._py_submit(fn, args, kwargs)
         if out is not None:
             future._handle = out.value
@@ -866,6 +875,7 @@ class CurrentThreadExecutor(Executor):
         try:
             _c_future_new(ctypes.byref(handle))
         except ForkedError:
+            _note_fork()
             self._py_run(future)
             return
         promise = handle.value
@@ -882,8 +892,8 @@ class CurrentThreadExecutor(Executor):
                     break
             self._quit = True
         except ForkedError:
-            # fork() from inside an item, or a stale child: continue in Python.
-            pass
+            # fork() from inside an item: continue in Python.
+            _note_fork()
         finally:
             try:
                 _c_future_free(promise)

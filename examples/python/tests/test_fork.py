@@ -184,6 +184,39 @@ class ForkTests(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.strip(), str([(True, True)] * 4))
 
+    def test_fork_the_at_fork_hook_did_not_see_is_detected_by_EFORK(self) -> None:
+        # A fork made by C code (here libc's fork() called directly) runs no
+        # Python at-fork hooks; the library's EFORK must switch the engine.
+        script = textwrap.dedent(
+            """
+            import ctypes, os, sys, time
+            sys.path.insert(0, os.environ["CTEXEC_TEST_DIR"])
+            import ctexec
+            from test_fork import exercise
+            exercise("parent")
+            pid = ctypes.CDLL(None).fork()
+            if pid == 0:
+                code = 1
+                try:
+                    assert not ctexec.using_fallback()
+                    r = exercise("child")
+                    code = 0 if (r["ok"] and r["fallback"]) else 2
+                finally:
+                    os._exit(code)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    sys.exit(os.waitstatus_to_exitcode(status))
+                time.sleep(0.01)
+            os.kill(pid, 9)
+            sys.exit("child hung")
+            """
+        )
+        env = dict(os.environ, CTEXEC_TEST_DIR=os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
     def test_fork_after_import_only_uses_the_library_in_the_child(self) -> None:
         script = textwrap.dedent(
             """
