@@ -6,7 +6,8 @@
  * sends batches of mixed items: fire and forget (some failing with host
  * codes), futures with results, host errors and negative codes, futures
  * cancelled at once, futures freed before they run (with done callbacks),
- * promises completed across threads, and items that create, run (with a
+ * promises completed across threads, synchronous ctexec_call round trips,
+ * and items that create, run (with a
  * timeout, then to completion) and free a nested executor on the owner.
  * Every batch waits for its futures (bounded, 10 s), which also bounds the
  * queue.
@@ -114,8 +115,13 @@ static void *submitter_main(void *arg) {
                 OK(ctexec_future_add_done_callback(f, done_fn, NULL));
                 OK(ctexec_future_set_error(f, 9));
                 pend[np++] = (struct pending){f, 9};
-            } else if (hard_rand(&seed) % 8 == 0) {
+            } else if ((k = (unsigned)(hard_rand(&seed) % 8)) == 0) {
                 OK(ctexec_submit(ex, nest_fn, NULL, NULL));
+            } else if (k == 1) {
+                /* A synchronous round trip (no future handle). */
+                void *r = NULL;
+                OK(ctexec_call(ex, item_fn, (void *)(intptr_t)0, &r));
+                CHECK(r == (void *)(uintptr_t)0x600d);
             }
         }
         /* A final future per batch bounds the queue: it runs after all of

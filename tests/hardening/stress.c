@@ -12,8 +12,9 @@
  *
  *   hard_stress multi_owner [items_per_submitter]
  *       3 owner threads each run their own executor while 4 submitters
- *       spread items over all three: every item runs exactly once, on the
- *       owner of the executor it was submitted to, never on another.
+ *       spread items over all three (some through ctexec_call): every item
+ *       runs exactly once, on the owner of the executor it was submitted
+ *       to, never on another.
  *
  *   hard_stress cancel_race [iterations] [max_seconds]
  *       Races ctexec_future_cancel against the owner starting the item:
@@ -461,7 +462,12 @@ static void *mo_sub_main(void *p) {
     for (int i = 0; i < s->per; i++) {
         int o = (int)(hard_rand(&seed) % NOWN);
         void *tag = (void *)(uintptr_t)(((uint64_t)i << 2) | (uint64_t)o);
-        if (i % 2) {
+        if (i % 32 == 1) {
+            /* The synchronous round trip, without a future handle. */
+            void *r = NULL;
+            OK(ctexec_call(mo_ex[o], mo_item, tag, &r));
+            CHECK(r == tag);
+        } else if (i % 2) {
             OK(ctexec_submit(mo_ex[o], mo_item, tag, NULL));
         } else {
             tags[nf] = tag;
