@@ -899,12 +899,12 @@ class CurrentThreadExecutor(Executor):
         self._ptr = None
         try:
             _c_free(ptr)
+            if not self._quit:
+                _discard_pending(self._serial)
         except Exception:
             # EFORK in a forked child (nothing to free there), or interpreter
-            # shutdown; either way there is nothing left to do.
+            # shutdown (module globals already gone); nothing left to do.
             return
-        if not self._quit:
-            _discard_pending(self._serial)
 
 
 def _discard_pending(serial: int) -> None:
