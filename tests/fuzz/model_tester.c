@@ -134,7 +134,9 @@ static struct {
     pthread_barrier_t barrier;
 } R;
 
-static rec recs[MAXSUB][MAXOPS];
+/* One record per submit: one per operation, plus the promise completions
+ * assigned to the submitter that go through an item. */
+static rec recs[MAXSUB][MAXOPS + MAXD];
 static int nrecs[MAXSUB];
 static int cur_level = -1;  /* owner only: level of the innermost run */
 static uint64_t run_seq;    /* owner only */
