@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzExecutor decodes its input into a sequence of operations on the core
-// (New, Submit, RunUntil, promise completion, Cancel, Free, Wait(0),
+// (New with or without an old executor and RunMany, Submit, bulk submits
+// past a chunk, RunUntil, promise completion, Cancel, Free, Wait,
 // AddDoneCallback), applies each one to the reference model (model_test.go)
 // and then to the core, and fails on the first difference: a status, an
 // item run out of order or not at all, a done callback fired out of order,
@@ -18,9 +19,10 @@ import (
 //
 // Everything runs on one goroutine; ThreadID is just a number. A run never
 // sleeps: RunUntil has timeout 0, or its future is already done, or a
-// "completer" item queued ahead of the call completes it.
+// "completer" item queued ahead of the call completes it. Races between
+// threads are the C model tester's job (tests/fuzz/model_tester.c).
 //
-//	go test -run='^$' -fuzz=FuzzExecutor -fuzztime=10m ./executor
+//	go test -run='^$' -fuzz=FuzzExecutor -fuzztime=1h -fuzzminimizetime=10s -timeout=0 ./executor
 func FuzzExecutor(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
