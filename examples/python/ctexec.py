@@ -118,10 +118,9 @@ class Error(Exception):
     status: int
 
     def __new__(cls, status: int = EINVAL, message: Optional[str] = None):
-        # Error(status) picks the registered subclass. Arguments are not
-        # passed on: OSError (TimeoutError's base) would read them as errno
-        # and strerror, and leaves them to __init__ when __init__ is
-        # overridden.
+        # Error(status) picks the registered subclass. The arguments are not
+        # passed on, because OSError (TimeoutError's base) would read two of
+        # them as errno and strerror; __init__ sets args itself.
         if cls is Error:
             cls = _ERROR_CLASSES.get(status, Error)
         return super().__new__(cls)

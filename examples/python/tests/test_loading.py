@@ -145,6 +145,35 @@ class LoadingTests(unittest.TestCase):
             self.assertIn(os.path.join(self.tmp, "checkout", "build", "libctexec.so.0"), text)
             self.assertIn("dynamic loader", text)
 
+    def test_internal_panic_becomes_PanicError_and_the_process_lives(self) -> None:
+        # CTEXEC_DEBUG_PANIC makes one entry point panic on purpose.
+        for entry in ("new", "run_until"):
+            with self.subTest(entry=entry):
+                out = self.run_py(
+                    f"""
+                    import ctexec
+                    from concurrent.futures import Future
+                    def first():
+                        ex = ctexec.CurrentThreadExecutor()
+                        done = Future()
+                        done.set_result(None)
+                        ex.run_until_future(done)
+                    for attempt in range(2):  # the library is poisoned after the first
+                        try:
+                            first()
+                        except ctexec.PanicError as exc:
+                            assert isinstance(exc, RuntimeError) and exc.status == ctexec.EPANIC
+                        else:
+                            raise AssertionError("no PanicError")
+                    assert ctexec._pending_items() == 0
+                    print("alive")
+                    """,
+                    CTEXEC_LIBRARY=self.lib,
+                    CTEXEC_DEBUG_PANIC=entry,
+                )
+                self.assertOk(out)
+                self.assertEqual(out.stdout.strip(), "alive")
+                self.assertIn("panic", out.stderr)
 
 if __name__ == "__main__":
     unittest.main()
