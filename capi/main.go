@@ -15,7 +15,6 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/cgo"
 	"runtime/debug"
 	"strconv"
@@ -149,10 +148,6 @@ func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) 
 	in := (*executor.Ingress)(unsafe.Pointer(&slot.in))
 	e := &exEntry{ex: executor.New(executor.ThreadID(self), oldEx, runner, in)}
 	e.handle = cgo.NewHandle(e)
-	// The slot goes back to the slab only when no chain can reach its
-	// ingress any more: when the Go executor is garbage.
-	runtime.AddCleanup(e.ex, func(s uintptr) { C.cx_slot_release(C.uintptr_t(s)) },
-		uintptr(unsafe.Pointer(slot)))
 	slot.handle = C.uint64_t(e.handle)
 	slot.magic = C.CX_MAGIC_LIVE
 	executors.Store(e.handle, e)

@@ -48,7 +48,17 @@ __attribute__((constructor)) static void cx_init(void) {
         if (cx_poisoned) return CTEXEC_EPANIC;  \
     } while (0)
 
-static uint64_t cx_self(void) { return (uint64_t)pthread_self(); }
+/* Thread identity: a number given to each thread on its first call and never
+ * reused. pthread_self() is not enough: glibc hands an exited thread's
+ * pthread_t to the next thread it creates, which would then pass for the
+ * owner of the dead thread's executors. */
+static uint64_t cx_next_tid;
+static __thread uint64_t cx_tid;
+
+static uint64_t cx_self(void) {
+    if (cx_tid == 0) cx_tid = __atomic_add_fetch(&cx_next_tid, 1, __ATOMIC_RELAXED);
+    return cx_tid;
+}
 
 /* ---- the slab ------------------------------------------------------------ */
 
@@ -232,7 +242,12 @@ int ctexec_free(ctexec *ex) {
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
     int rc = ctexecgo_free(s->handle);
-    if (rc == CTEXEC_OK) __atomic_store_n(&s->magic, CX_MAGIC_DEAD, __ATOMIC_RELEASE);
+    if (rc == CTEXEC_OK) {
+        /* The Go executor has let go of the slot's ingress (chains reach a
+         * tombstone now), so the slot can start its quarantine. */
+        __atomic_store_n(&s->magic, CX_MAGIC_DEAD, __ATOMIC_RELEASE);
+        cx_slot_release((uintptr_t)s);
+    }
     return rc;
 }
 

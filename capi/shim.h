@@ -19,7 +19,7 @@ typedef struct cx_ingress {
     uint32_t flags; /* CX_FLAG_QUIT | CX_FLAG_WAITING, under lock */
     uint32_t wake;  /* the owner's futex word */
     uint32_t pad;
-    uint64_t owner; /* pthread_self() of the owner; immutable */
+    uint64_t owner; /* the owner's thread id (shim.c, cx_self); immutable */
     cx_entry *buf;  /* under lock */
     uint64_t len, cap;
 } cx_ingress;
@@ -56,9 +56,8 @@ CX_HIDDEN cx_outcome cx_call(uintptr_t fn, uintptr_t arg);
 CX_HIDDEN void cx_run_many(const cx_entry *e, size_t n);
 CX_HIDDEN void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata);
 
-/* Slots: allocated live by ctexecgo_new, killed by ctexec_free, and
- * released for reuse only once the Go executor is garbage (chains may
- * still reach its ingress until then), after a quarantine. */
+/* Slots: allocated by ctexecgo_new, released by ctexec_free, and reused
+ * only after a quarantine of CX_QUARANTINE other released slots. */
 CX_HIDDEN struct ctexec *cx_slot_alloc(void);
 CX_HIDDEN void cx_slot_release(uintptr_t slot);
 

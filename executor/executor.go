@@ -1,5 +1,7 @@
 package executor
 
+import "sync/atomic"
+
 // ThreadID identifies an OS thread. The core never looks inside it: the
 // caller passes its own identity (pthread_self() in the C API) to the calls
 // whose rules depend on the thread.
@@ -88,7 +90,10 @@ type Executor struct {
 	owner  ThreadID
 	old    *Executor
 	runner Runner
-	in     *Ingress
+	// in is swapped for a quit-flagged tombstone by Free, so that the C
+	// memory of a freed executor can be reused while chains still lead to
+	// this object.
+	in atomic.Pointer[Ingress]
 
 	// Guarded by in's lock.
 	full      []chunk // full chunks queued before in's current one
@@ -99,6 +104,7 @@ type Executor struct {
 	freed     bool
 	running   bool
 	target    *Future // the future RunUntil is waiting for
+	quitBy    *Future // the target whose completion made e quit
 }
 
 // New returns an executor owned by owner, forwarding to old (may be nil)
@@ -113,7 +119,9 @@ func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
 	in.Flags.Store(0)
 	in.Wake.Store(wakeIdle)
 	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
-	return &Executor{owner: owner, old: old, runner: runner, in: in}
+	e := &Executor{owner: owner, old: old, runner: runner}
+	e.in.Store(in)
+	return e
 }
 
 // Owner returns the owner thread's identity.
@@ -142,12 +150,25 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 			return nil, st
 		}
 	}
+	// A completing target quits its executor just before it publishes
+	// itself as done. Wait out that instant, so that whoever sees EQUIT
+	// also sees every target of the chain done.
+	for x := e; x != nil; x = x.old {
+		in := x.in.Load()
+		in.lock()
+		q := x.quitBy
+		in.unlock()
+		if q != nil {
+			q.mu.Lock()
+			q.mu.Unlock() //nolint:staticcheck // empty critical section on purpose
+		}
+	}
 	return nil, EQUIT
 }
 
 // push appends one entry unless x has quit.
 func (x *Executor) push(c Call, f *Future) Status {
-	in := x.in
+	in := x.in.Load()
 	in.lock()
 	if in.Flags.Load()&flagQuit != 0 {
 		in.unlock()
@@ -164,17 +185,17 @@ func (x *Executor) push(c Call, f *Future) Status {
 	}
 	chunkEntries(in.Buf, chunkLen)[in.Len] = ent
 	in.Len++
-	wake := x.takeWaiterLocked()
+	wake := in.takeWaiterLocked()
 	in.unlock()
 	if wake {
-		x.signal()
+		in.signal()
 	}
 	return OK
 }
 
 // nextChunkLocked queues the full current chunk and starts a new one.
 func (x *Executor) nextChunkLocked() bool {
-	in := x.in
+	in := x.in.Load()
 	c := x.takeChunkLocked()
 	if c == nil {
 		return false
@@ -199,35 +220,36 @@ func (x *Executor) takeChunkLocked() chunk {
 }
 
 // takeWaiterLocked clears the waiting flag and reports whether it was set.
-func (e *Executor) takeWaiterLocked() bool {
-	fl := e.in.Flags.Load()
+func (in *Ingress) takeWaiterLocked() bool {
+	fl := in.Flags.Load()
 	if fl&flagWaiting == 0 {
 		return false
 	}
-	e.in.Flags.Store(fl &^ flagWaiting)
+	in.Flags.Store(fl &^ flagWaiting)
 	return true
 }
 
 // signal wakes the owner if it is spinning or asleep.
-func (e *Executor) signal() {
-	if e.in.Wake.Swap(wakeSignaled) == wakeSleeping {
-		futexWakeAll(&e.in.Wake)
+func (in *Ingress) signal() {
+	if in.Wake.Swap(wakeSignaled) == wakeSleeping {
+		futexWakeAll(&in.Wake)
 	}
 }
 
 // targetDone is called by a completing future that e is running until.
 func (e *Executor) targetDone(f *Future) {
-	in := e.in
+	in := e.in.Load()
 	in.lock()
 	if e.target != f || !e.running {
 		in.unlock()
 		return
 	}
 	in.Flags.Store(in.Flags.Load() | flagQuit)
-	wake := e.takeWaiterLocked()
+	e.quitBy = f
+	wake := in.takeWaiterLocked()
 	in.unlock()
 	if wake {
-		e.signal()
+		in.signal()
 	}
 }
 
@@ -242,7 +264,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 	if from != e.owner {
 		return EWRONGTHREAD
 	}
-	in := e.in
+	in := e.in.Load()
 	in.lock()
 	switch {
 	case e.running:
@@ -264,11 +286,15 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 	deadline := deadlineFor(timeoutNs)
 	for {
 		in.lock()
-		e.takeWaiterLocked()
+		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		if in.Len == 0 && len(e.full) == 0 {
 			if in.Flags.Load()&flagQuit != 0 {
 				e.finishRunLocked()
+				// f's completer quits e before it publishes f as done;
+				// wait out that instant so that f is done when we return.
+				f.mu.Lock()
+				f.mu.Unlock() //nolint:staticcheck // empty critical section on purpose
 				return OK
 			}
 			if deadline >= 0 && now() >= deadline {
@@ -343,14 +369,15 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
-	e.in.Flags.Store(e.in.Flags.Load() &^ flagWaiting)
-	e.in.unlock()
+	in := e.in.Load()
+	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
+	in.unlock()
 }
 
 // sleep waits, spinning first, until signal() or the deadline. The caller
 // disarms (clears flagWaiting, resets Wake) the next time it holds the lock.
 func (e *Executor) sleep(deadline int64) {
-	in := e.in
+	in := e.in.Load()
 	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
 	if !spinUntil(deadline, signaled) && in.Wake.CompareAndSwap(wakeArmed, wakeSleeping) {
 		left := int64(-1)
@@ -398,10 +425,11 @@ func (e *Executor) run(batch []Entry, futs []*Future, k int) int {
 
 // Free discards e: the items still queued never run and their futures
 // complete with ECANCELLED. A freed executor counts as quit for chains that
-// lead to it. It returns the number of items discarded, EBUSY while e is
+// lead to it. Once Free returns, e never touches the Ingress it was given
+// again, so its memory may be reused. It returns the number of items discarded, EBUSY while e is
 // inside RunUntil, or EBADHANDLE if it was already freed.
 func (e *Executor) Free() (discarded int, st Status) {
-	in := e.in
+	in := e.in.Load()
 	in.lock()
 	if e.running {
 		in.unlock()
@@ -421,6 +449,9 @@ func (e *Executor) Free() (discarded int, st Status) {
 	futs := e.futq
 	in.Buf, in.Len, in.Cap = nil, 0, 0
 	e.full, e.spareFull, e.pool, e.futq, e.spareFutq = nil, nil, nil, nil, nil
+	tomb := &Ingress{Owner: in.Owner}
+	tomb.Flags.Store(flagQuit)
+	e.in.Store(tomb)
 	in.unlock()
 	for _, f := range futs {
 		f.complete(0, ECANCELLED, false)
@@ -433,13 +464,14 @@ func (e *Executor) Free() (discarded int, st Status) {
 
 // Queued returns the number of items waiting on e.
 func (e *Executor) Queued() int {
-	e.in.lock()
-	n := uint64(len(e.full))*chunkLen + e.in.Len
-	e.in.unlock()
+	in := e.in.Load()
+	in.lock()
+	n := uint64(len(e.full))*chunkLen + in.Len
+	in.unlock()
 	return int(n)
 }
 
 // Quit reports whether e has quit (or was freed).
 func (e *Executor) Quit() bool {
-	return e.in.Flags.Load()&flagQuit != 0
+	return e.in.Load().Flags.Load()&flagQuit != 0
 }

@@ -26,6 +26,8 @@ type Future struct {
 	code     Status
 	watchers []*Executor     // executors in RunUntil on this future
 	cbs      []func(*Future) // done callbacks, in registration order
+	// cbRunning: the completing goroutine is still running callbacks.
+	cbRunning bool
 }
 
 // NewPromise returns a pending future that the caller completes with
@@ -121,27 +123,42 @@ func (f *Future) complete(result uintptr, code Status, beforeStart bool) Status 
 		return ESTATE
 	}
 	f.result, f.code = result, code
-	watchers, cbs := f.watchers, f.cbs
-	f.watchers, f.cbs = nil, nil
+	// The executors running until f quit before anyone can see f done: a
+	// submit made after f.Done() returned true must never land on them.
+	// (Lock order: f.mu, then an executor's ingress lock.)
+	for _, e := range f.watchers {
+		e.targetDone(f)
+	}
+	f.watchers = nil
+	cbs := f.cbs
+	f.cbs = nil
+	f.cbRunning = len(cbs) > 0
 	if f.word.Swap(futDone) == futSleepers {
 		futexWakeAll(&f.word)
 	}
 	f.mu.Unlock()
-	// Callbacks run outside the lock: they may call back into f.
-	for _, e := range watchers {
-		e.targetDone(f)
-	}
-	for _, cb := range cbs {
-		cb(f)
+	// Callbacks run outside the lock: they may call back into f. Callbacks
+	// registered meanwhile are appended and run here, in order, so that
+	// registration order holds even across threads.
+	for len(cbs) > 0 {
+		for _, cb := range cbs {
+			cb(f)
+		}
+		f.mu.Lock()
+		cbs, f.cbs = f.cbs, nil
+		f.cbRunning = len(cbs) > 0
+		f.mu.Unlock()
 	}
 	return OK
 }
 
 // AddDoneCallback arranges for cb(f) to run once when f completes, on the
-// completing goroutine; or now, on this one, if f is already done.
+// completing goroutine; or now, on this one, if f is already done and its
+// earlier callbacks have all run (otherwise after them, on the completing
+// goroutine).
 func (f *Future) AddDoneCallback(cb func(*Future)) {
 	f.mu.Lock()
-	if !f.Done() {
+	if !f.Done() || f.cbRunning {
 		f.cbs = append(f.cbs, cb)
 		f.mu.Unlock()
 		return

@@ -135,7 +135,10 @@ typedef void (*ctexec_done_fn)(ctexec_future f, void *userdata);
 /* ------------------------------------------------------------------------ */
 
 /*
- * Create an executor owned by the calling thread.
+ * Create an executor owned by the calling thread. Threads are told apart by
+ * an id the library gives each thread on its first call and never reuses
+ * (pthread_t values are reused once a thread exits, so a new thread could
+ * otherwise pass for a dead owner).
  *
  * old_executor  in, nullable. The executor that submits are forwarded to
  *               once this one has quit (see ctexec_submit). It is used only
@@ -237,7 +240,8 @@ CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
  * Free an executor. Items still queued are discarded: their callbacks never
  * run, and their futures complete with CTEXEC_ECANCELLED (done callbacks run
  * on this thread). Executors chained to ex treat it as quit from now on.
- * NULL is a harmless no-op that returns CTEXEC_OK.
+ * NULL is a harmless no-op that returns CTEXEC_OK (but CTEXEC_EFORK or
+ * CTEXEC_EPANIC in the states where every call returns those).
  *
  * Threads: any thread, while ex is not inside ctexec_run_until*.
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE (not a live executor, e.g. freed
@@ -318,8 +322,10 @@ CTEXEC_API int ctexec_future_wait(ctexec_future f, int64_t timeout_ns,
 
 /*
  * Register cb(f, userdata) to run once when f completes, on the completing
- * thread; or at once, on this thread, if f is already done. Callbacks run in
- * registration order.
+ * thread; or at once, on this thread, if f is already done and its earlier
+ * callbacks have run. Callbacks run in registration order, even when they
+ * are registered from several threads while f completes (a late one then
+ * runs on the completing thread, after the others).
  *
  * @return CTEXEC_OK, CTEXEC_EINVAL (cb NULL), CTEXEC_EBADHANDLE,
  *         CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.

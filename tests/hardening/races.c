@@ -20,33 +20,28 @@
  *
  * Every case ends with the live counts back at their start.
  *
- * Four more cases show core bugs found by this work. They FAIL today, so
- * they are deliberately NOT registered with CTest (see the final report of
- * issue 5 hardening); run them by hand:
+ * Four more cases guard core bugs this work found (all fixed):
  *
  *   quit_after_done  the contract says "at the moment f completes the
  *              executor quits: later submits go to its old_executor chain".
  *              A thread that has seen ctexec_future_done(f) == 1 and then
  *              submits to an executor running until f, with no
- *              old_executor, must get CTEXEC_EQUIT. It sometimes gets
- *              CTEXEC_OK (the item is then drained): Future.complete
- *              publishes "done" before it tells the watching executors to
- *              quit. (asgiref has the same window.)
+ *              old_executor, must get CTEXEC_EQUIT. It used to get
+ *              CTEXEC_OK now and then (asgiref has that window): the core
+ *              now quits the watching executors before it publishes done.
  *   done_order   the header says done callbacks "run in registration order".
  *              cb1 is registered on a pending promise; another thread sees
- *              the promise done and registers cb2, which runs at once on
- *              its thread, sometimes before the completing thread has run
- *              cb1: complete() publishes "done" before it runs the
- *              callbacks it took.
+ *              the promise done and registers cb2, which used to run at once
+ *              on its thread, sometimes before the completing thread had
+ *              run cb1; it now runs after cb1, on the completing thread.
  *   chain_slots  ex_i = ctexec_new(ex_{i-1}), then ctexec_free(ex_{i-1}), in
- *              a loop: one executor is live at any time, yet ctexec_new
- *              fails with CTEXEC_ENOMEM at the 262,144th: a freed executor
- *              stays reachable through the old_executor link of the next
- *              one, so no slot of the chain is ever released to the slab.
- *   owner_reuse  the owner is identified by pthread_self(); after the owner
- *              thread exits, glibc reuses its pthread_t for the next thread,
- *              which the library then takes for the owner: its submits get
- *              CTEXEC_ESAMETHREAD and it may run the executor.
+ *              a loop: one executor is live at any time, ctexec_new used
+ *              to fail with CTEXEC_ENOMEM at the 262,144th: a freed
+ *              executor's slot was released only when its Go object died,
+ *              and the next one's old_executor link kept it alive.
+ *   owner_reuse  after the owner thread exits, glibc reuses its pthread_t
+ *              for the next thread; the library used to take that thread
+ *              for the owner. Threads now get ids that are never reused.
  */
 #include "hard.h"
 
@@ -314,13 +309,23 @@ static void case_free_vs_run(int iterations) {
            iterations, busy, free_won, run_first);
 }
 
-/* ---- quit_after_done (not registered: fails today) --------------------- */
+/* ---- quit_after_done ----------------------------------------------------- */
 
 static atomic_int qa_go;
 static atomic_long qa_late_ok;
 
+/* Runs on the owner: run_until is then watching the promise, so its
+ * completion is what makes the executor quit. (A promise completed before
+ * run_until starts cannot quit an executor that has not been told of it.) */
+static int qa_open_gate(void *arg, void **result) {
+    (void)arg, (void)result;
+    atomic_store(&qa_go, 1);
+    return 0;
+}
+
 static void *qa_completer(void *p) {
     (void)p;
+    OK(ctexec_submit(shared_ex, qa_open_gate, NULL, NULL));
     while (!atomic_load(&qa_go)) {
     }
     OK(ctexec_future_set_result(promise, NULL));
@@ -350,7 +355,6 @@ static void case_quit_after_done(int iterations) {
         pthread_t a, b;
         CHECK(pthread_create(&a, NULL, qa_completer, NULL) == 0);
         CHECK(pthread_create(&b, NULL, qa_observer, NULL) == 0);
-        atomic_store(&qa_go, 1);
         OK(ctexec_run_until(shared_ex, promise));
         CHECK(pthread_join(a, NULL) == 0);
         CHECK(pthread_join(b, NULL) == 0);
@@ -362,13 +366,21 @@ static void case_quit_after_done(int iterations) {
     if (atomic_load(&qa_late_ok)) FAIL("a submit made after f was seen done was accepted, want EQUIT");
 }
 
-/* ---- done_order (not registered: fails today) --------------------------- */
+/* ---- done_order ----------------------------------------------------------- */
 
 static atomic_int do_seq, do_first;
 
 static void do_cb(ctexec_future f, void *u) {
     (void)f;
     if (atomic_fetch_add(&do_seq, 1) == 0) atomic_store(&do_first, (int)(intptr_t)u);
+}
+
+static void *do_completer(void *p) {
+    (void)p;
+    while (!atomic_load(&qa_go)) {
+    }
+    OK(ctexec_future_set_result(promise, NULL));
+    return NULL;
 }
 
 static void *do_observer(void *p) {
@@ -390,7 +402,7 @@ static void case_done_order(int iterations) {
         atomic_store(&do_first, 0);
         OK(ctexec_future_add_done_callback(promise, do_cb, (void *)1)); /* registered first */
         pthread_t a, b;
-        CHECK(pthread_create(&a, NULL, qa_completer, NULL) == 0);
+        CHECK(pthread_create(&a, NULL, do_completer, NULL) == 0);
         CHECK(pthread_create(&b, NULL, do_observer, NULL) == 0);
         atomic_store(&qa_go, 1);
         CHECK(pthread_join(a, NULL) == 0);
@@ -404,7 +416,7 @@ static void case_done_order(int iterations) {
     if (inverted) FAIL("done callbacks did not run in registration order");
 }
 
-/* ---- chain_slots (not registered: fails today) -------------------------- */
+/* ---- chain_slots ---------------------------------------------------------- */
 
 static void case_chain_slots(int n) {
     ctexec *prev = NULL;
@@ -423,7 +435,7 @@ static void case_chain_slots(int n) {
     printf("chain_slots: %d executors chained and freed one after the other\n", n);
 }
 
-/* ---- owner_reuse (not registered: fails today) -------------------------- */
+/* ---- owner_reuse ---------------------------------------------------------- */
 
 static pthread_t dead_owner;
 
