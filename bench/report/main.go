@@ -6,7 +6,8 @@
 // It reads, from -dir: c.tsv (ctexec_bench --out), python.tsv
 // (python_bench.py --out), gobench.txt (go test -bench output),
 // machine.tsv (key<TAB>value lines written by bench/run) and, when present,
-// profile.md (written by bench/profile), which is included verbatim.
+// analysis.md (hand-written notes on the profile) and profile.md (written by
+// bench/profile), both included verbatim.
 // Missing inputs become "missing" rows; the report is still written.
 package main
 
@@ -761,6 +762,9 @@ func main() {
 	r.idleSection()
 	r.allocSection()
 	r.pythonSection()
+	if notes, err := os.ReadFile(filepath.Join(*dir, "analysis.md")); err == nil {
+		r.p("## Where the time goes\n\n%s\n\n", strings.TrimSpace(string(notes)))
+	}
 	if prof, err := os.ReadFile(filepath.Join(*dir, "profile.md")); err == nil {
 		r.p("## Profile\n\n%s\n", strings.TrimSpace(string(prof)))
 	}
