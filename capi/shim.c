@@ -197,29 +197,36 @@ int ctexec_new(ctexec *old_executor, ctexec **out) {
     return rc;
 }
 
+/* The checks every submit makes before it queues anything. */
+static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_t *self) {
+    if (ex == NULL || fn == NULL) return CTEXEC_EINVAL;
+    if ((*s = cx_valid(ex)) == NULL) return CTEXEC_EBADHANDLE;
+    *self = cx_self();
+    if (*self == (*s)->in.owner) return CTEXEC_ESAMETHREAD;
+    return CTEXEC_OK;
+}
+
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
     CX_ENTER();
-    if (ex == NULL || fn == NULL) return CTEXEC_EINVAL;
-    struct ctexec *s = cx_valid(ex);
-    if (s == NULL) return CTEXEC_EBADHANDLE;
-    uint64_t self = cx_self();
-    if (self == s->in.owner) return CTEXEC_ESAMETHREAD;
+    struct ctexec *s;
+    uint64_t self;
+    int rc = cx_submit_checks(ex, fn, &s, &self);
+    if (rc != CTEXEC_OK) return rc;
     if (out_future == NULL && cx_fast_push(&s->in, (uintptr_t)fn, (uintptr_t)arg)) return CTEXEC_OK;
     uint64_t f = 0;
-    int rc = ctexecgo_submit(s->handle, (uintptr_t)fn, (uintptr_t)arg, out_future != NULL, self, &f);
+    rc = ctexecgo_submit(s->handle, (uintptr_t)fn, (uintptr_t)arg, out_future != NULL, self, &f);
     if (rc == CTEXEC_OK && out_future != NULL) *out_future = f;
     return rc;
 }
 
 int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
     CX_ENTER();
-    if (ex == NULL || fn == NULL) return CTEXEC_EINVAL;
-    struct ctexec *s = cx_valid(ex);
-    if (s == NULL) return CTEXEC_EBADHANDLE;
-    uint64_t self = cx_self();
-    if (self == s->in.owner) return CTEXEC_ESAMETHREAD;
+    struct ctexec *s;
+    uint64_t self;
+    int rc = cx_submit_checks(ex, fn, &s, &self);
+    if (rc != CTEXEC_OK) return rc;
     uintptr_t r = 0;
-    int rc = ctexecgo_call(s->handle, (uintptr_t)fn, (uintptr_t)arg, self, &r);
+    rc = ctexecgo_call(s->handle, (uintptr_t)fn, (uintptr_t)arg, self, &r);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
     return rc;
 }

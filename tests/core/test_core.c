@@ -16,23 +16,7 @@
 
 #include "ctexec.h"
 
-#define FAIL(...)                                                  \
-    do {                                                           \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);            \
-        fprintf(stderr, __VA_ARGS__);                              \
-        fprintf(stderr, "\n");                                     \
-        exit(1);                                                   \
-    } while (0)
-#define CHECK(cond) \
-    do { if (!(cond)) FAIL("check failed: %s", #cond); } while (0)
-#define EXPECT_RC(call, want)                                                 \
-    do {                                                                      \
-        int rc_ = (call);                                                     \
-        if (rc_ != (want))                                                    \
-            FAIL("%s returned %d (%s), want %d (%s)", #call, rc_,             \
-                 ctexec_strerror(rc_), (int)(want), ctexec_strerror(want));   \
-    } while (0)
-#define OK(call) EXPECT_RC(call, CTEXEC_OK)
+#include "../check.h"
 
 static const int64_t SEC = 1000000000LL;
 static pthread_t owner_thread;
