@@ -647,8 +647,29 @@ func (r *report) svg() string {
 	hi = math.Pow(2, math.Ceil(math.Log2(hi)))
 	const (
 		width, labelW, right = 980.0, 290.0, 70.0
-		barH, gap, top       = 11.0, 10.0, 70.0
+		barH, gap            = 11.0, 10.0
 	)
+	// Legend entries, wrapped onto as many rows as they need.
+	type entry struct {
+		x, y        float64
+		color, text string
+	}
+	var entries []entry
+	lx, ly := 10.0, 30.0
+	for i, text := range append([]string{"pthread mutex/condvar = 1×"}, legend...) {
+		w := 24 + 6.2*float64(len([]rune(r.title(text))))
+		if lx+w > width-10 {
+			lx, ly = 10, ly+18
+		}
+		color := ""
+		if i > 0 {
+			color = colors[text]
+			text = r.title(text)
+		}
+		entries = append(entries, entry{lx, ly, color, text})
+		lx += w
+	}
+	top := ly + 40
 	plotW := width - labelW - right
 	xOf := func(v float64) float64 {
 		return labelW + plotW*(math.Log2(v)-math.Log2(lo))/(math.Log2(hi)-math.Log2(lo))
@@ -661,12 +682,13 @@ func (r *report) svg() string {
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", width, height, width, height)
 	fmt.Fprintf(&s, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&s, `<text x="10" y="18" font-size="14" font-weight="bold">Speed relative to the pthread mutex/condvar queue, same run (log scale; right of 1× is better)</text>`+"\n")
-	lx := 10.0
-	fmt.Fprintf(&s, `<line x1="%.0f" y1="29" x2="%.0f" y2="43" stroke="#333" stroke-width="1.5"/><text x="%.0f" y="40">pthread mutex/condvar = 1×</text>`+"\n", lx+6, lx+6, lx+16)
-	lx += 24 + 6.2*float64(len("pthread mutex/condvar = 1×"))
-	for _, v := range legend {
-		fmt.Fprintf(&s, `<rect x="%.0f" y="30" width="12" height="12" fill="%s"/><text x="%.0f" y="40">%s</text>`+"\n", lx, colors[v], lx+16, esc(r.title(v)))
-		lx += 24 + 6.2*float64(len(r.title(v)))
+	for _, e := range entries {
+		if e.color == "" {
+			fmt.Fprintf(&s, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#333" stroke-width="1.5"/>`, e.x+6, e.y-1, e.x+6, e.y+13)
+		} else {
+			fmt.Fprintf(&s, `<rect x="%.0f" y="%.0f" width="12" height="12" fill="%s"/>`, e.x, e.y, e.color)
+		}
+		fmt.Fprintf(&s, `<text x="%.0f" y="%.0f">%s</text>`+"\n", e.x+16, e.y+10, esc(e.text))
 	}
 	bottom := height - 25
 	for e := math.Log2(lo); e <= math.Log2(hi)+1e-9; e++ {
