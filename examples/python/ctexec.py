@@ -669,6 +669,10 @@ class CurrentThreadExecutor(Executor):
     nearest executor down its chain that has not quit.
 
     *old_executor* is another :class:`CurrentThreadExecutor` or None.
+
+    An executor that is garbage-collected before it quits discards the items
+    still queued on it and cancels their futures (asgiref's leaves them
+    pending for ever).
     """
 
     _ptr: Optional[int] = None  # the C executor; None on the Python engine
