@@ -120,6 +120,7 @@ def main():
     ap.add_argument("--rt-n", type=int, default=5000)
     ap.add_argument("--tp-n", type=int, default=20000)
     ap.add_argument("--threads", default="1,2,4")
+    ap.add_argument("--workloads", default="py_rt,py_tp", help="comma-separated: py_rt, py_tp")
     ap.add_argument("--smoke", action="store_true", help="tiny N, 2 reps")
     ap.add_argument("--out", help="write the TSV here instead of stdout")
     args = ap.parse_args()
@@ -155,8 +156,10 @@ def main():
         print(f"variant\t{name}\t{title}", file=out)
     out.flush()
 
-    plan = [("py_rt", 0, lambda f, p: round_trip(f, args.rt_n))]
-    plan += [("py_tp", t, lambda f, p: throughput(f, p, args.tp_n)) for t in threads]
+    wanted = args.workloads.split(",")
+    plan = [("py_rt", 0, lambda f, p: round_trip(f, args.rt_n))] if "py_rt" in wanted else []
+    if "py_tp" in wanted:
+        plan += [("py_tp", t, lambda f, p: throughput(f, p, args.tp_n)) for t in threads]
     results = {}
     for wname, param, fn in plan:
         for _, _, factory in variants:  # warm-up, untimed
