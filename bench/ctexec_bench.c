@@ -674,7 +674,7 @@ static const workload workloads[] = {
      {"bytes_per_item", "drain_rate"}, {"B", "items/s"}, 1},
     {"growth_future", "queue growth, a future per item", 2,
      {"bytes_per_item", "drain_rate"}, {"B", "items/s"}, 1},
-    {"idle", "idle owner blocked in run for 1 s", 2,
+    {"idle", "idle owner blocked in run, nothing queued", 2,
      {"owner_cpu", "process_cpu"}, {"us", "us"}, 0},
 };
 #define NWORKLOADS ((int)(sizeof workloads / sizeof workloads[0]))
