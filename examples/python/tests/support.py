@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import faulthandler
 import os
-import sys
 import threading
 from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable
@@ -86,16 +85,3 @@ def in_thread(fn: Callable[[], Any], timeout: float = WAIT) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("result")
-
-
-def thread_count() -> int:
-    """OS threads in this process (Linux)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return -1
-
-
-def python_for_subprocess() -> str:
-    return sys.executable

@@ -20,7 +20,7 @@ import unittest
 from concurrent.futures import Future
 
 import ctexec
-from support import WAIT, complete, in_thread, serve
+from support import WAIT, in_thread, serve
 
 CHILD_WAIT = 15.0  # the parent's bound on any child
 
