@@ -30,7 +30,7 @@ func main() {}
 func init() {
 	// CTEXEC_SPIN_NS tunes how long waiters spin before they sleep (0: never
 	// spin). Read once at load; see executor.SpinNs.
-	if v, err := strconv.ParseInt(os.Getenv("CTEXEC_SPIN_NS"), 10, 64); err == nil && v >= 0 {
+	if v, err := strconv.ParseInt(getenv("CTEXEC_SPIN_NS"), 10, 64); err == nil && v >= 0 {
 		executor.SpinNs = v
 	}
 	checkLayout()
@@ -91,7 +91,18 @@ func guard(rc *C.int) {
 
 // panicAt names an entry point that panics on purpose, for the tests of the
 // panic guard (CTEXEC_DEBUG_PANIC=submit, for example). Read once at load.
-var panicAt = os.Getenv("CTEXEC_DEBUG_PANIC")
+var panicAt = getenv("CTEXEC_DEBUG_PANIC")
+
+// getenv reads the C environment. os.Getenv sees only the environment the
+// process started with, not what the host set before it loaded us.
+func getenv(name string) string {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	if v := C.getenv(cs); v != nil {
+		return C.GoString(v)
+	}
+	return ""
+}
 
 func hook(name string) {
 	if panicAt != "" && panicAt == name {

@@ -198,7 +198,7 @@ func (f *Future) Wait(timeoutNs int64) (uintptr, Status) {
 		return f.Outcome()
 	}
 	deadline := deadlineFor(timeoutNs)
-	if spinUntil(deadline, func() bool { return f.Done() }) {
+	if waitSpin.spinUntil(deadline, func() bool { return f.Done() }) {
 		return f.Outcome()
 	}
 	for !f.Done() {
