@@ -630,11 +630,11 @@ static const variant variants[] = {
     {"libuv", "libuv async", 0, uq_create, uq_destroy, uq_fire, uq_submit_f, peer_wait_free,
      uq_run, uq_stop, NULL},
 #endif
-    {"ctexec", "ctexec (spin 10 us)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
+    {"ctexec", "ctexec (adaptive spin)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
      cq_wait_free, cq_run, cq_stop, NULL},
     {"ctexec_nospin", "ctexec (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
      cq_submit_f, cq_wait_free, cq_run, cq_stop, NULL},
-    {"ctexec_call", "ctexec_call (spin 10 us)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
+    {"ctexec_call", "ctexec_call (adaptive spin)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
      cq_wait_free, cq_run, cq_stop, cq_call},
     {"ctexec_call_nospin", "ctexec_call (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
      cq_submit_f, cq_wait_free, cq_run, cq_stop, cq_call},

@@ -266,7 +266,7 @@ func (r *report) methodSection() {
 	r.p("Pushes signal or send only when they make the queue non-empty. ")
 	r.p("The peers' per-item completion object (the analogue of a ctexec future) is a malloc'd mutex + condvar + flag, freed after the wait.\n")
 	r.p("- *ctexec (CTEXEC_SPIN_NS=0)*: the library reads the variable once, at load, so that variant runs in a child process ")
-	r.p("(the benchmark re-executed with the variable set) that makes one measurement and prints it; the parent runs with the variable unset (default spin, 10 µs).\n")
+	r.p("(the benchmark re-executed with the variable set) that makes one measurement and prints it; the parent runs with the variable unset (the default adaptive spin, 50 µs ceiling).\n")
 	r.p("- Round trip: %s submit-and-wait calls per measurement from one submitter thread, each one timed. ", orQ(m["rt_n"]))
 	r.p("Throughput: %s items per measurement (fire and forget), or %s with a future per item, ", orQ(m["tp_n"]), orQ(m["tpf_n"]))
 	r.p("split evenly over the submitter threads. With futures, each submitter keeps %s in flight, then waits for and frees them in order. ", orQ(m["window"]))
