@@ -28,17 +28,6 @@ static ctexec *ex;
 static ctexec_future pending; /* a promise nobody completes before the end */
 static ctexec_future done;    /* a completed promise */
 
-static int noop_item(void *arg, void **result) {
-    (void)arg;
-    (void)result;
-    return 0;
-}
-
-static void noop_done(ctexec_future f, void *u) {
-    (void)f;
-    (void)u;
-}
-
 /* In the child: every entry point, then report and _exit. Only calls that
  * are safe after fork in a multithreaded process are made here besides the
  * library's own (snprintf on ints, write, _exit). */
@@ -51,9 +40,9 @@ static void child_checks(int wfd) {
     int rcs[] = {
         ctexec_new(NULL, &e),
         ctexec_new(ex, &e),
-        ctexec_submit(ex, noop_item, NULL, NULL),
-        ctexec_submit(ex, noop_item, NULL, &f),
-        ctexec_call(ex, noop_item, NULL, NULL),
+        ctexec_submit(ex, hard_noop_item, NULL, NULL),
+        ctexec_submit(ex, hard_noop_item, NULL, &f),
+        ctexec_call(ex, hard_noop_item, NULL, NULL),
         ctexec_run_until(ex, done),
         ctexec_run_until_timeout(ex, pending, -1),
         ctexec_free(ex),
@@ -65,7 +54,7 @@ static void child_checks(int wfd) {
         ctexec_future_done(done),
         ctexec_future_wait(pending, -1, NULL),
         ctexec_future_wait(done, 0, NULL),
-        ctexec_future_add_done_callback(done, noop_done, NULL),
+        ctexec_future_add_done_callback(done, hard_noop_done, NULL),
         ctexec_future_free(done),
         ctexec_future_free(pending),
         ctexec_live_counts(&c),

@@ -145,10 +145,6 @@ static uint64_t exec_handle(ctexec *e) {
     return words[1];
 }
 
-static void noop_done(ctexec_future f, void *userdata) {
-    (void)f;
-    (void)userdata;
-}
 
 /* Checks one outcome of a timed call: it returned within max_ns. */
 static int timed(int rc, int64_t t0, int64_t max_ns, const char *what) {
@@ -215,7 +211,7 @@ static int c_set_error_zero(void) { return ctexec_future_set_error(0, 1); }
 static int c_cancel_zero(void) { return ctexec_future_cancel(0); }
 static int c_done_zero(void) { return ctexec_future_done(0); }
 static int c_wait_zero(void) { return ctexec_future_wait(0, -1, NULL); }
-static int c_add_cb_zero(void) { return ctexec_future_add_done_callback(0, noop_done, NULL); }
+static int c_add_cb_zero(void) { return ctexec_future_add_done_callback(0, hard_noop_done, NULL); }
 static int c_future_free_zero(void) { return ctexec_future_free(0); }
 
 static int c_run_future_zero(void) {
@@ -234,7 +230,7 @@ static int c_set_result_max(void) { return ctexec_future_set_result(UINT64_MAX, 
 static int c_cancel_high_bit(void) { return ctexec_future_cancel(1ULL << 63); }
 static int c_done_int64_max(void) { return ctexec_future_done((ctexec_future)INT64_MAX); }
 static int c_add_cb_forged(void) {
-    return ctexec_future_add_done_callback(0xdeadbeefULL, noop_done, NULL);
+    return ctexec_future_add_done_callback(0xdeadbeefULL, hard_noop_done, NULL);
 }
 
 /* Handles are small sequential numbers; one far past the newest has never
@@ -280,7 +276,7 @@ static int c_cancel_exec_handle(void) {
 
 static int c_add_cb_exec_handle(void) {
     ctexec *e = new_ex();
-    int rc = ctexec_future_add_done_callback(exec_handle(e), noop_done, NULL);
+    int rc = ctexec_future_add_done_callback(exec_handle(e), hard_noop_done, NULL);
     OK(ctexec_free(e));
     return rc;
 }
@@ -400,7 +396,7 @@ static int c_uaf_set_result(void) { return ctexec_future_set_result(freed_future
 static int c_uaf_cancel(void) { return ctexec_future_cancel(freed_future()); }
 static int c_uaf_done(void) { return ctexec_future_done(freed_future()); }
 static int c_uaf_add_cb(void) {
-    return ctexec_future_add_done_callback(freed_future(), noop_done, NULL);
+    return ctexec_future_add_done_callback(freed_future(), hard_noop_done, NULL);
 }
 
 /* Handles are never reused: a freed value stays invalid however many new

@@ -36,17 +36,6 @@ static ctexec *ex;
 static ctexec_future promise;
 static const char *entry;
 
-static int item(void *arg, void **result) {
-    (void)arg;
-    (void)result;
-    return 0;
-}
-
-static void done_cb(ctexec_future f, void *u) {
-    (void)f;
-    (void)u;
-}
-
 /* Calls `entry` once and returns its status. */
 static int call_entry(void) {
     if (!strcmp(entry, "new")) {
@@ -55,7 +44,7 @@ static int call_entry(void) {
         if (rc == CTEXEC_OK) ctexec_free(e);
         return rc;
     }
-    if (!strcmp(entry, "submit")) return ctexec_submit(ex, item, NULL, NULL);
+    if (!strcmp(entry, "submit")) return ctexec_submit(ex, hard_noop_item, NULL, NULL);
     if (!strcmp(entry, "run_until")) return ctexec_run_until(ex, promise);
     if (!strcmp(entry, "free")) return ctexec_free(ex);
     if (!strcmp(entry, "future_new")) {
@@ -87,9 +76,9 @@ static int all_entries_refuse(void) {
     int rcs[] = {
         ctexec_new(NULL, &e),
         ctexec_new(ex, &e),
-        ctexec_submit(ex, item, NULL, NULL),
-        ctexec_submit(ex, item, NULL, &f),
-        ctexec_call(ex, item, NULL, NULL), /* must not block */
+        ctexec_submit(ex, hard_noop_item, NULL, NULL),
+        ctexec_submit(ex, hard_noop_item, NULL, &f),
+        ctexec_call(ex, hard_noop_item, NULL, NULL), /* must not block */
         ctexec_run_until(ex, promise),
         ctexec_run_until_timeout(ex, promise, 0),
         ctexec_free(ex),
@@ -99,7 +88,7 @@ static int all_entries_refuse(void) {
         ctexec_future_cancel(promise),
         ctexec_future_done(promise),
         ctexec_future_wait(promise, -1, NULL), /* must not block */
-        ctexec_future_add_done_callback(promise, done_cb, NULL),
+        ctexec_future_add_done_callback(promise, hard_noop_done, NULL),
         ctexec_future_free(promise),
         ctexec_live_counts(&c),
         ctexec_free(NULL), /* even the no-op refuses: nothing reaches Go */

@@ -323,9 +323,11 @@ static int qa_open_gate(void *arg, void **result) {
     return 0;
 }
 
+/* Completes the promise once the gate is open. With a non-NULL argument it
+ * first queues the item that opens the gate on shared_ex; otherwise the
+ * main thread opens it. */
 static void *qa_completer(void *p) {
-    (void)p;
-    OK(ctexec_submit(shared_ex, qa_open_gate, NULL, NULL));
+    if (p != NULL) OK(ctexec_submit(shared_ex, qa_open_gate, NULL, NULL));
     while (!atomic_load(&qa_go)) {
     }
     OK(ctexec_future_set_result(promise, NULL));
@@ -353,7 +355,7 @@ static void case_quit_after_done(int iterations) {
         OK(ctexec_future_new(&promise));
         atomic_store(&qa_go, 0);
         pthread_t a, b;
-        CHECK(pthread_create(&a, NULL, qa_completer, NULL) == 0);
+        CHECK(pthread_create(&a, NULL, qa_completer, &shared_ex) == 0);
         CHECK(pthread_create(&b, NULL, qa_observer, NULL) == 0);
         OK(ctexec_run_until(shared_ex, promise));
         CHECK(pthread_join(a, NULL) == 0);
@@ -375,14 +377,6 @@ static void do_cb(ctexec_future f, void *u) {
     if (atomic_fetch_add(&do_seq, 1) == 0) atomic_store(&do_first, (int)(intptr_t)u);
 }
 
-static void *do_completer(void *p) {
-    (void)p;
-    while (!atomic_load(&qa_go)) {
-    }
-    OK(ctexec_future_set_result(promise, NULL));
-    return NULL;
-}
-
 static void *do_observer(void *p) {
     (void)p;
     while (!atomic_load(&qa_go)) {
@@ -402,7 +396,7 @@ static void case_done_order(int iterations) {
         atomic_store(&do_first, 0);
         OK(ctexec_future_add_done_callback(promise, do_cb, (void *)1)); /* registered first */
         pthread_t a, b;
-        CHECK(pthread_create(&a, NULL, do_completer, NULL) == 0);
+        CHECK(pthread_create(&a, NULL, qa_completer, NULL) == 0);
         CHECK(pthread_create(&b, NULL, do_observer, NULL) == 0);
         atomic_store(&qa_go, 1);
         CHECK(pthread_join(a, NULL) == 0);
