@@ -196,6 +196,26 @@ class ForkTests(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.strip(), str([(True, True)] * 4))
 
+    def run_forking_script(self, script: str) -> None:
+        """Run script (which forks, leaving the child's pid in ``pid``) in a
+        fresh interpreter; exit with the child's status, or fail if the
+        child is not done within 20 s."""
+        script += textwrap.dedent(
+            """
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    sys.exit(os.waitstatus_to_exitcode(status))
+                time.sleep(0.01)
+            os.kill(pid, 9)
+            sys.exit("child hung")
+            """
+        )
+        env = dict(os.environ, CTEXEC_TEST_DIR=os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
     def test_fork_the_at_fork_hook_did_not_see_is_detected_by_EFORK(self) -> None:
         # A fork made by C code (here libc's fork() called directly) runs no
         # Python at-fork hooks; the library's EFORK must switch the engine.
@@ -215,19 +235,9 @@ class ForkTests(unittest.TestCase):
                     code = 0 if (r["ok"] and r["fallback"]) else 2
                 finally:
                     os._exit(code)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    sys.exit(os.waitstatus_to_exitcode(status))
-                time.sleep(0.01)
-            os.kill(pid, 9)
-            sys.exit("child hung")
             """
         )
-        env = dict(os.environ, CTEXEC_TEST_DIR=os.path.dirname(os.path.abspath(__file__)))
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
-        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.run_forking_script(script)
 
     def test_fork_after_import_only_uses_the_library_in_the_child(self) -> None:
         script = textwrap.dedent(
@@ -250,19 +260,9 @@ class ForkTests(unittest.TestCase):
                     code = 0 if (r["ok"] and not r["fallback"] and ctexec.library_path()) else 2
                 finally:
                     os._exit(code)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    sys.exit(os.waitstatus_to_exitcode(status))
-                time.sleep(0.01)
-            os.kill(pid, 9)
-            sys.exit("child hung")
             """
         )
-        env = dict(os.environ, CTEXEC_TEST_DIR=os.path.dirname(os.path.abspath(__file__)))
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
-        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.run_forking_script(script)
 
 
 if __name__ == "__main__":
