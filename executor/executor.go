@@ -185,17 +185,14 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 			return nil, st
 		}
 	}
-	// A completing target quits its executor just before it publishes
-	// itself as done. Wait out that instant, so that whoever sees EQUIT
-	// also sees every target of the chain done.
+	// Whoever sees EQUIT must also see every target of the chain done.
 	for x := e; x != nil; x = x.old {
 		in := x.in.Load()
 		in.lock()
 		q := x.quitBy
 		in.unlock()
 		if q != nil {
-			q.mu.Lock()
-			q.mu.Unlock() //nolint:staticcheck // empty critical section on purpose
+			q.settle()
 		}
 	}
 	return nil, EQUIT
@@ -245,13 +242,23 @@ func (x *Executor) nextChunkLocked() bool {
 // maxPool bounds the empty chunks an executor keeps (1.5 MiB).
 const maxPool = 16
 
+// takeChunkLocked returns a pooled chunk, or one from the process pool.
 func (x *Executor) takeChunkLocked() chunk {
-	if n := len(x.pool); n > 0 {
-		c := x.pool[n-1]
-		x.pool = x.pool[:n-1]
+	if c := x.popPoolLocked(); c != nil {
 		return c
 	}
 	return getChunk()
+}
+
+// popPoolLocked returns a chunk from x's own pool, or nil.
+func (x *Executor) popPoolLocked() chunk {
+	n := len(x.pool)
+	if n == 0 {
+		return nil
+	}
+	c := x.pool[n-1]
+	x.pool = x.pool[:n-1]
+	return c
 }
 
 // takeWaiterLocked clears the waiting flag and reports whether it was set.
@@ -328,8 +335,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 				e.finishRunLocked()
 				// f's completer quits e before it publishes f as done;
 				// wait out that instant so that f is done when we return.
-				f.mu.Lock()
-				f.mu.Unlock() //nolint:staticcheck // empty critical section on purpose
+				f.settle()
 				return OK
 			}
 			if deadline >= 0 && now() >= deadline {
@@ -350,10 +356,9 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		futs := e.futq
 		e.full, e.spareFull = e.spareFull[:0], nil
 		e.futq, e.spareFutq = e.spareFutq[:0], nil
-		in.Buf, in.Len, in.Cap = nil, 0, 0
-		if n := len(e.pool); n > 0 {
-			in.Buf, in.Cap = e.pool[n-1], chunkLen
-			e.pool = e.pool[:n-1]
+		in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
+		if in.Buf != nil {
+			in.Cap = chunkLen
 		}
 		in.unlock()
 

@@ -152,6 +152,15 @@ func (f *Future) complete(result uintptr, code Status, beforeStart bool) Status 
 	return OK
 }
 
+// settle returns once a completion in progress has published f as done. A
+// completing future quits the executors running until it just before it
+// publishes itself (both under f.mu), so a caller that saw such an executor
+// quit calls settle to see f done too.
+func (f *Future) settle() {
+	f.mu.Lock()
+	f.mu.Unlock() //nolint:staticcheck // an empty critical section is the point
+}
+
 // AddDoneCallback arranges for cb(f) to run once when f completes, on the
 // completing goroutine; or now, on this one, if f is already done and its
 // earlier callbacks have all run (otherwise after them, on the completing
