@@ -3,8 +3,9 @@ package executor
 import "sync/atomic"
 
 // ThreadID identifies an OS thread. The core never looks inside it: the
-// caller passes its own identity (pthread_self() in the C API) to the calls
-// whose rules depend on the thread.
+// caller passes its own identity to the calls whose rules depend on the
+// thread. The C API gives each thread a number on its first call and never
+// reuses it (capi/shim.c, cx_self).
 type ThreadID uint64
 
 // Call is one work item: two opaque words that the executor's Runner
@@ -20,92 +21,6 @@ type Runner struct {
 	// C API uses it to cross into C once per run instead of once per item.
 	// The slice lives outside the Go heap.
 	RunMany func([]Entry)
-}
-
-// Values of Ingress.Wake, the futex word the owner sleeps on.
-const (
-	wakeIdle     = 0 // owner not waiting
-	wakeArmed    = 1 // owner spinning; a waker just flips the word
-	wakeSleeping = 2 // owner in the kernel; a waker must futex-wake
-	wakeSignaled = 3
-)
-
-// SpinNs is the longest a waiter (the owner with nothing to run, or a
-// thread in Future.Wait) spins before it sleeps in the kernel; 0 disables
-// spinning. Waking a sleeping thread costs about 20 µs on a virtual CPU, so
-// a spin only helps while the other thread is running: then a round trip
-// takes well under a microsecond instead of tens of them.
-var SpinNs int64 = 50_000
-
-// A spinner adapts the spin budget to whether spinning pays. A spin that
-// ends in success sets the budget to four times what it took (at most
-// SpinNs); one that fails halves it. Once the budget has collapsed (both
-// threads share a CPU, or the other side is slow), one wait in 32 still
-// probes with the full SpinNs, so the fast mode is found again when the
-// other thread runs freely. The budget must exceed the wake-up time for
-// a pair of threads to leave the slow mode, hence the 50 µs ceiling.
-type spinner struct {
-	budget atomic.Int64
-	waits  atomic.Uint32
-}
-
-// ownerSpin serves idle owners, waitSpin threads in Future.Wait. They are
-// process-wide: they track whether this process's threads get CPUs.
-var ownerSpin, waitSpin spinner
-
-const minSpinNs = 1_000
-
-// spinUntil spins until cond() holds (true) or the budget or the deadline
-// has passed (false).
-func (sp *spinner) spinUntil(deadline int64, cond func() bool) bool {
-	limit := SpinNs
-	if limit <= 0 {
-		return cond()
-	}
-	budget := sp.budget.Load()
-	if budget == 0 { // first use
-		budget = limit
-	}
-	if budget < minSpinNs {
-		if sp.waits.Add(1)%32 != 0 {
-			return cond()
-		}
-		budget = limit
-	}
-	start := now()
-	end := start + min(budget, limit)
-	if deadline >= 0 && deadline < end {
-		end = deadline
-	}
-	for i := 0; ; i++ {
-		if cond() {
-			if i > 0 {
-				sp.budget.Store(min(limit, max(4*(now()-start), minSpinNs)))
-			}
-			return true
-		}
-		if i&63 == 63 && now() >= end {
-			sp.budget.Store(budget / 2)
-			return false
-		}
-		relax()
-	}
-}
-
-// relaxSink keeps relax's loop from being optimised away.
-var relaxSink uint32
-
-// relax burns a few nanoseconds without touching shared memory, so that a
-// spinning reader does not keep stealing the cache line the thread it
-// waits for is about to write (Go has no PAUSE instruction).
-func relax() {
-	x := uint32(1)
-	for j := 0; j < 16; j++ {
-		x = x*1664525 + 1013904223
-	}
-	if x == 0 {
-		relaxSink = x
-	}
 }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
@@ -199,21 +114,21 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 }
 
 // push appends one entry unless x has quit.
-func (x *Executor) push(c Call, f *Future) Status {
-	in := x.in.Load()
+func (e *Executor) push(c Call, f *Future) Status {
+	in := e.in.Load()
 	in.lock()
 	if in.Flags.Load()&flagQuit != 0 {
 		in.unlock()
 		return EQUIT
 	}
-	if in.Len == in.Cap && !x.nextChunkLocked() {
+	if in.Len == in.Cap && !e.nextChunkLocked() {
 		in.unlock()
 		return ENOMEM
 	}
 	ent := Entry{Call: c}
 	if f != nil {
 		ent.HasFuture = 1
-		x.futq = append(x.futq, f)
+		e.futq = append(e.futq, f)
 	}
 	chunkEntries(in.Buf, chunkLen)[in.Len] = ent
 	in.Len++
@@ -226,14 +141,14 @@ func (x *Executor) push(c Call, f *Future) Status {
 }
 
 // nextChunkLocked queues the full current chunk and starts a new one.
-func (x *Executor) nextChunkLocked() bool {
-	in := x.in.Load()
-	c := x.takeChunkLocked()
+func (e *Executor) nextChunkLocked() bool {
+	in := e.in.Load()
+	c := e.takeChunkLocked()
 	if c == nil {
 		return false
 	}
 	if in.Buf != nil {
-		x.full = append(x.full, in.Buf)
+		e.full = append(e.full, in.Buf)
 	}
 	in.Buf, in.Len, in.Cap = c, 0, chunkLen
 	return true
@@ -243,39 +158,22 @@ func (x *Executor) nextChunkLocked() bool {
 const maxPool = 16
 
 // takeChunkLocked returns a pooled chunk, or one from the process pool.
-func (x *Executor) takeChunkLocked() chunk {
-	if c := x.popPoolLocked(); c != nil {
+func (e *Executor) takeChunkLocked() chunk {
+	if c := e.popPoolLocked(); c != nil {
 		return c
 	}
 	return getChunk()
 }
 
 // popPoolLocked returns a chunk from x's own pool, or nil.
-func (x *Executor) popPoolLocked() chunk {
-	n := len(x.pool)
+func (e *Executor) popPoolLocked() chunk {
+	n := len(e.pool)
 	if n == 0 {
 		return nil
 	}
-	c := x.pool[n-1]
-	x.pool = x.pool[:n-1]
+	c := e.pool[n-1]
+	e.pool = e.pool[:n-1]
 	return c
-}
-
-// takeWaiterLocked clears the waiting flag and reports whether it was set.
-func (in *Ingress) takeWaiterLocked() bool {
-	fl := in.Flags.Load()
-	if fl&flagWaiting == 0 {
-		return false
-	}
-	in.Flags.Store(fl &^ flagWaiting)
-	return true
-}
-
-// signal wakes the owner if it is spinning or asleep.
-func (in *Ingress) signal() {
-	if in.Wake.Swap(wakeSignaled) == wakeSleeping {
-		futexWakeAll(&in.Wake)
-	}
 }
 
 // targetDone is called by a completing future that e is running until.
@@ -303,6 +201,26 @@ func (e *Executor) targetDone(f *Future) {
 // EWRONGTHREAD off the owner, EBUSY when re-entered, and EQUIT when an
 // earlier RunUntil already made it quit.
 func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
+	if st := e.admit(from, f); st != OK {
+		return st
+	}
+	deadline := deadlineFor(timeoutNs)
+	for {
+		b, st, more := e.nextBatch(f, deadline)
+		if !more {
+			return st
+		}
+		e.runBatch(b)
+		if e.recycle(b, deadline) {
+			f.unwatch(e)
+			return ETIMEDOUT
+		}
+	}
+}
+
+// admit starts a run: the checks, then e watches f. A future that is
+// already done quits e at once (its queue is still drained).
+func (e *Executor) admit(from ThreadID, f *Future) Status {
 	if from != e.owner {
 		return EWRONGTHREAD
 	}
@@ -316,93 +234,113 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		in.unlock()
 		return EQUIT
 	}
-	e.running = true
-	e.target = f
+	e.running, e.target = true, f
 	in.unlock()
-
 	if !f.watch(e) {
 		in.lock()
 		in.Flags.Store(in.Flags.Load() | flagQuit)
 		in.unlock()
 	}
-	deadline := deadlineFor(timeoutNs)
+	return OK
+}
+
+// A batch is one swapped-out queue: its chunks (every one full but the
+// last, which holds last entries) and the futures of its items in order.
+type batch struct {
+	chunks []chunk
+	last   uint64
+	futs   []*Future
+}
+
+// nextBatch sleeps until there is work and takes it all (more is true), or
+// finishes the run: with OK once e has quit and its queue is empty, with
+// ETIMEDOUT once the deadline has passed with the queue empty.
+func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more bool) {
+	in := e.in.Load()
 	for {
 		in.lock()
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
-		if in.Len == 0 && len(e.full) == 0 {
-			if in.Flags.Load()&flagQuit != 0 {
-				e.finishRunLocked()
-				// f's completer quits e before it publishes f as done;
-				// wait out that instant so that f is done when we return.
-				f.settle()
-				return OK
-			}
-			if deadline >= 0 && now() >= deadline {
-				e.finishRunLocked()
-				f.unwatch(e)
-				return ETIMEDOUT
-			}
-			in.Flags.Store(in.Flags.Load() | flagWaiting)
-			in.Wake.Store(wakeArmed)
+		switch {
+		case in.Len > 0 || len(e.full) > 0:
+			b = e.takeBatchLocked()
 			in.unlock()
-			e.sleep(deadline)
-			continue
-		}
-		// Swap the whole queue out: the full chunks, the current one, and
-		// their futures. Submitters go on into a fresh chunk.
-		chunks := append(e.full, in.Buf)
-		last := in.Len
-		futs := e.futq
-		e.full, e.spareFull = e.spareFull[:0], nil
-		e.futq, e.spareFutq = e.spareFutq[:0], nil
-		in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
-		if in.Buf != nil {
-			in.Cap = chunkLen
-		}
-		in.unlock()
-
-		k := 0
-		for i, c := range chunks {
-			n := uint64(chunkLen)
-			if i == len(chunks)-1 {
-				n = last
-			}
-			k = e.run(chunkEntries(c, n), futs, k)
-		}
-		clear(futs)
-
-		in.lock()
-		var excess []chunk
-		for i, c := range chunks {
-			if len(e.pool) < maxPool {
-				e.pool = append(e.pool, c)
-			} else {
-				excess = chunks[i:]
-				break
-			}
-		}
-		// chunks' backing array becomes e.full again only at the next swap,
-		// made by this goroutine after excess is handled.
-		e.spareFull = chunks[:0]
-		if e.spareFutq == nil {
-			e.spareFutq = futs[:0]
-		}
-		stop := in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
-		if stop {
-			// The time is up; what is queued waits for the next call.
+			return b, OK, true
+		case in.Flags.Load()&flagQuit != 0:
 			e.finishRunLocked()
-		} else {
-			in.unlock()
-		}
-		for _, c := range excess {
-			putChunk(c)
-		}
-		if stop {
+			// f's completer quits e before it publishes f as done; wait
+			// out that instant so that f is done when we return.
+			f.settle()
+			return b, OK, false
+		case deadline >= 0 && now() >= deadline:
+			e.finishRunLocked()
 			f.unwatch(e)
-			return ETIMEDOUT
+			return b, ETIMEDOUT, false
 		}
+		in.Flags.Store(in.Flags.Load() | flagWaiting)
+		in.Wake.Store(wakeArmed)
+		in.unlock()
+		e.sleep(deadline)
 	}
+}
+
+// takeBatchLocked swaps the whole queue out: the full chunks, the current
+// one and their futures. Submitters go on into a fresh chunk.
+func (e *Executor) takeBatchLocked() batch {
+	in := e.in.Load()
+	b := batch{chunks: append(e.full, in.Buf), last: in.Len, futs: e.futq}
+	e.full, e.spareFull = e.spareFull[:0], nil
+	e.futq, e.spareFutq = e.spareFutq[:0], nil
+	in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
+	if in.Buf != nil {
+		in.Cap = chunkLen
+	}
+	return b
+}
+
+// runBatch runs every item of b in order.
+func (e *Executor) runBatch(b batch) {
+	k := 0
+	for i, c := range b.chunks {
+		n := uint64(chunkLen)
+		if i == len(b.chunks)-1 {
+			n = b.last
+		}
+		k = e.run(chunkEntries(c, n), b.futs, k)
+	}
+	clear(b.futs)
+}
+
+// recycle keeps b's chunks (up to maxPool) and slices for the next swap,
+// and reports whether the deadline has passed while e has not quit; the
+// run is then finished and what is queued waits for the next call.
+func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
+	in := e.in.Load()
+	in.lock()
+	var excess []chunk
+	for i, c := range b.chunks {
+		if len(e.pool) == maxPool {
+			excess = b.chunks[i:]
+			break
+		}
+		e.pool = append(e.pool, c)
+	}
+	// b.chunks' backing array becomes e.full again only at the next swap,
+	// made by this goroutine after excess is handled.
+	e.spareFull = b.chunks[:0]
+	if e.spareFutq == nil {
+		e.spareFutq = b.futs[:0]
+	}
+	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
+	if timedOut {
+		e.finishRunLocked()
+	} else {
+		in.unlock()
+	}
+	for _, c := range excess {
+		putChunk(c)
+	}
+	return timedOut
 }
 
 // finishRunLocked ends a RunUntil. Called with the lock held; releases it.

@@ -39,6 +39,31 @@ const (
 	flagWaiting = 2 // the owner is (about to be) asleep on Wake
 )
 
+// Values of Ingress.Wake, the futex word the owner sleeps on.
+const (
+	wakeIdle     = 0 // owner not waiting
+	wakeArmed    = 1 // owner spinning; a waker just flips the word
+	wakeSleeping = 2 // owner in the kernel; a waker must futex-wake
+	wakeSignaled = 3
+)
+
+// takeWaiterLocked clears the waiting flag and reports whether it was set.
+func (in *Ingress) takeWaiterLocked() bool {
+	fl := in.Flags.Load()
+	if fl&flagWaiting == 0 {
+		return false
+	}
+	in.Flags.Store(fl &^ flagWaiting)
+	return true
+}
+
+// signal wakes the owner if it is spinning or asleep.
+func (in *Ingress) signal() {
+	if in.Wake.Swap(wakeSignaled) == wakeSleeping {
+		futexWakeAll(&in.Wake)
+	}
+}
+
 // lock is a three-state futex mutex (0 free, 1 held, 2 held with waiters).
 // The C fast path implements the same protocol on the same word.
 func (in *Ingress) lock() {

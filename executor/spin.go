@@ -1,0 +1,81 @@
+package executor
+
+import "sync/atomic"
+
+// SpinNs is the longest a waiter (the owner with nothing to run, or a
+// thread in Future.Wait) spins before it sleeps in the kernel; 0 disables
+// spinning. Waking a sleeping thread costs about 20 µs on a virtual CPU, so
+// a spin only helps while the other thread is running: then a round trip
+// takes well under a microsecond instead of tens of them.
+var SpinNs int64 = 50_000
+
+// A spinner adapts the spin budget to whether spinning pays. A spin that
+// ends in success sets the budget to four times what it took (at most
+// SpinNs); one that fails halves it. Once the budget has collapsed (both
+// threads share a CPU, or the other side is slow), one wait in 32 still
+// probes with the full SpinNs, so the fast mode is found again when the
+// other thread runs freely. The budget must exceed the wake-up time for
+// a pair of threads to leave the slow mode, hence the 50 µs ceiling.
+type spinner struct {
+	budget atomic.Int64
+	waits  atomic.Uint32
+}
+
+// ownerSpin serves idle owners, waitSpin threads in Future.Wait. They are
+// process-wide: they track whether this process's threads get CPUs.
+var ownerSpin, waitSpin spinner
+
+const minSpinNs = 1_000
+
+// spinUntil spins until cond() holds (true) or the budget or the deadline
+// has passed (false).
+func (sp *spinner) spinUntil(deadline int64, cond func() bool) bool {
+	limit := SpinNs
+	if limit <= 0 {
+		return cond()
+	}
+	budget := sp.budget.Load()
+	if budget == 0 { // first use
+		budget = limit
+	}
+	if budget < minSpinNs {
+		if sp.waits.Add(1)%32 != 0 {
+			return cond()
+		}
+		budget = limit
+	}
+	start := now()
+	end := start + min(budget, limit)
+	if deadline >= 0 && deadline < end {
+		end = deadline
+	}
+	for i := 0; ; i++ {
+		if cond() {
+			if i > 0 {
+				sp.budget.Store(min(limit, max(4*(now()-start), minSpinNs)))
+			}
+			return true
+		}
+		if i&63 == 63 && now() >= end {
+			sp.budget.Store(budget / 2)
+			return false
+		}
+		relax()
+	}
+}
+
+// relaxSink keeps relax's loop from being optimised away.
+var relaxSink uint32
+
+// relax burns a few nanoseconds without touching shared memory, so that a
+// spinning reader does not keep stealing the cache line the thread it
+// waits for is about to write (Go has no PAUSE instruction).
+func relax() {
+	x := uint32(1)
+	for j := 0; j < 16; j++ {
+		x = x*1664525 + 1013904223
+	}
+	if x == 0 {
+		relaxSink = x
+	}
+}
