@@ -17,7 +17,6 @@ import (
 	"os"
 	"runtime/cgo"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -28,12 +27,9 @@ import (
 func main() {}
 
 func init() {
-	// CTEXEC_SPIN_NS tunes how long waiters spin before they sleep (0: never
-	// spin). Read once at load; see executor.SpinNs.
-	if v, err := strconv.ParseInt(getenv("CTEXEC_SPIN_NS"), 10, 64); err == nil && v >= 0 {
-		executor.SpinNs = v
-	}
-	checkLayout()
+	// shim.c read the settings from the C environment at load.
+	executor.SpinNs = int64(C.cx_spin_ns)
+	checkShared()
 }
 
 // runner runs items through the C trampolines: one Go→C call per item
@@ -48,21 +44,25 @@ var runner = executor.Runner{
 		// costs cgocheck nothing.
 		C.cx_run_many((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)))
 	},
+	// Every future slot the core sees under the C API came from the C pool.
+	Release: func(f *executor.Future) { C.cx_fut_release((*C.cx_future)(unsafe.Pointer(f))) },
 }
 
-// checkLayout verifies that executor.Entry and executor.Ingress match the C
-// mirrors the fast path uses. A mismatch would corrupt queues, so the
-// library refuses every call instead.
-func checkLayout() {
-	var in executor.Ingress
-	got := [8]uintptr{
-		unsafe.Sizeof(executor.Entry{}), unsafe.Sizeof(in),
-		unsafe.Offsetof(in.Flags), unsafe.Offsetof(in.Wake), unsafe.Offsetof(in.Owner),
-		unsafe.Offsetof(in.Buf), unsafe.Offsetof(in.Len), unsafe.Offsetof(in.Cap),
+// checkShared compares every size, offset and constant that Go and C share
+// (executor/shared.go) with the values compiled into the C side from the
+// generated capi/shared.h. A mismatch would corrupt queues and futures, so
+// the library refuses every call instead.
+func checkShared() {
+	want := executor.SharedValues()
+	got := unsafe.Slice((*int64)(unsafe.Pointer(&C.cx_shared_values[0])), C.CX_SHARED_COUNT)
+	if len(want) != len(got) {
+		fmt.Fprintf(os.Stderr, "libctexec: Go/C shared definitions differ: %d values in Go, %d in C\n", len(want), len(got))
+		C.cx_poisoned = 1
+		return
 	}
-	for i, g := range got {
-		if uintptr(C.cx_layout[i]) != g {
-			fmt.Fprintf(os.Stderr, "libctexec: Go/C ingress layout mismatch at %d: %d != %d\n", i, g, C.cx_layout[i])
+	for i := range want {
+		if want[i] != got[i] {
+			fmt.Fprintf(os.Stderr, "libctexec: Go/C shared definitions differ at value %d: %d != %d (run go generate ./executor)\n", i, want[i], got[i])
 			C.cx_poisoned = 1
 			return
 		}
@@ -89,25 +89,19 @@ func guard(rc *C.int) {
 	})
 }
 
-// panicAt names an entry point that panics on purpose, for the tests of the
-// panic guard (CTEXEC_DEBUG_PANIC=submit, for example). Read once at load.
-var panicAt = getenv("CTEXEC_DEBUG_PANIC")
-
-// getenv reads the C environment. os.Getenv sees only the environment the
-// process started with, not what the host set before it loaded us.
-func getenv(name string) string {
-	cs := C.CString(name)
-	defer C.free(unsafe.Pointer(cs))
-	if v := C.getenv(cs); v != nil {
-		return C.GoString(v)
-	}
-	return ""
-}
-
+// hook panics on purpose in the entry point named by CTEXEC_DEBUG_PANIC,
+// for the tests of the panic guard (shim.h, CX_HOOK, does the same for the
+// entry points that never enter Go).
 func hook(name string) {
-	if panicAt != "" && panicAt == name {
+	if C.cx_debug_panic[0] != 0 && C.GoString(&C.cx_debug_panic[0]) == name {
 		panic("CTEXEC_DEBUG_PANIC=" + name)
 	}
+}
+
+//export ctexecgo_debug_panic
+func ctexecgo_debug_panic() (rc C.int) {
+	defer guard(&rc)
+	panic("CTEXEC_DEBUG_PANIC=" + C.GoString(&C.cx_debug_panic[0]))
 }
 
 // ---- executors ---------------------------------------------------------
@@ -121,8 +115,7 @@ type exEntry struct {
 // of slots; Go receives the slot's handle.
 var (
 	executors   sync.Map // cgo.Handle -> *exEntry, for the counts
-	liveExecs   atomic.Int64
-	liveFutures atomic.Int64
+	liveExecs atomic.Int64
 )
 
 // lookupExec resolves an executor handle; a handle deleted by a concurrent
@@ -168,51 +161,37 @@ func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) 
 }
 
 //export ctexecgo_submit
-func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, wantFuture C.int, self C.uint64_t, out *C.uint64_t) (rc C.int) {
+func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t) (rc C.int) {
 	defer guard(&rc)
-	hook("submit")
 	e := lookupExec(ex)
 	if e == nil {
 		return C.CTEXEC_EBADHANDLE
 	}
-	f, st := e.ex.Submit(executor.ThreadID(self), executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}, wantFuture != 0)
-	if st != executor.OK {
-		return C.int(st)
-	}
-	if f != nil {
-		*out = newFutureHandle(f)
-	}
-	return C.CTEXEC_OK
-}
-
-//export ctexecgo_call
-func ctexecgo_call(ex C.uint64_t, fn, arg C.uintptr_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) {
-	defer guard(&rc)
-	hook("call")
-	e := lookupExec(ex)
-	if e == nil {
-		return C.CTEXEC_EBADHANDLE
-	}
-	// The future never gets a handle: it lives only for this call.
-	f, st := e.ex.Submit(executor.ThreadID(self), executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}, true)
-	if st != executor.OK {
-		return C.int(st)
-	}
-	r, st := f.Wait(-1)
-	*out = C.uintptr_t(r)
-	return C.int(st)
+	return C.int(e.ex.SubmitWith(executor.ThreadID(self), executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}, slot(fut)))
 }
 
 //export ctexecgo_run_until
-func ctexecgo_run_until(ex C.uint64_t, fh C.uint64_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
+func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	hook("run_until")
 	e := lookupExec(ex)
-	f := lookupFuture(fh)
-	if e == nil || f == nil {
+	f := slot(fut)
+	if e == nil || !f.Holds(uint32(gen)) {
 		return C.CTEXEC_EBADHANDLE
 	}
 	return C.int(e.ex.RunUntil(executor.ThreadID(self), f, int64(timeout)))
+}
+
+// deleteHandle deletes an executor's handle; Delete panics on a handle
+// that is not live, which is a bad handle here, not an internal fault.
+func deleteHandle(h C.uint64_t) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	cgo.Handle(h).Delete()
+	return true
 }
 
 //export ctexecgo_free
@@ -234,122 +213,52 @@ func ctexecgo_free(ex C.uint64_t) (rc C.int) {
 	return C.CTEXEC_OK
 }
 
-// ---- futures -----------------------------------------------------------
+// ---- futures ----------------------------------------------------------
 
-// Futures are cgo.Handle values. Handles are never reused, and Value and
-// Delete panic on a handle that is not live, so lookups recover from that
-// panic locally (it is a bad handle, not an internal fault).
+// Futures are slots in C memory (capi/future.c), which handles most calls
+// on them without entering Go. These exports serve the futures that have a
+// Go side: done callbacks, or runs watching them.
 
-func newFutureHandle(f *executor.Future) C.uint64_t {
-	liveFutures.Add(1)
-	return C.uint64_t(cgo.NewHandle(f))
-}
-
-func lookupFuture(h C.uint64_t) (f *executor.Future) {
-	if h == 0 {
-		return nil
-	}
-	defer func() {
-		if recover() != nil {
-			f = nil
-		}
-	}()
-	f, _ = cgo.Handle(h).Value().(*executor.Future)
-	return f
-}
-
-func deleteHandle(h C.uint64_t) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	cgo.Handle(h).Delete()
-	return true
-}
-
-//export ctexecgo_future_new
-func ctexecgo_future_new(out *C.uint64_t) (rc C.int) {
-	defer guard(&rc)
-	hook("future_new")
-	*out = newFutureHandle(executor.NewPromise())
-	return C.CTEXEC_OK
+// slot converts a slot pointer from C. The slab is C memory, never moved
+// or unmapped, and C passes only addresses inside it, so the typed pointer
+// is safe on a Go stack.
+func slot(p *C.cx_future) *executor.Future {
+	return (*executor.Future)(unsafe.Pointer(p))
 }
 
 //export ctexecgo_future_complete
-func ctexecgo_future_complete(fh C.uint64_t, result C.uintptr_t, isError, code C.int) (rc C.int) {
+func ctexecgo_future_complete(fut *C.cx_future, gen C.uint32_t, result C.uintptr_t, code C.int) (rc C.int) {
 	defer guard(&rc)
-	hook("future_complete")
-	f := lookupFuture(fh)
-	if f == nil {
-		return C.CTEXEC_EBADHANDLE
+	if code == 0 {
+		return C.int(slot(fut).SetResultAt(uint32(gen), uintptr(result)))
 	}
-	if isError == 0 {
-		return C.int(f.SetResult(uintptr(result)))
-	}
-	return C.int(f.SetError(executor.Status(code)))
+	return C.int(slot(fut).SetErrorAt(uint32(gen), executor.Status(code)))
 }
 
 //export ctexecgo_future_cancel
-func ctexecgo_future_cancel(fh C.uint64_t) (rc C.int) {
+func ctexecgo_future_cancel(fut *C.cx_future, gen C.uint32_t) (rc C.int) {
 	defer guard(&rc)
-	f := lookupFuture(fh)
-	if f == nil {
-		return C.CTEXEC_EBADHANDLE
-	}
-	return C.int(f.Cancel())
-}
-
-//export ctexecgo_future_done
-func ctexecgo_future_done(fh C.uint64_t) (rc C.int) {
-	defer guard(&rc)
-	f := lookupFuture(fh)
-	if f == nil {
-		return C.CTEXEC_EBADHANDLE
-	}
-	if f.Done() {
-		return 1
-	}
-	return 0
-}
-
-//export ctexecgo_future_wait
-func ctexecgo_future_wait(fh C.uint64_t, timeout C.int64_t, out *C.uintptr_t) (rc C.int) {
-	defer guard(&rc)
-	hook("future_wait")
-	f := lookupFuture(fh)
-	if f == nil {
-		return C.CTEXEC_EBADHANDLE
-	}
-	r, st := f.Wait(int64(timeout))
-	*out = C.uintptr_t(r)
-	return C.int(st)
+	return C.int(slot(fut).CancelAt(uint32(gen)))
 }
 
 //export ctexecgo_future_add_done_callback
-func ctexecgo_future_add_done_callback(fh C.uint64_t, cb, userdata C.uintptr_t) (rc C.int) {
+func ctexecgo_future_add_done_callback(fut *C.cx_future, gen C.uint32_t, fh C.uint64_t, cb, userdata C.uintptr_t) (rc C.int) {
 	defer guard(&rc)
-	f := lookupFuture(fh)
-	if f == nil {
-		return C.CTEXEC_EBADHANDLE
-	}
-	f.AddDoneCallback(func(*executor.Future) { C.cx_done(cb, fh, userdata) })
-	return C.CTEXEC_OK
+	return C.int(slot(fut).AddDoneCallbackAt(uint32(gen), func(*executor.Future) { C.cx_done(cb, fh, userdata) }))
 }
 
-//export ctexecgo_future_free
-func ctexecgo_future_free(fh C.uint64_t) (rc C.int) {
-	defer guard(&rc)
-	hook("future_free")
-	if lookupFuture(fh) == nil || !deleteHandle(fh) {
-		return C.CTEXEC_EBADHANDLE
-	}
-	liveFutures.Add(-1)
-	return C.CTEXEC_OK
+// ctexecgo_future_release forgets the Go side of a slot whose handle and
+// item are both gone, then returns the slot to the C pool.
+//
+//export ctexecgo_future_release
+func ctexecgo_future_release(fut *C.cx_future) {
+	defer guard(new(C.int))
+	executor.DropExt(slot(fut))
+	C.cx_fut_release(fut)
 }
 
 //export ctexecgo_live_counts
-func ctexecgo_live_counts(execs, futures, queued *C.uint64_t) (rc C.int) {
+func ctexecgo_live_counts(execs, queued *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	var q int
 	executors.Range(func(_, v any) bool {
@@ -357,7 +266,6 @@ func ctexecgo_live_counts(execs, futures, queued *C.uint64_t) (rc C.int) {
 		return true
 	})
 	*execs = C.uint64_t(liveExecs.Load())
-	*futures = C.uint64_t(liveFutures.Load())
 	*queued = C.uint64_t(q)
 	return C.CTEXEC_OK
 }

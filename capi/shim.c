@@ -1,52 +1,47 @@
-/* The public entry points. Each checks, in C, the two states in which Go
- * must not be entered (a forked child, where the Go runtime is dead, and
- * after a panic), validates executor pointers against the slab, captures
- * the caller's thread identity, and passes every pointer to Go as an
- * integer: a forged pointer or a small integer in a Go pointer-typed slot is
- * fatal to the Go runtime when it copies a stack.
+/* The public entry points for executors. Each checks, in C, the two
+ * states in which Go must not be entered (a forked child, where the Go
+ * runtime is dead, and after a panic), validates executor pointers against
+ * the slab, captures the caller's thread identity, and passes every
+ * pointer to Go as an integer: a forged pointer or a small integer in a Go
+ * pointer-typed slot is fatal to the Go runtime when it copies a stack.
  *
- * Fire-and-forget submits take a fast path that never enters Go: a
- * C→Go call costs 50–160 ns here, more than the rest of a submit. It appends
- * to the executor's ingress buffer under the same futex lock the Go core
- * uses (executor/ingress.go), and falls back to Go whenever anything but a
- * plain append is needed: the executor quit (the chain walk), the buffer is
- * full (growth), or a future must be made. */
+ * Submits take a fast path that never enters Go: a C→Go call costs
+ * 50–160 ns here, more than the rest of a submit. It appends to the
+ * executor's ingress under the lock protocol of executor/shared.go, and
+ * falls back to Go whenever anything but a plain append is needed: the
+ * executor quit (the chain walk) or the chunk is full (growth). A future
+ * is a slot in C memory (future.c), so a submit with a future, and
+ * ctexec_call, stay in C too. */
 #define _GNU_SOURCE
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "shim.h"
 #include "_cgo_export.h"
 
 volatile int cx_forked;
 volatile int cx_poisoned;
-
-const size_t cx_layout[8] = {
-    sizeof(cx_entry),
-    sizeof(cx_ingress),
-    offsetof(cx_ingress, flags),
-    offsetof(cx_ingress, wake),
-    offsetof(cx_ingress, owner),
-    offsetof(cx_ingress, buf),
-    offsetof(cx_ingress, len),
-    offsetof(cx_ingress, cap),
-};
+const int64_t cx_shared_values[CX_SHARED_COUNT] = CX_SHARED_VALUES;
+int64_t cx_spin_ns = CX_SPIN_NS_DEFAULT;
+char cx_debug_panic[32];
 
 static void cx_on_fork_child(void) { cx_forked = 1; }
 
 __attribute__((constructor)) static void cx_init(void) {
     pthread_atfork(NULL, NULL, cx_on_fork_child);
+    /* CTEXEC_SPIN_NS: how long waiters spin before they sleep (0: never). */
+    const char *v = getenv("CTEXEC_SPIN_NS");
+    if (v != NULL && *v != 0) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (*end == 0 && n >= 0) cx_spin_ns = n;
+    }
+    v = getenv("CTEXEC_DEBUG_PANIC");
+    if (v != NULL) strncpy(cx_debug_panic, v, sizeof cx_debug_panic - 1);
 }
-
-#define CX_ENTER()                              \
-    do {                                        \
-        if (cx_forked) return CTEXEC_EFORK;     \
-        if (cx_poisoned) return CTEXEC_EPANIC;  \
-    } while (0)
 
 /* Thread identity: a number given to each thread on its first call and never
  * reused. pthread_self() is not enough: glibc hands an exited thread's
@@ -116,11 +111,7 @@ static struct ctexec *cx_valid(ctexec *ex) {
     return ex;
 }
 
-/* ---- the ingress lock: the same protocol as executor/ingress.go -------- */
-
-static long cx_futex(uint32_t *addr, int op, uint32_t val) {
-    return syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
-}
+/* ---- the ingress: lock, push, signal (executor/shared.go) ------------ */
 
 static void cx_lock(cx_ingress *in) {
     uint32_t z = 0;
@@ -131,16 +122,21 @@ static void cx_lock(cx_ingress *in) {
             __atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
             return;
     }
-    while (__atomic_exchange_n(&in->lock, 2, __ATOMIC_SEQ_CST) != 0) cx_futex(&in->lock, FUTEX_WAIT, 2);
+    while (__atomic_exchange_n(&in->lock, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(&in->lock, 2, -1);
 }
 
 static void cx_unlock(cx_ingress *in) {
-    if (__atomic_exchange_n(&in->lock, 0, __ATOMIC_SEQ_CST) == 2) cx_futex(&in->lock, FUTEX_WAKE, 1);
+    if (__atomic_exchange_n(&in->lock, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(&in->lock);
 }
 
-/* Appends a fire-and-forget entry if that is all it takes. Returns 1 when
- * done, 0 when Go must handle the submit. */
-static int cx_fast_push(cx_ingress *in, uintptr_t fn, uintptr_t arg) {
+static void cx_signal(cx_ingress *in) {
+    if (__atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
+        cx_wake_all(&in->wake);
+}
+
+/* Appends an entry if that is all it takes. Returns 1 when done, 0 when Go
+ * must handle the submit. */
+static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     if ((fl & CX_FLAG_QUIT) || in->len == in->cap) {
@@ -150,12 +146,11 @@ static int cx_fast_push(cx_ingress *in, uintptr_t fn, uintptr_t arg) {
     cx_entry *e = &in->buf[in->len++];
     e->fn = fn;
     e->arg = arg;
-    e->has_future = 0;
+    e->fut = fut;
     int wake = (fl & CX_FLAG_WAITING) != 0;
     if (wake) __atomic_store_n(&in->flags, fl & ~CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
     cx_unlock(in);
-    if (wake && __atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
-        cx_futex(&in->wake, FUTEX_WAKE, 0x7fffffff);
+    if (wake) cx_signal(in);
     return 1;
 }
 
@@ -206,27 +201,52 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
     return CTEXEC_OK;
 }
 
+/* Queues fn(arg) with the future slot f (NULL: fire and forget). */
+static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self) {
+    if (cx_push(&s->in, fn, arg, f)) return CTEXEC_OK;
+    return ctexecgo_submit(s->handle, fn, arg, f, self);
+}
+
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
     CX_ENTER();
     struct ctexec *s;
     uint64_t self;
     int rc = cx_submit_checks(ex, fn, &s, &self);
     if (rc != CTEXEC_OK) return rc;
-    if (out_future == NULL && cx_fast_push(&s->in, (uintptr_t)fn, (uintptr_t)arg)) return CTEXEC_OK;
-    uint64_t f = 0;
-    rc = ctexecgo_submit(s->handle, (uintptr_t)fn, (uintptr_t)arg, out_future != NULL, self, &f);
-    if (rc == CTEXEC_OK && out_future != NULL) *out_future = f;
-    return rc;
+    CX_HOOK("submit");
+    if (out_future == NULL) return cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, NULL, self);
+    uint32_t gen;
+    cx_future *f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen);
+    if (f == NULL) return CTEXEC_ENOMEM;
+    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self);
+    if (rc != CTEXEC_OK) {
+        cx_fut_release(f); /* never queued, never seen */
+        return rc;
+    }
+    __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
+    *out_future = cx_fut_handle(f, gen);
+    return CTEXEC_OK;
 }
 
+/* Submit, wait and free, with a slot whose handle never leaves this call. */
 int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
     CX_ENTER();
     struct ctexec *s;
     uint64_t self;
     int rc = cx_submit_checks(ex, fn, &s, &self);
     if (rc != CTEXEC_OK) return rc;
+    CX_HOOK("call");
+    uint32_t gen;
+    cx_future *f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen);
+    if (f == NULL) return CTEXEC_ENOMEM;
+    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self);
+    if (rc != CTEXEC_OK) {
+        cx_fut_release(f);
+        return rc;
+    }
     uintptr_t r = 0;
-    rc = ctexecgo_call(s->handle, (uintptr_t)fn, (uintptr_t)arg, self, &r);
+    rc = cx_fut_wait(f, gen, -1, &r);
+    cx_fut_free(f, gen);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
     return rc;
 }
@@ -239,8 +259,10 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     CX_ENTER();
     if (ex == NULL) return CTEXEC_EINVAL;
     struct ctexec *s = cx_valid(ex);
-    if (s == NULL) return CTEXEC_EBADHANDLE;
-    return ctexecgo_run_until(s->handle, f, timeout_ns, cx_self());
+    uint32_t gen;
+    cx_future *fs = cx_fut_lookup(f, &gen);
+    if (s == NULL || fs == NULL) return CTEXEC_EBADHANDLE;
+    return ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self());
 }
 
 int ctexec_free(ctexec *ex) {
@@ -258,62 +280,14 @@ int ctexec_free(ctexec *ex) {
     return rc;
 }
 
-/* ---- futures ------------------------------------------------------------- */
-
-int ctexec_future_new(ctexec_future *out) {
-    CX_ENTER();
-    if (out == NULL) return CTEXEC_EINVAL;
-    uint64_t f = 0;
-    int rc = ctexecgo_future_new(&f);
-    if (rc == CTEXEC_OK) *out = f;
-    return rc;
-}
-
-int ctexec_future_set_result(ctexec_future f, void *result) {
-    CX_ENTER();
-    return ctexecgo_future_complete(f, (uintptr_t)result, 0, 0);
-}
-
-int ctexec_future_set_error(ctexec_future f, int code) {
-    CX_ENTER();
-    return ctexecgo_future_complete(f, 0, 1, code);
-}
-
-int ctexec_future_cancel(ctexec_future f) {
-    CX_ENTER();
-    return ctexecgo_future_cancel(f);
-}
-
-int ctexec_future_done(ctexec_future f) {
-    CX_ENTER();
-    return ctexecgo_future_done(f);
-}
-
-int ctexec_future_wait(ctexec_future f, int64_t timeout_ns, void **out_result) {
-    CX_ENTER();
-    uintptr_t r = 0;
-    int rc = ctexecgo_future_wait(f, timeout_ns, &r);
-    if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
-    return rc;
-}
-
-int ctexec_future_add_done_callback(ctexec_future f, ctexec_done_fn cb, void *userdata) {
-    CX_ENTER();
-    if (cb == NULL) return CTEXEC_EINVAL;
-    return ctexecgo_future_add_done_callback(f, (uintptr_t)cb, (uintptr_t)userdata);
-}
-
-int ctexec_future_free(ctexec_future f) {
-    CX_ENTER();
-    return ctexecgo_future_free(f);
-}
-
 /* ---- miscellany ---------------------------------------------------------- */
 
 int ctexec_live_counts(ctexec_counts *out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
-    return ctexecgo_live_counts(&out->executors, &out->futures, &out->queued);
+    int rc = ctexecgo_live_counts(&out->executors, &out->queued);
+    if (rc == CTEXEC_OK) out->futures = __atomic_load_n(&cx_futures_live, __ATOMIC_RELAXED);
+    return rc;
 }
 
 unsigned ctexec_version(void) { return CTEXEC_VERSION_NUMBER; }

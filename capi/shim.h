@@ -1,33 +1,16 @@
-/* Internal to libctexec: shared by shim.c and the cgo preambles. */
+/* Internal to libctexec: shared by the C files of capi/ and the cgo
+ * preambles. The structs and constants that Go and C both touch are in
+ * shared.h, generated from executor/shared.go, which also holds their
+ * protocol. */
 #ifndef CTEXEC_SHIM_H
 #define CTEXEC_SHIM_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "ctexec.h"
+#include "shared.h"
 
 #define CX_HIDDEN __attribute__((visibility("hidden")))
-
-/* Mirrors executor.Entry and executor.Ingress (checked at load). */
-typedef struct cx_entry {
-    uintptr_t fn, arg;
-    uint64_t has_future;
-} cx_entry;
-
-typedef struct cx_ingress {
-    uint32_t lock;  /* 0 free, 1 held, 2 held and contended (futex) */
-    uint32_t flags; /* CX_FLAG_QUIT | CX_FLAG_WAITING, under lock */
-    uint32_t wake;  /* the owner's futex word */
-    uint32_t pad;
-    uint64_t owner; /* the owner's thread id (shim.c, cx_self); immutable */
-    cx_entry *buf;  /* under lock */
-    uint64_t len, cap;
-} cx_ingress;
-
-#define CX_FLAG_QUIT 1u
-#define CX_FLAG_WAITING 2u
-#define CX_WAKE_SLEEPING 2u
-#define CX_WAKE_SIGNALED 3u
 
 /* The C allocation behind a ctexec*: a slot in one mmap'd slab, so a
  * pointer is validated by arithmetic and a magic number, never by reading
@@ -44,7 +27,13 @@ struct ctexec {
  * by every entry point before it reaches Go. */
 CX_HIDDEN extern volatile int cx_forked;
 CX_HIDDEN extern volatile int cx_poisoned;
-CX_HIDDEN extern const size_t cx_layout[8];
+/* CX_SHARED_VALUES as compiled, for the load-time check in Go. */
+CX_HIDDEN extern const int64_t cx_shared_values[CX_SHARED_COUNT];
+
+/* Settings read from the C environment once, at load (the Go runtime's
+ * os.Getenv sees only the environment the process started with). */
+CX_HIDDEN extern int64_t cx_spin_ns;        /* CTEXEC_SPIN_NS */
+CX_HIDDEN extern char cx_debug_panic[32];   /* CTEXEC_DEBUG_PANIC */
 
 typedef struct cx_outcome {
     int rc;
@@ -56,9 +45,45 @@ CX_HIDDEN cx_outcome cx_call(uintptr_t fn, uintptr_t arg);
 CX_HIDDEN void cx_run_many(const cx_entry *e, size_t n);
 CX_HIDDEN void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata);
 
-/* Slots: allocated by ctexecgo_new, released by ctexec_free, and reused
- * only after a quarantine of CX_QUARANTINE other released slots. */
+/* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and
+ * reused only after a quarantine of CX_QUARANTINE other released slots. */
 CX_HIDDEN struct ctexec *cx_slot_alloc(void);
 CX_HIDDEN void cx_slot_release(uintptr_t slot);
+
+/* Future slots (future.c). A handle names a slot and a generation. */
+CX_HIDDEN cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen); /* NULL: out of slots */
+CX_HIDDEN void cx_fut_release(cx_future *f);
+CX_HIDDEN uint64_t cx_fut_handle(const cx_future *f, uint32_t gen);
+CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out);
+CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
+CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
+CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
+
+/* The waits and the clock (park.c). */
+CX_HIDDEN void cx_wait_on(uint32_t *addr, uint32_t val, int64_t ns);
+CX_HIDDEN void cx_wake_one(uint32_t *addr);
+CX_HIDDEN void cx_wake_all(uint32_t *addr);
+CX_HIDDEN int64_t cx_now(void);
+CX_HIDDEN int64_t cx_deadline(int64_t timeout_ns);
+CX_HIDDEN void cx_relax(void);
+
+/* Entry-point prologue: the two states in which Go must not be entered. */
+#define CX_ENTER()                              \
+    do {                                        \
+        if (cx_forked) return CTEXEC_EFORK;     \
+        if (cx_poisoned) return CTEXEC_EPANIC;  \
+    } while (0)
+
+/* CTEXEC_DEBUG_PANIC=<name> makes the entry <name> panic in Go on purpose,
+ * for the tests of the panic guard, even where it never enters Go. */
+#define CX_HOOK(name)                                                        \
+    do {                                                                     \
+        if (cx_debug_panic[0] && __builtin_strcmp(cx_debug_panic, name) == 0) \
+            return ctexecgo_debug_panic();                                   \
+    } while (0)
+
+#define CX_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define CX_CAS(p, expp, v) \
+    __atomic_compare_exchange_n((p), (expp), (v), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 
 #endif

@@ -21,6 +21,10 @@ type Runner struct {
 	// C API uses it to cross into C once per run instead of once per item.
 	// The slice lives outside the Go heap.
 	RunMany func([]Entry)
+	// Release, if set, takes back a future slot whose handle and item are
+	// both gone; it must be the pool that made the slot (the C API's pool
+	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
+	Release func(*Future)
 }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
@@ -34,8 +38,7 @@ type Runner struct {
 //
 // Items queue in chunks of an Ingress buffer that the owner swaps out whole
 // per wake-up, so a batch costs one lock acquisition and steady-state
-// submits allocate nothing. The futures of queued items are kept, in queue order,
-// in futq, which is swapped together with the buffer.
+// submits allocate nothing. An entry carries its item's future slot.
 type Executor struct {
 	owner  ThreadID
 	old    *Executor
@@ -49,9 +52,8 @@ type Executor struct {
 	full      []chunk // full chunks queued before in's current one
 	spareFull []chunk
 	pool      []chunk // empty chunks kept for reuse, pages faulted in
-	futq      []*Future
-	spareFutq []*Future
 	freed     bool
+	heap      bool // chunks in the Go heap: no C side, futures in the Go heap
 	running   bool
 	target    *Future // the future RunUntil is waiting for
 	quitBy    *Future // the target whose completion made e quit
@@ -61,7 +63,8 @@ type Executor struct {
 // once it has quit. in may be nil; the C API passes an Ingress in C memory
 // so that its fast path can push without entering Go.
 func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
-	if in == nil {
+	heap := in == nil
+	if heap {
 		in = new(Ingress)
 	}
 	// in may be recycled C memory: reset every field.
@@ -69,9 +72,16 @@ func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
 	in.Flags.Store(0)
 	in.Wake.Store(wakeIdle)
 	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
-	e := &Executor{owner: owner, old: old, runner: runner}
+	e := &Executor{owner: owner, old: old, runner: runner, heap: heap}
 	e.in.Store(in)
 	return e
+}
+
+// putChunk returns an unused chunk to the process-wide pool.
+func (e *Executor) putChunk(c chunk) {
+	if !e.heap {
+		putChunk(c)
+	}
 }
 
 // Owner returns the owner thread's identity.
@@ -83,21 +93,32 @@ func (e *Executor) Owner() ThreadID { return e.owner }
 // ESAMETHREAD when from is e's owner, EQUIT when the whole chain quit, and
 // ENOMEM when a queue cannot grow.
 func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Status) {
-	if from == e.owner {
-		return nil, ESAMETHREAD
-	}
 	var f *Future
 	if withFuture {
-		f = newFuture()
+		f = newFuture(futHandle | futQueued)
+	}
+	if st := e.SubmitWith(from, c, f); st != OK {
+		if f != nil {
+			e.runner.release(f)
+		}
+		return nil, st
+	}
+	return f, OK
+}
+
+// SubmitWith is Submit with a future slot the caller made (State with
+// futHandle|futQueued), or nil for fire and forget. On failure the caller
+// still owns the slot.
+func (e *Executor) SubmitWith(from ThreadID, c Call, f *Future) Status {
+	if from == e.owner {
+		return ESAMETHREAD
 	}
 	for x := e; x != nil; x = x.old {
 		switch st := x.push(c, f); st {
 		case EQUIT:
 			continue
-		case OK:
-			return f, OK
 		default:
-			return nil, st
+			return st
 		}
 	}
 	// Whoever sees EQUIT must also see every target of the chain done.
@@ -110,7 +131,7 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 			q.settle()
 		}
 	}
-	return nil, EQUIT
+	return EQUIT
 }
 
 // push appends one entry unless x has quit.
@@ -125,12 +146,7 @@ func (e *Executor) push(c Call, f *Future) Status {
 		in.unlock()
 		return ENOMEM
 	}
-	ent := Entry{Call: c}
-	if f != nil {
-		ent.HasFuture = 1
-		e.futq = append(e.futq, f)
-	}
-	chunkEntries(in.Buf, chunkLen)[in.Len] = ent
+	chunkEntries(in.Buf, chunkLen)[in.Len] = Entry{Call: c, Fut: f}
 	in.Len++
 	wake := in.takeWaiterLocked()
 	in.unlock()
@@ -161,6 +177,9 @@ const maxPool = 16
 func (e *Executor) takeChunkLocked() chunk {
 	if c := e.popPoolLocked(); c != nil {
 		return c
+	}
+	if e.heap {
+		return heapChunk()
 	}
 	return getChunk()
 }
@@ -244,12 +263,11 @@ func (e *Executor) admit(from ThreadID, f *Future) Status {
 	return OK
 }
 
-// A batch is one swapped-out queue: its chunks (every one full but the
-// last, which holds last entries) and the futures of its items in order.
+// A batch is one swapped-out queue: its chunks, every one full but the
+// last, which holds last entries.
 type batch struct {
 	chunks []chunk
 	last   uint64
-	futs   []*Future
 }
 
 // nextBatch sleeps until there is work and takes it all (more is true), or
@@ -285,12 +303,11 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 }
 
 // takeBatchLocked swaps the whole queue out: the full chunks, the current
-// one and their futures. Submitters go on into a fresh chunk.
+// one. Submitters go on into a fresh chunk.
 func (e *Executor) takeBatchLocked() batch {
 	in := e.in.Load()
-	b := batch{chunks: append(e.full, in.Buf), last: in.Len, futs: e.futq}
+	b := batch{chunks: append(e.full, in.Buf), last: in.Len}
 	e.full, e.spareFull = e.spareFull[:0], nil
-	e.futq, e.spareFutq = e.spareFutq[:0], nil
 	in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
 	if in.Buf != nil {
 		in.Cap = chunkLen
@@ -300,15 +317,13 @@ func (e *Executor) takeBatchLocked() batch {
 
 // runBatch runs every item of b in order.
 func (e *Executor) runBatch(b batch) {
-	k := 0
 	for i, c := range b.chunks {
 		n := uint64(chunkLen)
 		if i == len(b.chunks)-1 {
 			n = b.last
 		}
-		k = e.run(chunkEntries(c, n), b.futs, k)
+		e.run(chunkEntries(c, n))
 	}
-	clear(b.futs)
 }
 
 // recycle keeps b's chunks (up to maxPool) and slices for the next swap,
@@ -328,9 +343,6 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	// b.chunks' backing array becomes e.full again only at the next swap,
 	// made by this goroutine after excess is handled.
 	e.spareFull = b.chunks[:0]
-	if e.spareFutq == nil {
-		e.spareFutq = b.futs[:0]
-	}
 	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
 	if timedOut {
 		e.finishRunLocked()
@@ -338,7 +350,7 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 		in.unlock()
 	}
 	for _, c := range excess {
-		putChunk(c)
+		e.putChunk(c)
 	}
 	return timedOut
 }
@@ -366,15 +378,15 @@ func (e *Executor) sleep(deadline int64) {
 	}
 }
 
-// run runs part of a swapped-out batch in order, and returns the index in
-// futs of the next item's future. Runs of fire-and-forget entries go to
-// RunMany in one call; an item with a future is started (unless
-// cancelled), run and completed before the next item starts.
-func (e *Executor) run(batch []Entry, futs []*Future, k int) int {
-	for i := 0; i < len(batch); {
-		if batch[i].HasFuture == 0 {
+// run runs part of a swapped-out batch in order. Runs of fire-and-forget
+// entries go to RunMany in one call; an item with a future is started
+// (unless cancelled), run and completed before the next item starts.
+func (e *Executor) run(batch []Entry) {
+	for i := 0; i < len(batch); i++ {
+		f := batch[i].Fut
+		if f == nil {
 			j := i + 1
-			for j < len(batch) && batch[j].HasFuture == 0 {
+			for j < len(batch) && batch[j].Fut == nil {
 				j++
 			}
 			if e.runner.RunMany != nil {
@@ -384,21 +396,23 @@ func (e *Executor) run(batch []Entry, futs []*Future, k int) int {
 					e.runner.Run(ent.Call)
 				}
 			}
-			i = j
+			i = j - 1
 			continue
 		}
-		f := futs[k]
-		k++
+		var release bool
 		if f.start() {
 			r, code := e.runner.Run(batch[i].Call)
 			if code < 0 {
 				r, code = 0, EINVAL
 			}
-			f.complete(r, code, false)
+			release = f.itemOver(r, code)
+		} else {
+			release = f.itemOver(0, ECANCELLED)
 		}
-		i++
+		if release {
+			e.runner.release(f)
+		}
 	}
-	return k
 }
 
 // Free discards e: the items still queued never run and their futures
@@ -423,19 +437,29 @@ func (e *Executor) Free() (discarded int, st Status) {
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
 	}
+	queued := make([][]Entry, 0, len(e.full)+1)
+	for _, c := range e.full {
+		queued = append(queued, chunkEntries(c, chunkLen))
+	}
+	if in.Buf != nil {
+		queued = append(queued, chunkEntries(in.Buf, in.Len))
+	}
 	n := uint64(len(e.full))*chunkLen + in.Len
-	futs := e.futq
 	in.Buf, in.Len, in.Cap = nil, 0, 0
-	e.full, e.spareFull, e.pool, e.futq, e.spareFutq = nil, nil, nil, nil, nil
+	e.full, e.spareFull, e.pool = nil, nil, nil
 	tomb := &Ingress{Owner: in.Owner}
 	tomb.Flags.Store(flagQuit)
 	e.in.Store(tomb)
 	in.unlock()
-	for _, f := range futs {
-		f.complete(0, ECANCELLED, false)
+	for _, entries := range queued {
+		for _, ent := range entries {
+			if ent.Fut != nil && ent.Fut.itemOver(0, ECANCELLED) {
+				e.runner.release(ent.Fut)
+			}
+		}
 	}
 	for _, c := range chunks {
-		putChunk(c)
+		e.putChunk(c)
 	}
 	return int(n), OK
 }

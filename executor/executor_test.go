@@ -287,7 +287,8 @@ func TestPromiseCompletesOnce(t *testing.T) {
 	if _, st := p.Wait(-1); st != 5 {
 		t.Fatal(st)
 	}
-	f := &Future{}
+	e := New(1, nil, Runner{Run: func(Call) (uintptr, Status) { return 0, OK }}, nil)
+	f, _ := e.Submit(2, Call{}, true)
 	if st := f.SetResult(1); st != EINVAL {
 		t.Fatal("item futures are not promises", st)
 	}

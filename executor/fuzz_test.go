@@ -315,7 +315,7 @@ func (h *harness) runner(e int, many bool) Runner {
 	if many {
 		r.RunMany = func(batch []Entry) {
 			for _, ent := range batch {
-				if ent.HasFuture != 0 {
+				if ent.Fut != nil {
 					h.failf("e%d: RunMany got an item with a future", e)
 				}
 				h.runItem(e, ent.Call, true)

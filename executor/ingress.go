@@ -2,49 +2,8 @@ package executor
 
 import (
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
-)
-
-// Entry is one queued item as it sits in an ingress buffer. Its layout is
-// shared with C (struct cx_entry in capi/shim.h): the C API appends
-// fire-and-forget entries without entering Go.
-type Entry struct {
-	Call
-	HasFuture uint64 // 1: the item's future is next in Executor.futq
-}
-
-// Ingress is the part of an executor that a C fast path may touch without
-// entering Go: a futex lock, the flags it guards, the owner's wake word and
-// the current queue buffer. Its layout is shared with C (struct cx_ingress
-// in capi/shim.h); every field after Owner is guarded by Lock.
-//
-// When C uses it, it must live outside the Go heap (capi places it in C
-// memory), because C keeps its address between calls. Buffers are always
-// mmap'd for the same reason.
-type Ingress struct {
-	Lock  atomic.Uint32 // 0 free, 1 held, 2 held and contended
-	Flags atomic.Uint32 // flagQuit | flagWaiting
-	Wake  atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
-	_     uint32
-	Owner uint64
-	Buf   unsafe.Pointer // *Entry, Cap of them; nil when Cap is 0
-	Len   uint64
-	Cap   uint64
-}
-
-const (
-	flagQuit    = 1 // quit or freed: pushes must go down the chain
-	flagWaiting = 2 // the owner is (about to be) asleep on Wake
-)
-
-// Values of Ingress.Wake, the futex word the owner sleeps on.
-const (
-	wakeIdle     = 0 // owner not waiting
-	wakeArmed    = 1 // owner spinning; a waker just flips the word
-	wakeSleeping = 2 // owner in the kernel; a waker must futex-wake
-	wakeSignaled = 3
 )
 
 // takeWaiterLocked clears the waiting flag and reports whether it was set.
@@ -134,6 +93,12 @@ func putChunk(c chunk) {
 	if c != nil {
 		freeChunk(c)
 	}
+}
+
+// heapChunk returns a chunk in the Go heap, for executors that no C code
+// touches: the garbage collector then sees the futures their entries hold.
+func heapChunk() chunk {
+	return unsafe.Pointer(unsafe.SliceData(make([]Entry, chunkLen)))
 }
 
 func allocChunk() chunk {

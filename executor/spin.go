@@ -7,7 +7,9 @@ import "sync/atomic"
 // spinning. Waking a sleeping thread costs about 20 µs on a virtual CPU, so
 // a spin only helps while the other thread is running: then a round trip
 // takes well under a microsecond instead of tens of them.
-var SpinNs int64 = 50_000
+var SpinNs int64 = defaultSpinNs
+
+const defaultSpinNs = 50_000
 
 // A spinner adapts the spin budget to whether spinning pays. A spin that
 // ends in success sets the budget to four times what it took (at most
@@ -25,7 +27,10 @@ type spinner struct {
 // process-wide: they track whether this process's threads get CPUs.
 var ownerSpin, waitSpin spinner
 
-const minSpinNs = 1_000
+const (
+	minSpinNs      = 1_000
+	spinProbeEvery = 32 // once collapsed, one wait in this many probes
+)
 
 // spinUntil spins until cond() holds (true) or the budget or the deadline
 // has passed (false).
@@ -39,7 +44,7 @@ func (sp *spinner) spinUntil(deadline int64, cond func() bool) bool {
 		budget = limit
 	}
 	if budget < minSpinNs {
-		if sp.waits.Add(1)%32 != 0 {
+		if sp.waits.Add(1)%spinProbeEvery != 0 {
 			return cond()
 		}
 		budget = limit

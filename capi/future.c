@@ -1,0 +1,321 @@
+/* Futures in C memory. A future is a 16-byte slot (cx_future, shared.h) in
+ * one mmap'd slab; its state word, outcome and started flag live there, so
+ * submitting with a future, waiting, polling, cancelling, completing a
+ * promise and freeing never enter Go. The transitions are the protocol in
+ * executor/shared.go; this file mirrors its C-marked parts (alloc, claim,
+ * publish, wait, free, release) and hands a future to Go only when it has a
+ * Go side (CX_FUT_EXT: done callbacks, or runs watching it).
+ *
+ * A handle is the slot index and the slot's generation, multiplied by a
+ * per-process odd random number and xor-ed with a per-process random key.
+ * Decoding must give 16 zero bits above the 48 that carry index and
+ * generation, and the generation must match the slot's and its handle bit
+ * be set: a small integer or a random value passes with odds of about
+ * 2^-16 times the slab's fill times 2^-24, and a freed handle fails until
+ * its slot has been reused 2^24 times (the generation wraps then). */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "shim.h"
+#include "_cgo_export.h"
+
+#define CX_FSLOTS (1u << 24) /* 256 MiB of address space, touched as used */
+#define CX_BITS ((1u << CX_FUT_GEN_SHIFT) - 1)
+#define CX_GEN(s) ((s) >> CX_FUT_GEN_SHIFT)
+#define CX_LIVE(s, gen) (CX_GEN(s) == (gen) && ((s) & CX_FUT_HANDLE))
+#define CX_TO_GO 0x7fff0001 /* not a status: the future has a Go side */
+
+static cx_future *cx_fslab;
+static uint32_t cx_fused = 1;  /* slots ever handed out; slot 0 is never used */
+static uint64_t cx_ffree;      /* free stack: tag << 32 | index (0: empty) */
+static uint64_t cx_key, cx_mul, cx_mul_inv;
+uint64_t cx_futures_live;
+
+static uint64_t cx_random64(void) {
+    uint64_t v = 0;
+    if (getentropy(&v, sizeof v) != 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)&v ^ (uint64_t)getpid();
+    }
+    return v;
+}
+
+static uint64_t cx_decode_v(uint64_t h) { return (h ^ cx_key) * cx_mul_inv; }
+
+__attribute__((constructor)) static void cx_future_init(void) {
+    void *m = mmap(NULL, (size_t)CX_FSLOTS * sizeof(cx_future), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m != MAP_FAILED) cx_fslab = m;
+    cx_mul = cx_random64() | 1;
+    cx_mul_inv = cx_mul; /* Newton's iteration: each step doubles the correct low bits */
+    for (int i = 0; i < 6; i++) cx_mul_inv *= 2 - cx_mul * cx_mul_inv;
+    do cx_key = cx_random64(); while (cx_decode_v(0) >> 48 == 0); /* 0 is never valid */
+}
+
+uint64_t cx_fut_handle(const cx_future *f, uint32_t gen) {
+    uint64_t v = (uint64_t)(f - cx_fslab) | (uint64_t)gen << 24;
+    return (v * cx_mul) ^ cx_key;
+}
+
+/* The slot a handle names, and its generation; NULL if the handle cannot be
+ * one we issued. The caller checks the generation against the slot. */
+static cx_future *cx_fut_decode(uint64_t h, uint32_t *gen) {
+    uint64_t v = cx_decode_v(h);
+    uint32_t i = (uint32_t)(v & 0xffffff);
+    if (v >> 48 != 0 || i == 0 || i >= __atomic_load_n(&cx_fused, __ATOMIC_ACQUIRE)) return NULL;
+    *gen = (uint32_t)(v >> 24) & 0xffffff;
+    return &cx_fslab[i];
+}
+
+/* ---- the pool: a lock-free stack of released slots ---------------------- */
+
+cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen) {
+    if (cx_fslab == NULL) return NULL;
+    uint64_t h = CX_LOAD(&cx_ffree);
+    uint32_t i;
+    for (;;) {
+        i = (uint32_t)h;
+        if (i == 0) break;
+        /* The link may be stale if another thread pops i first; the tag
+         * makes the CAS fail then. The slab is never unmapped. */
+        uint64_t next = __atomic_load_n(&cx_fslab[i].result, __ATOMIC_RELAXED) & 0xffffffff;
+        if (CX_CAS(&cx_ffree, &h, ((h >> 32) + 1) << 32 | next)) break;
+    }
+    if (i == 0) {
+        uint32_t u = __atomic_load_n(&cx_fused, __ATOMIC_RELAXED);
+        do {
+            if (u >= CX_FSLOTS) return NULL;
+        } while (!CX_CAS(&cx_fused, &u, u + 1));
+        i = u;
+    }
+    cx_future *f = &cx_fslab[i];
+    uint32_t s = CX_LOAD(&f->state);
+    f->code = 0;
+    f->result = 0;
+    __atomic_store_n(&f->state, (s & ~CX_BITS) | bits, __ATOMIC_RELEASE);
+    *gen = CX_GEN(s);
+    return f;
+}
+
+/* Ends the slot's generation and returns it to the pool. A waiter still
+ * asleep on it (a host bug: it freed a handle another thread waits on)
+ * wakes up to CTEXEC_EBADHANDLE. */
+void cx_fut_release(cx_future *f) {
+    uint32_t s = CX_LOAD(&f->state);
+    uint32_t n = ((CX_GEN(s) + 1) & CX_FUT_GEN_MASK) << CX_FUT_GEN_SHIFT;
+    if (__atomic_exchange_n(&f->state, n, __ATOMIC_ACQ_REL) & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
+    uint64_t i = (uint64_t)(f - cx_fslab), h = CX_LOAD(&cx_ffree);
+    do __atomic_store_n(&f->result, (uintptr_t)(uint32_t)h, __ATOMIC_RELAXED);
+    while (!CX_CAS(&cx_ffree, &h, ((h >> 32) + 1) << 32 | i));
+}
+
+/* ---- transitions (executor/shared.go) ----------------------------------- */
+
+enum { CX_BY_PROMISE, CX_BY_CANCEL };
+
+static int cx_fut_claim(cx_future *f, uint32_t gen, int kind) {
+    uint32_t s = CX_LOAD(&f->state);
+    for (;;) {
+        if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
+        if (kind == CX_BY_PROMISE && !(s & CX_FUT_PROMISE)) return CTEXEC_EINVAL;
+        if ((s & (CX_FUT_CLAIMED | CX_FUT_DONE)) || (kind == CX_BY_CANCEL && (s & CX_FUT_STARTED)))
+            return CTEXEC_ESTATE;
+        if (s & CX_FUT_EXT) return CX_TO_GO;
+        if (CX_CAS(&f->state, &s, s | CX_FUT_CLAIMED)) return CTEXEC_OK;
+    }
+}
+
+static void cx_fut_publish(cx_future *f) {
+    uint32_t s = CX_LOAD(&f->state);
+    while (!CX_CAS(&f->state, &s, (s | CX_FUT_DONE) & ~(CX_FUT_CLAIMED | CX_FUT_SLEEPERS)))
+        ;
+    if (s & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
+}
+
+/* Completes a future through its handle, or says CX_TO_GO. */
+static int cx_fut_complete(cx_future *f, uint32_t gen, int kind, uintptr_t result, int code) {
+    int rc = cx_fut_claim(f, gen, kind);
+    if (rc != CTEXEC_OK) return rc;
+    f->code = code;
+    f->result = result;
+    cx_fut_publish(f);
+    return CTEXEC_OK;
+}
+
+static int cx_fut_outcome(cx_future *f, uint32_t gen, uintptr_t *out) {
+    uint32_t s = CX_LOAD(&f->state);
+    if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
+    if (!(s & CX_FUT_DONE)) return CTEXEC_ETIMEDOUT;
+    int code = f->code;
+    uintptr_t r = f->result;
+    if (!CX_LIVE(CX_LOAD(&f->state), gen)) return CTEXEC_EBADHANDLE; /* reused while read */
+    *out = r;
+    return code;
+}
+
+/* The waiter's adaptive spin: the algorithm and constants of
+ * executor/spin.go, which serves the owner. */
+static struct {
+    int64_t budget;
+    uint32_t waits;
+} cx_wait_spin;
+
+static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
+    int64_t limit = cx_spin_ns;
+    if (CX_LOAD(word) & CX_FUT_DONE) return 1;
+    if (limit <= 0) return 0;
+    int64_t budget = __atomic_load_n(&cx_wait_spin.budget, __ATOMIC_RELAXED);
+    if (budget == 0) budget = limit;
+    if (budget < CX_SPIN_MIN_NS) {
+        if ((__atomic_add_fetch(&cx_wait_spin.waits, 1, __ATOMIC_RELAXED) % CX_SPIN_PROBE_EVERY) != 0)
+            return 0;
+        budget = limit;
+    }
+    int64_t start = cx_now(), end = start + (budget < limit ? budget : limit);
+    if (deadline >= 0 && deadline < end) end = deadline;
+    for (unsigned i = 1;; i++) {
+        cx_relax();
+        if (CX_LOAD(word) & CX_FUT_DONE) {
+            int64_t b = 4 * (cx_now() - start);
+            if (b < CX_SPIN_MIN_NS) b = CX_SPIN_MIN_NS;
+            __atomic_store_n(&cx_wait_spin.budget, b < limit ? b : limit, __ATOMIC_RELAXED);
+            return 1;
+        }
+        if ((i & 63) == 0 && cx_now() >= end) {
+            __atomic_store_n(&cx_wait_spin.budget, budget / 2, __ATOMIC_RELAXED);
+            return 0;
+        }
+    }
+}
+
+int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out) {
+    uint32_t s = CX_LOAD(&f->state);
+    if (CX_LIVE(s, gen) && !(s & CX_FUT_DONE) && timeout_ns != 0) {
+        int64_t deadline = cx_deadline(timeout_ns);
+        if (!cx_spin_until_done(&f->state, deadline)) {
+            for (;;) {
+                s = CX_LOAD(&f->state);
+                if (!CX_LIVE(s, gen) || (s & CX_FUT_DONE)) break;
+                int64_t left = -1;
+                if (deadline >= 0 && (left = deadline - cx_now()) <= 0) break;
+                if (!(s & CX_FUT_SLEEPERS)) {
+                    if (!CX_CAS(&f->state, &s, s | CX_FUT_SLEEPERS)) continue;
+                    s |= CX_FUT_SLEEPERS;
+                }
+                cx_wait_on(&f->state, s, left);
+            }
+        }
+    }
+    return cx_fut_outcome(f, gen, out);
+}
+
+/* Lets go of the handle; releases the slot if its item is over too. */
+int cx_fut_free(cx_future *f, uint32_t gen) {
+    uint32_t s = CX_LOAD(&f->state), n;
+    do {
+        if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
+        n = s & ~(uint32_t)CX_FUT_HANDLE;
+    } while (!CX_CAS(&f->state, &s, n));
+    if (!(n & CX_FUT_QUEUED)) {
+        if (n & CX_FUT_EXT)
+            ctexecgo_future_release(f); /* Go forgets its side first */
+        else
+            cx_fut_release(f);
+    }
+    return CTEXEC_OK;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+int ctexec_future_new(ctexec_future *out) {
+    CX_ENTER();
+    if (out == NULL) return CTEXEC_EINVAL;
+    CX_HOOK("future_new");
+    uint32_t gen;
+    cx_future *f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_PROMISE, &gen);
+    if (f == NULL) return CTEXEC_ENOMEM;
+    __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
+    *out = cx_fut_handle(f, gen);
+    return CTEXEC_OK;
+}
+
+int ctexec_future_set_result(ctexec_future h, void *result) {
+    CX_ENTER();
+    CX_HOOK("future_complete");
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    int rc = cx_fut_complete(f, gen, CX_BY_PROMISE, (uintptr_t)result, CTEXEC_OK);
+    if (rc == CX_TO_GO) rc = ctexecgo_future_complete(f, gen, (uintptr_t)result, CTEXEC_OK);
+    return rc;
+}
+
+int ctexec_future_set_error(ctexec_future h, int code) {
+    CX_ENTER();
+    CX_HOOK("future_complete");
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL || !CX_LIVE(CX_LOAD(&f->state), gen)) return CTEXEC_EBADHANDLE;
+    if (code <= 0) return CTEXEC_EINVAL;
+    int rc = cx_fut_complete(f, gen, CX_BY_PROMISE, 0, code);
+    if (rc == CX_TO_GO) rc = ctexecgo_future_complete(f, gen, 0, code);
+    return rc;
+}
+
+int ctexec_future_cancel(ctexec_future h) {
+    CX_ENTER();
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    int rc = cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
+    if (rc == CX_TO_GO) rc = ctexecgo_future_cancel(f, gen);
+    return rc;
+}
+
+int ctexec_future_done(ctexec_future h) {
+    CX_ENTER();
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    uint32_t s = CX_LOAD(&f->state);
+    if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
+    return (s & CX_FUT_DONE) != 0;
+}
+
+int ctexec_future_wait(ctexec_future h, int64_t timeout_ns, void **out_result) {
+    CX_ENTER();
+    CX_HOOK("future_wait");
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    uintptr_t r = 0;
+    int rc = cx_fut_wait(f, gen, timeout_ns, &r);
+    if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
+    return rc;
+}
+
+int ctexec_future_add_done_callback(ctexec_future h, ctexec_done_fn cb, void *userdata) {
+    CX_ENTER();
+    if (cb == NULL) return CTEXEC_EINVAL;
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    return ctexecgo_future_add_done_callback(f, gen, h, (uintptr_t)cb, (uintptr_t)userdata);
+}
+
+int ctexec_future_free(ctexec_future h) {
+    CX_ENTER();
+    CX_HOOK("future_free");
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    int rc = cx_fut_free(f, gen);
+    if (rc == CTEXEC_OK) __atomic_sub_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
+    return rc;
+}
+
+/* Used by ctexec_run_until: the slot and generation a handle names. */
+cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen) { return cx_fut_decode(h, gen); }

@@ -1,0 +1,255 @@
+package executor
+
+//go:generate go test -run=^TestSharedHeader$ -update .
+
+import (
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Memory shared with C
+//
+// The C API (capi/) reaches into three structures without entering Go: a
+// C→Go call costs 50–160 ns here, more than a whole submit. They are
+// defined once, here. capi/shared.h is generated from these definitions
+// (go generate ./executor; TestSharedHeader fails while it is stale), it
+// checks every offset at compile time, and capi checks every size, offset
+// and constant again at load (SharedValues) and refuses all calls on a
+// mismatch. The transitions below are the protocol; the C side mirrors the
+// parts named "C" line for line, in capi/shim.c and capi/future.c, and
+// points here instead of repeating it.
+//
+// Ingress (one per executor, in the executor's C slot):
+//   - Lock is a three-state futex mutex: 0 free, 1 held, 2 held with
+//     waiters. lock: CAS 0→1, spin 100 reads, then swap 2 and futex-wait
+//     while it was not 0. unlock: swap 0; if it was 2, wake one. [Go, C]
+//   - Flags, Buf, Len, Cap are guarded by Lock. flagQuit: pushes go down
+//     the chain (Go only: C falls back to Go when it sees it). Owner is
+//     immutable.
+//   - Push [Go, C]: under Lock, refuse if flagQuit or Len == Cap (C falls
+//     back to Go, which walks the chain or grows the queue), else write the
+//     entry at Len and Len++. If flagWaiting was set, clear it under Lock
+//     and, after unlock, signal.
+//   - signal [Go, C]: swap Wake to wakeSignaled; if it was wakeSleeping,
+//     futex-wake all. The owner (Go only) sets flagWaiting and Wake =
+//     wakeArmed under Lock before it spins on Wake, and CASes wakeArmed →
+//     wakeSleeping before it futex-waits on it.
+//
+// Entry: an item as queued. Fut is nil for fire and forget, else the
+// item's future slot; the entry holds the slot's futQueued reference.
+//
+// Future (a slot; in C memory under the C API, in the Go heap otherwise):
+// State holds the slot's generation above futGenShift and the fut* bits
+// below it. Every transition is a CAS on the whole word, so an operation
+// made through a stale handle (an older generation) fails instead of
+// touching the slot's new future. State is also the futex word waiters
+// sleep on.
+//   - alloc [C; Go for pure-Go users]: State = gen | futHandle, plus
+//     futQueued for an item's future or futPromise for a promise.
+//   - start [Go, the owner]: set futStarted unless futClaimed|futDone
+//     (then the item was cancelled and is skipped).
+//   - claim [Go, C]: set futClaimed unless futClaimed|futDone (and, for
+//     cancel, unless futStarted). The claimer alone writes Code and Result,
+//     then publishes.
+//   - publish [Go, C]: set futDone, clear futClaimed|futSleepers (and
+//     futQueued when the item is over), in one CAS; if futSleepers was set,
+//     futex-wake all. The atomic publish orders the Code/Result writes
+//     before any reader that sees futDone (acquire/release on State; the
+//     futex calls themselves order nothing).
+//   - wait [Go, C]: while live and not futDone, spin, then CAS in
+//     futSleepers and futex-wait on the word with that value.
+//   - free the handle [Go, C]: clear futHandle. release when the handle
+//     and the item are both gone: bump the generation, clear the bits,
+//     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
+//     users]. Whoever clears the last of futHandle and futQueued releases.
+//   - futExt [Go only]: the future has Go-side state (done callbacks, or
+//     runs watching it). It is set under the slot's Go lock, only while
+//     the future is pending and unclaimed; once set, claims, publishes and
+//     the release of the slot happen in Go under that lock (C sees the bit
+//     and calls Go), so that watching runs quit before the future is seen
+//     done and callbacks run in registration order.
+
+// Entry is one queued item as it sits in a queue chunk.
+type Entry struct {
+	Call
+	Fut *Future `c:"struct cx_future *fut"` // nil: fire and forget
+}
+
+// Ingress is the part of an executor that the C fast path touches: the
+// lock, the flags it guards, the owner's wake word and the current chunk.
+// When C uses it, it lives outside the Go heap (capi places it in C
+// memory), because C keeps its address between calls.
+type Ingress struct {
+	Lock  atomic.Uint32 // 0 free, 1 held, 2 held and contended
+	Flags atomic.Uint32 // flagQuit | flagWaiting, under Lock
+	Wake  atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
+	_     uint32
+	Owner uint64         // the owner's ThreadID; immutable
+	Buf   unsafe.Pointer `c:"cx_entry *buf"` // Cap entries; nil when Cap is 0
+	Len   uint64
+	Cap   uint64
+}
+
+// Future is a future's slot: its state word and outcome. A Future
+// completes exactly once: with a result and OK, with a host error code
+// (> 0), with ECANCELLED, or with EINVAL when an item's callback broke the
+// contract. See the protocol above.
+type Future struct {
+	State  atomic.Uint32 // generation << futGenShift | fut* bits
+	Code   int32         // the outcome's Status; the claimer writes it
+	Result uintptr       // the claimer writes it; the pool's link while free
+}
+
+// Ingress.Flags.
+const (
+	flagQuit    = 1 // quit or freed: pushes must go down the chain
+	flagWaiting = 2 // the owner is (about to be) asleep on Wake
+)
+
+// Ingress.Wake, the word the owner sleeps on.
+const (
+	wakeIdle     = 0 // owner not waiting
+	wakeArmed    = 1 // owner spinning; a waker just flips the word
+	wakeSleeping = 2 // owner in the kernel; a waker must futex-wake
+	wakeSignaled = 3
+)
+
+// Future.State bits.
+const (
+	futHandle   = 1 << 0 // the host holds the handle
+	futQueued   = 1 << 1 // a queued entry refers to the slot
+	futPromise  = 1 << 2 // made by NewPromise: SetResult/SetError allowed
+	futStarted  = 1 << 3 // the item began running: Cancel is too late
+	futClaimed  = 1 << 4 // a completer owns Code and Result
+	futDone     = 1 << 5
+	futSleepers = 1 << 6 // a waiter may be in the kernel
+	futExt      = 1 << 7 // Go-side state exists: see the protocol
+	futGenShift = 8
+	futGenMask  = 1<<(32-futGenShift) - 1
+)
+
+// sharedConst names a constant for the generated header.
+type sharedConst struct {
+	name  string
+	value int64
+}
+
+var sharedConsts = []sharedConst{
+	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
+	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
+	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
+	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},
+	{"CX_FUT_PROMISE", futPromise}, {"CX_FUT_STARTED", futStarted},
+	{"CX_FUT_CLAIMED", futClaimed}, {"CX_FUT_DONE", futDone},
+	{"CX_FUT_SLEEPERS", futSleepers}, {"CX_FUT_EXT", futExt},
+	{"CX_FUT_GEN_SHIFT", futGenShift}, {"CX_FUT_GEN_MASK", futGenMask},
+	{"CX_SPIN_NS_DEFAULT", defaultSpinNs}, {"CX_SPIN_MIN_NS", minSpinNs},
+	{"CX_SPIN_PROBE_EVERY", spinProbeEvery},
+}
+
+// sharedStruct names a struct for the generated header.
+type sharedStruct struct {
+	name string // the C typedef
+	typ  reflect.Type
+}
+
+var sharedStructs = []sharedStruct{
+	{"cx_entry", reflect.TypeOf(Entry{})},
+	{"cx_ingress", reflect.TypeOf(Ingress{})},
+	{"cx_future", reflect.TypeOf(Future{})},
+}
+
+// sharedField is one field of a shared struct, embedded structs flattened.
+type sharedField struct {
+	goName string
+	cDecl  string // the C declaration, without the semicolon
+	cName  string
+	offset uintptr
+	size   uintptr
+}
+
+func sharedFields(t reflect.Type, base uintptr) []sharedField {
+	var out []sharedField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			out = append(out, sharedFields(f.Type, base+f.Offset)...)
+			continue
+		}
+		name := cName(f.Name, i)
+		decl := f.Tag.Get("c")
+		if decl == "" {
+			decl = cType(f.Type) + " " + name
+		} else {
+			name = decl[lastIdent(decl):]
+		}
+		out = append(out, sharedField{f.Name, decl, name, base + f.Offset, f.Type.Size()})
+	}
+	return out
+}
+
+// SharedValues lists, in the generated header's order, every size, offset
+// and constant that C and Go share. capi compares it with the same list
+// compiled from capi/shared.h at load.
+func SharedValues() []int64 {
+	var v []int64
+	for _, s := range sharedStructs {
+		v = append(v, int64(s.typ.Size()))
+		for _, f := range sharedFields(s.typ, 0) {
+			v = append(v, int64(f.offset))
+		}
+	}
+	for _, c := range sharedConsts {
+		v = append(v, c.value)
+	}
+	return v
+}
+
+func cName(goName string, i int) string {
+	if goName == "_" {
+		return "pad" + string(rune('0'+i))
+	}
+	var b []byte
+	for j, r := range goName {
+		if r >= 'A' && r <= 'Z' {
+			if j > 0 {
+				b = append(b, '_')
+			}
+			r += 'a' - 'A'
+		}
+		b = append(b, byte(r))
+	}
+	return string(b)
+}
+
+func cType(t reflect.Type) string {
+	switch t {
+	case reflect.TypeOf(atomic.Uint32{}):
+		return "uint32_t"
+	}
+	switch t.Kind() {
+	case reflect.Uint32:
+		return "uint32_t"
+	case reflect.Int32:
+		return "int32_t"
+	case reflect.Uint64:
+		return "uint64_t"
+	case reflect.Uintptr:
+		return "uintptr_t"
+	}
+	panic("executor: no C type for shared field of type " + t.String())
+}
+
+func lastIdent(decl string) int {
+	i := len(decl)
+	for i > 0 {
+		c := decl[i-1]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			i--
+			continue
+		}
+		break
+	}
+	return i
+}
