@@ -114,7 +114,7 @@ type exEntry struct {
 // Executor pointers are validated in C (shim.c, cx_valid) against the slab
 // of slots; Go receives the slot's handle.
 var (
-	executors   sync.Map // cgo.Handle -> *exEntry, for the counts
+	executors sync.Map // cgo.Handle -> *exEntry, for the counts
 	liveExecs atomic.Int64
 )
 
