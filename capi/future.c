@@ -157,7 +157,17 @@ static int cx_fut_outcome(cx_future *f, uint32_t gen, uintptr_t *out) {
 }
 
 /* The waiter's adaptive spin: the algorithm and constants of
- * executor/spin.go, which serves the owner. */
+ * executor/spin.go, which serves the owner, with one addition: a waiter
+ * whose item has not started within CX_SPIN_UNSTARTED_NS stops spinning
+ * (without shrinking the budget). Then the owner is asleep or busy with
+ * items queued ahead, the wait will be long, and a spinning waiter would
+ * only take a CPU from the threads that make the progress it waits for
+ * (measured: with 2 submitters and the owner on 2 vCPUs, spinning waiters
+ * cut throughput with futures to 0.6x of not spinning at all). Once the
+ * item has started, the owner is running it, and the spin goes on up to
+ * the budget. A promise never starts: its waiter spins briefly only. */
+#define CX_SPIN_UNSTARTED_NS 3000
+
 static struct {
     int64_t budget;
     uint32_t waits;
@@ -178,15 +188,20 @@ static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
     if (deadline >= 0 && deadline < end) end = deadline;
     for (unsigned i = 1;; i++) {
         cx_relax();
-        if (CX_LOAD(word) & CX_FUT_DONE) {
+        uint32_t s = CX_LOAD(word);
+        if (s & CX_FUT_DONE) {
             int64_t b = 4 * (cx_now() - start);
             if (b < CX_SPIN_MIN_NS) b = CX_SPIN_MIN_NS;
             __atomic_store_n(&cx_wait_spin.budget, b < limit ? b : limit, __ATOMIC_RELAXED);
             return 1;
         }
-        if ((i & 63) == 0 && cx_now() >= end) {
-            __atomic_store_n(&cx_wait_spin.budget, budget / 2, __ATOMIC_RELAXED);
-            return 0;
+        if ((i & 63) == 0) {
+            int64_t now = cx_now();
+            if (now >= end) {
+                __atomic_store_n(&cx_wait_spin.budget, budget / 2, __ATOMIC_RELAXED);
+                return 0;
+            }
+            if (!(s & CX_FUT_STARTED) && now - start >= CX_SPIN_UNSTARTED_NS) return 0;
         }
     }
 }
@@ -226,6 +241,71 @@ int cx_fut_free(cx_future *f, uint32_t gen) {
             cx_fut_release(f);
     }
     return CTEXEC_OK;
+}
+
+/* ---- the owner's side: executor.Runner.RunBatch ----------------------- */
+
+/* The item of an entry is over: its outcome is set (unless it was
+ * cancelled) and the entry's reference is dropped, releasing the slot if
+ * the handle is gone too. Returns 0, having changed nothing, if the future
+ * has a Go side: the core then finishes it. */
+static int cx_item_over(cx_future *f, int started, int code, uintptr_t result) {
+    uint32_t s = CX_LOAD(&f->state), n;
+    if (started) {
+        do if (s & (CX_FUT_EXT | CX_FUT_CLAIMED | CX_FUT_DONE)) return 0;
+        while (!CX_CAS(&f->state, &s, s | CX_FUT_CLAIMED));
+        f->code = code < 0 ? CTEXEC_EINVAL : code; /* a negative return breaks the contract */
+        f->result = code < 0 ? 0 : result;
+        s |= CX_FUT_CLAIMED;
+        do n = (s | CX_FUT_DONE) & ~(uint32_t)(CX_FUT_CLAIMED | CX_FUT_SLEEPERS | CX_FUT_QUEUED);
+        while (!CX_CAS(&f->state, &s, n));
+        if (s & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
+    } else {
+        do {
+            if (s & CX_FUT_EXT) return 0;
+            n = s & ~(uint32_t)CX_FUT_QUEUED;
+        } while (!CX_CAS(&f->state, &s, n));
+    }
+    if (!(n & CX_FUT_HANDLE)) cx_fut_release(f);
+    return 1;
+}
+
+/* Runs entries in order on the owner: fire-and-forget items, and items
+ * whose future has no Go side, started (or skipped if cancelled), run and
+ * completed here. Stops at the first entry that needs Go. */
+cx_batch_stop cx_run_batch(const cx_entry *e, size_t n) {
+    cx_batch_stop st = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        cx_future *f = e[i].fut;
+        void *result = NULL;
+        if (f == NULL) {
+            ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
+            continue;
+        }
+        uint32_t s = CX_LOAD(&f->state);
+        int started = 0;
+        for (;;) {
+            if (s & CX_FUT_EXT) {
+                st.done = i;
+                return st;
+            }
+            if (s & (CX_FUT_CLAIMED | CX_FUT_DONE)) break; /* cancelled: skip it */
+            if (CX_CAS(&f->state, &s, s | CX_FUT_STARTED)) {
+                started = 1;
+                break;
+            }
+        }
+        int code = started ? ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result) : 0;
+        if (!cx_item_over(f, started, code, (uintptr_t)result)) {
+            st.done = i;
+            st.ran = started;
+            st.rc = code;
+            st.result = (uintptr_t)result;
+            return st;
+        }
+    }
+    st.done = n;
+    return st;
 }
 
 /* ---- entry points -------------------------------------------------------- */

@@ -32,17 +32,19 @@ func init() {
 	checkShared()
 }
 
-// runner runs items through the C trampolines: one Go→C call per item
-// with a future, one per run of fire-and-forget items.
+// runner runs items through the C trampolines: a whole batch per Go→C
+// call (cx_run_batch), one call per item only for the futures that have a
+// Go side.
 var runner = executor.Runner{
 	Run: func(c executor.Call) (uintptr, executor.Status) {
 		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
 		return uintptr(o.result), executor.Status(o.rc)
 	},
-	RunMany: func(batch []executor.Entry) {
+	RunBatch: func(batch []executor.Entry) (int, bool, uintptr, executor.Status) {
 		// The batch lives in mmap'd memory, not the Go heap, so passing it
 		// costs cgocheck nothing.
-		C.cx_run_many((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)))
+		st := C.cx_run_batch((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)))
+		return int(st.done), st.ran != 0, uintptr(st.result), executor.Status(st.rc)
 	},
 	// Every future slot the core sees under the C API came from the C pool.
 	Release: func(f *executor.Future) { C.cx_fut_release((*C.cx_future)(unsafe.Pointer(f))) },

@@ -164,13 +164,6 @@ cx_outcome cx_call(uintptr_t fn, uintptr_t arg) {
     return o;
 }
 
-void cx_run_many(const cx_entry *e, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        void *result = NULL;
-        ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
-    }
-}
-
 void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata) {
     ((ctexec_done_fn)cb)(f, (void *)userdata);
 }

@@ -42,7 +42,13 @@ typedef struct cx_outcome {
 
 /* Go cannot call C function pointers; these trampolines do it. */
 CX_HIDDEN cx_outcome cx_call(uintptr_t fn, uintptr_t arg);
-CX_HIDDEN void cx_run_many(const cx_entry *e, size_t n);
+typedef struct cx_batch_stop {
+    size_t done; /* entries finished */
+    int ran;     /* the next entry's item ran; rc and result are its outcome */
+    int rc;
+    uintptr_t result;
+} cx_batch_stop;
+CX_HIDDEN cx_batch_stop cx_run_batch(const cx_entry *e, size_t n);
 CX_HIDDEN void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata);
 
 /* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and

@@ -17,10 +17,15 @@ type Runner struct {
 	// Run runs one item and returns its result and status (OK or a host
 	// code > 0; anything else is reported to its future as EINVAL).
 	Run func(Call) (result uintptr, code Status)
-	// RunMany, if set, runs a run of fire-and-forget entries in order. The
-	// C API uses it to cross into C once per run instead of once per item.
-	// The slice lives outside the Go heap.
-	RunMany func([]Entry)
+	// RunBatch, if set, runs entries from the front of batch, in order,
+	// with their futures started and completed as the protocol in
+	// shared.go says, and returns how many it finished. It stops early at
+	// an entry that needs Go (a future with a Go side): if it ran that
+	// item already (ran), result and code are its outcome, for the core
+	// to complete; otherwise the core runs it. The C API uses it to cross
+	// into C once per batch instead of once per item. The slice lives
+	// outside the Go heap.
+	RunBatch func(batch []Entry) (done int, ran bool, result uintptr, code Status)
 	// Release, if set, takes back a future slot whose handle and item are
 	// both gone; it must be the pool that made the slot (the C API's pool
 	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
@@ -378,40 +383,51 @@ func (e *Executor) sleep(deadline int64) {
 	}
 }
 
-// run runs part of a swapped-out batch in order. Runs of fire-and-forget
-// entries go to RunMany in one call; an item with a future is started
-// (unless cancelled), run and completed before the next item starts.
+// run runs part of a swapped-out batch in order: through RunBatch where
+// it can, one item at a time where it cannot. An item with a future is
+// started (unless cancelled), run and completed before the next starts.
 func (e *Executor) run(batch []Entry) {
-	for i := 0; i < len(batch); i++ {
-		f := batch[i].Fut
-		if f == nil {
-			j := i + 1
-			for j < len(batch) && batch[j].Fut == nil {
-				j++
+	for len(batch) > 0 {
+		if e.runner.RunBatch != nil {
+			k, ran, r, code := e.runner.RunBatch(batch)
+			if batch = batch[k:]; len(batch) == 0 {
+				return
 			}
-			if e.runner.RunMany != nil {
-				e.runner.RunMany(batch[i:j])
-			} else {
-				for _, ent := range batch[i:j] {
-					e.runner.Run(ent.Call)
-				}
+			if ran {
+				r, code = checked(r, code)
+				e.itemOver(batch[0].Fut, r, code)
+				batch = batch[1:]
+				continue
 			}
-			i = j - 1
-			continue
 		}
-		var release bool
-		if f.start() {
-			r, code := e.runner.Run(batch[i].Call)
-			if code < 0 {
-				r, code = 0, EINVAL
-			}
-			release = f.itemOver(r, code)
-		} else {
-			release = f.itemOver(0, ECANCELLED)
+		ent := batch[0]
+		batch = batch[1:]
+		switch f := ent.Fut; {
+		case f == nil:
+			e.runner.Run(ent.Call)
+		case f.start():
+			r, code := checked(e.runner.Run(ent.Call))
+			e.itemOver(f, r, code)
+		default: // cancelled
+			e.itemOver(f, 0, ECANCELLED)
 		}
-		if release {
-			e.runner.release(f)
-		}
+	}
+}
+
+// checked is a callback's outcome as its future reports it: a negative
+// code breaks the contract and becomes EINVAL, and the result is dropped.
+func checked(r uintptr, code Status) (uintptr, Status) {
+	if code < 0 {
+		return 0, EINVAL
+	}
+	return r, code
+}
+
+// itemOver delivers an item's outcome to its future and lets go of the
+// entry's reference to it.
+func (e *Executor) itemOver(f *Future, r uintptr, code Status) {
+	if f.itemOver(r, code) {
+		e.runner.release(f)
 	}
 }
 
@@ -453,8 +469,8 @@ func (e *Executor) Free() (discarded int, st Status) {
 	in.unlock()
 	for _, entries := range queued {
 		for _, ent := range entries {
-			if ent.Fut != nil && ent.Fut.itemOver(0, ECANCELLED) {
-				e.runner.release(ent.Fut)
+			if ent.Fut != nil {
+				e.itemOver(ent.Fut, 0, ECANCELLED)
 			}
 		}
 	}

@@ -375,10 +375,14 @@ func TestQueueAcrossChunks(t *testing.T) {
 	const n = 3*chunkLen + 17
 	var order []uintptr
 	e2 := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { order = append(order, c.Arg); return c.Arg * 2, OK },
-		RunMany: func(b []Entry) {
-			for _, ent := range b {
+		RunBatch: func(b []Entry) (int, bool, uintptr, Status) {
+			for i, ent := range b {
+				if ent.Fut != nil {
+					return i, false, 0, OK
+				}
 				order = append(order, ent.Arg)
 			}
+			return len(b), false, 0, OK
 		}}, nil)
 	futs := map[uintptr]*Future{}
 	for i := uintptr(0); i < n; i++ {

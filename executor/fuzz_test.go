@@ -9,7 +9,7 @@ import (
 )
 
 // FuzzExecutor decodes its input into a sequence of operations on the core
-// (New with or without an old executor and RunMany, Submit, bulk submits
+// (New with or without an old executor and RunBatch, Submit, bulk submits
 // past a chunk, RunUntil, promise completion, Cancel, Free, Wait,
 // AddDoneCallback), applies each one to the reference model (model_test.go)
 // and then to the core, and fails on the first difference: a status, an
@@ -171,7 +171,7 @@ func (h *harness) opNew(depth int) {
 	i := h.m.newExec(owner, old)
 	h.execs = append(h.execs, New(owner, oldEx, h.runner(i, many), nil))
 	h.depth = append(h.depth, 0)
-	h.tracef(depth, "e%d = New(owner %d, old e%d, RunMany %v)", i, owner, old, many)
+	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v)", i, owner, old, many)
 }
 
 // exec picks an executor, creating the first one if there is none.
@@ -307,19 +307,28 @@ func (h *harness) opRun(depth int, blocking bool) {
 	h.expect("RunUntil", got, ret)
 }
 
-// runner returns the Runner of executor e, with or without RunMany (the
-// C API's batched path for fire-and-forget items). It checks that the core
-// runs the item the model expects next, then runs the item's own operations.
-func (h *harness) runner(e int, many bool) Runner {
+// runner returns the Runner of executor e, with or without RunBatch (the
+// C API's batched path). The batch runner here plays the C side's part:
+// it runs fire-and-forget items, and it starts, runs and hands back every
+// other item with a future (odd item numbers), but stops before the rest,
+// so that both ways back into the core are taken. It checks that the core
+// runs the item the model expects next, then runs the item's operations.
+func (h *harness) runner(e int, batched bool) Runner {
 	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
-	if many {
-		r.RunMany = func(batch []Entry) {
-			for _, ent := range batch {
-				if ent.Fut != nil {
-					h.failf("e%d: RunMany got an item with a future", e)
+	if batched {
+		r.RunBatch = func(batch []Entry) (int, bool, uintptr, Status) {
+			for i, ent := range batch {
+				if ent.Fut == nil {
+					h.runItem(e, ent.Call, true)
+					continue
 				}
-				h.runItem(e, ent.Call, true)
+				if ent.Fn%2 == 0 || !ent.Fut.start() {
+					return i, false, 0, OK
+				}
+				r, code := h.runItem(e, ent.Call, false)
+				return i, true, r, code
 			}
+			return len(batch), false, 0, OK
 		}
 	}
 	return r
@@ -336,7 +345,7 @@ func (h *harness) runItem(e int, c Call, inMany bool) (uintptr, Status) {
 	}
 	spec := h.items[it]
 	if inMany && h.m.items[it].fut >= 0 {
-		h.failf("e%d: item %d has a future but came through RunMany", e, it)
+		h.failf("e%d: item %d has a future but ran as fire and forget", e, it)
 	}
 	if spec.bulk {
 		h.m.itemReturned(it, spec.result, spec.code)
