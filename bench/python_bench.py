@@ -44,7 +44,7 @@ import time
 from concurrent.futures import Future
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "examples", "python", "src"))
 
 
 class Counter:

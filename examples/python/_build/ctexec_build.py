@@ -178,7 +178,7 @@ def _timestamp() -> int:
 
 def _package_files() -> list[tuple[str, str]]:
     """(path in the archive, file) for the pure-Python package."""
-    pkg = os.path.join(HERE, PACKAGE)
+    pkg = os.path.join(HERE, "src", PACKAGE)
     names = sorted(n for n in os.listdir(pkg) if n.endswith(".py") or n == "py.typed")
     return [(f"{PACKAGE}/{n}", os.path.join(pkg, n)) for n in names]
 
@@ -238,7 +238,7 @@ def _sdist_members() -> list[tuple[str, str]]:
         if os.path.isfile(os.path.join(HERE, extra)):
             members.append((extra, os.path.join(HERE, extra)))
     members.append(("_build/ctexec_build.py", os.path.abspath(__file__)))
-    members += _package_files()
+    members += [(f"src/{arcname}", src) for arcname, src in _package_files()]
     tests = os.path.join(HERE, "tests")
     if os.path.isdir(tests):
         members += [

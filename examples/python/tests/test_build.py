@@ -119,8 +119,8 @@ class BuildBackendTests(unittest.TestCase):
         self.assertEqual(name, "ctexec-0.1.0.tar.gz")
         with tarfile.open(os.path.join(self.tmp, name)) as tar:
             members = set(tar.getnames())
-            for want in ("pyproject.toml", "PKG-INFO", "_build/ctexec_build.py", "ctexec/__init__.py",
-                         "ctexec/py.typed", "go/go.mod", "go/capi/main.go", "go/capi/ctexec.map",
+            for want in ("pyproject.toml", "PKG-INFO", "_build/ctexec_build.py", "src/ctexec/__init__.py",
+                         "src/ctexec/py.typed", "go/go.mod", "go/capi/main.go", "go/capi/ctexec.map",
                          "go/executor/executor.go", "go/include/ctexec.h"):
                 self.assertIn(f"ctexec-0.1.0/{want}", members)
             self.assertFalse([m for m in members if m.endswith("_test.go")])

@@ -49,13 +49,13 @@ class LoadingTests(unittest.TestCase):
         return parent
 
     def fake_checkout(self, with_build: bool, package_library: str | None = None) -> str:
-        """The package at <root>/examples/python/ctexec/ of a checkout
+        """The package at <root>/examples/python/src/ctexec/ of a checkout
         (marked by capi/ctexec.map), optionally with
-        <root>/build/libctexec.so.0; returns <root>/examples/python."""
+        <root>/build/libctexec.so.0; returns <root>/examples/python/src."""
         root = os.path.join(self.tmp, "checkout")
         os.makedirs(os.path.join(root, "capi"))
         open(os.path.join(root, "capi", "ctexec.map"), "w").close()
-        mod_dir = self.copy_package(os.path.join(root, "examples", "python"), package_library)
+        mod_dir = self.copy_package(os.path.join(root, "examples", "python", "src"), package_library)
         if with_build:
             os.makedirs(os.path.join(root, "build"))
             shutil.copy(self.lib, os.path.join(root, "build", SONAME))

@@ -341,9 +341,9 @@ _PACKAGE_LIB = os.path.join(_HERE, _SONAME)
 
 def _checkout_root() -> Optional[str]:
     """The repository root when this package is imported from a checkout
-    (<root>/examples/python/ctexec/), else None: an installed package must
-    not look for a build tree relative to site-packages."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(_HERE)))
+    (<root>/examples/python/src/ctexec/), else None: an installed package
+    must not look for a build tree relative to site-packages."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(_HERE))))
     if os.path.isfile(os.path.join(root, "capi", "ctexec.map")):
         return root
     return None
