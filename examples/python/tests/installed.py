@@ -35,9 +35,9 @@ def build_wheel(out_dir: str) -> None:
     print(ctexec_build.build_wheel(out_dir))
 
 
-def run(cmd: list[str], **kwargs: object) -> None:
+def run(cmd: list[str]) -> None:
     print("+ " + " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
+    subprocess.run(cmd, check=True)
 
 
 def test_installed(wheel_dir: str, python: str, system_site: bool) -> int:
