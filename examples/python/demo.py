@@ -6,9 +6,10 @@ handle bound to one thread). They hand that work to a
 ctexec.CurrentThreadExecutor owned by the main thread, which serves it in
 run_until_future() until the loop's main coroutine finishes.
 
-Run it with:
-    PYTHONPATH=examples/python python3 examples/python/demo.py
-(set CTEXEC_LIBRARY=/path/to/libctexec.so.0 if the library is not in build/).
+Run it with the package installed (pip install ./examples/python):
+    python3 examples/python/demo.py
+or from a checkout with a CMake build (build/libctexec.so.0):
+    PYTHONPATH=examples/python/src python3 examples/python/demo.py
 Exit status 0 when every thread-sensitive call ran on the main thread.
 """
 

@@ -13,7 +13,8 @@ import unittest
 
 import ctexec
 
-MODULE = os.path.abspath(ctexec.__file__)
+PACKAGE = os.path.dirname(os.path.abspath(ctexec.__file__))
+SONAME = "libctexec.so.0"
 
 
 def real_library() -> str:
@@ -28,24 +29,55 @@ class LoadingTests(unittest.TestCase):
 
     def run_py(self, code: str, module_dir: str | None = None, cwd: str | None = None, **env: str) -> subprocess.CompletedProcess:
         full_env = {k: v for k, v in os.environ.items() if k not in ("CTEXEC_LIBRARY", "LD_LIBRARY_PATH")}
-        full_env["PYTHONPATH"] = module_dir or os.path.dirname(MODULE)
+        full_env["PYTHONPATH"] = module_dir or os.path.dirname(PACKAGE)
         full_env.update(env)
         return subprocess.run(
             [sys.executable, "-c", textwrap.dedent(code)],
             capture_output=True, text=True, timeout=60, env=full_env, cwd=cwd or self.tmp,
         )
 
-    def fake_checkout(self, with_build: bool) -> str:
-        """A copy of the module at <root>/examples/python/, optionally with
-        <root>/build/libctexec.so.0; returns the module directory."""
+    def copy_package(self, parent: str, library: str | None = None) -> str:
+        """The package's Python files (never a library) in <parent>/ctexec/,
+        plus *library* as its libctexec.so.0 if given; returns *parent*."""
+        dest = os.path.join(parent, "ctexec")
+        os.makedirs(dest)
+        for name in os.listdir(PACKAGE):
+            if name.endswith(".py") or name == "py.typed":
+                shutil.copy(os.path.join(PACKAGE, name), dest)
+        if library is not None:
+            shutil.copy(library, os.path.join(dest, SONAME))
+        return parent
+
+    def fake_checkout(self, with_build: bool, package_library: str | None = None) -> str:
+        """The package at <root>/examples/python/src/ctexec/ of a checkout
+        (marked by capi/ctexec.map), optionally with
+        <root>/build/libctexec.so.0; returns <root>/examples/python/src."""
         root = os.path.join(self.tmp, "checkout")
-        mod_dir = os.path.join(root, "examples", "python")
-        os.makedirs(mod_dir)
-        shutil.copy(MODULE, mod_dir)
+        os.makedirs(os.path.join(root, "capi"))
+        open(os.path.join(root, "capi", "ctexec.map"), "w").close()
+        mod_dir = self.copy_package(os.path.join(root, "examples", "python", "src"), package_library)
         if with_build:
             os.makedirs(os.path.join(root, "build"))
-            shutil.copy(self.lib, os.path.join(root, "build", "libctexec.so.0"))
+            shutil.copy(self.lib, os.path.join(root, "build", SONAME))
         return mod_dir
+
+    def first_use_error(self, module_dir: str) -> str:
+        """Import the package from *module_dir*, check that import alone
+        succeeds, and return the error its first use raises."""
+        out = self.run_py(
+            """
+            import ctexec
+            try:
+                ctexec.CurrentThreadExecutor()
+            except OSError as exc:
+                print(exc)
+            else:
+                print("loaded", ctexec.library_path())
+            """,
+            module_dir=module_dir,
+        )
+        self.assertOk(out)
+        return out.stdout.strip()
 
     def assertOk(self, out: subprocess.CompletedProcess) -> None:
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
@@ -144,6 +176,64 @@ class LoadingTests(unittest.TestCase):
             self.assertIn("CTEXEC_LIBRARY (not set)", text)
             self.assertIn(os.path.join(self.tmp, "checkout", "build", "libctexec.so.0"), text)
             self.assertIn("dynamic loader", text)
+
+    def test_package_copy_comes_before_the_build_tree(self) -> None:
+        mod_dir = self.fake_checkout(with_build=True, package_library=self.lib)
+        out = self.run_py("import ctexec; print(ctexec.load())", module_dir=mod_dir)
+        self.assertOk(out)
+        self.assertEqual(out.stdout.strip(), os.path.join(mod_dir, "ctexec", SONAME))
+
+    def test_CTEXEC_LIBRARY_comes_before_the_package_copy(self) -> None:
+        mod_dir = self.copy_package(os.path.join(self.tmp, "site"), library=os.devnull)
+        out = self.run_py("import ctexec; print(ctexec.load())", module_dir=mod_dir, CTEXEC_LIBRARY=self.lib)
+        self.assertOk(out)
+        self.assertEqual(out.stdout.strip(), os.path.abspath(self.lib))
+
+    def test_missing_library_fails_at_first_use_with_the_paths_tried(self) -> None:
+        # An installed package (not in a checkout) whose wheel lacks the library.
+        mod_dir = self.copy_package(os.path.join(self.tmp, "site"))
+        text = self.first_use_error(mod_dir)
+        if text.startswith("loaded"):
+            self.skipTest(f"an installed libctexec exists on this machine: {text}")
+        self.assertIn("CTEXEC_LIBRARY (not set)", text)
+        self.assertIn(os.path.join(mod_dir, "ctexec", SONAME) + " (no such file)", text)
+        self.assertIn("not imported from a checkout", text)
+        self.assertIn("dynamic loader", text)
+
+    def test_package_library_that_does_not_load_fails_with_its_path(self) -> None:
+        junk = os.path.join(self.tmp, "junk")
+        with open(junk, "w") as f:
+            f.write("not an ELF file\n")
+        # A build tree exists, but a broken install must not be hidden by it.
+        mod_dir = self.fake_checkout(with_build=True, package_library=junk)
+        text = self.first_use_error(mod_dir)
+        self.assertIn("did not load", text)
+        self.assertIn("CTEXEC_LIBRARY (not set)", text)
+        self.assertIn(os.path.join(mod_dir, "ctexec", SONAME), text)
+
+    def test_library_of_another_major_version_fails_naming_both_versions(self) -> None:
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            self.skipTest("no C compiler to build a library of another version")
+        src = os.path.join(self.tmp, "v.c")
+        with open(src, "w") as f:
+            f.write("unsigned ctexec_version(void) { return 10203; }\n")
+        stub = os.path.join(self.tmp, SONAME)
+        subprocess.run([cc, "-shared", "-fPIC", "-o", stub, src], check=True)
+        mod_dir = self.copy_package(os.path.join(self.tmp, "site"), library=stub)
+        text = self.first_use_error(mod_dir)
+        self.assertIn("version 1.2.3", text)
+        self.assertIn(f"needs {ctexec.ABI_MAJOR}.x", text)
+        self.assertIn(os.path.join(mod_dir, "ctexec", SONAME), text)
+
+    @unittest.skipUnless(os.environ.get("CTEXEC_EXPECT_INSTALLED") == "1", "not testing an installed copy")
+    def test_installed_copy_is_the_one_imported_and_loaded(self) -> None:
+        # Set by the installed-package CTest tests: nothing may come from the
+        # source tree or the build tree.
+        self.assertTrue(PACKAGE.startswith(os.path.realpath(sys.prefix) + os.sep) or PACKAGE.startswith(sys.prefix + os.sep), PACKAGE)
+        self.assertIsNone(ctexec._ROOT)
+        self.assertEqual(self.lib, os.path.join(PACKAGE, SONAME))
+        self.assertNotIn("CTEXEC_LIBRARY", os.environ)
 
     def test_internal_panic_becomes_PanicError_and_the_process_lives(self) -> None:
         # CTEXEC_DEBUG_PANIC makes one entry point panic on purpose.

@@ -12,10 +12,11 @@ callables; the owner calls :meth:`run_until_future`, which runs them on the
 owner's own thread until a future completes.
 
 Finding the library (first match wins): :func:`load` with an explicit path,
-the ``CTEXEC_LIBRARY`` environment variable, the CMake build tree of this
-checkout (``<repo>/build/libctexec.so.0``), then an installed copy found by the
-dynamic loader under its soname. The current directory is never searched
-implicitly. The library is loaded on first use, not at import: loading starts
+the ``CTEXEC_LIBRARY`` environment variable, the copy inside this package
+(what a wheel installs), the CMake build tree when the package is imported
+from a checkout (``<repo>/build/libctexec.so.0``), then an installed copy
+found by the dynamic loader under its soname. The current directory is never
+searched implicitly. The library is loaded on first use, not at import: loading starts
 the Go runtime, and a Go runtime does not survive ``fork()``.
 
 Fork: in a child forked after the library was loaded, every call into the
@@ -41,7 +42,7 @@ import threading
 from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
 from concurrent.futures import Executor, Future, InvalidStateError
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 __all__ = [
     "CurrentThreadExecutor",
@@ -117,7 +118,7 @@ class Error(Exception):
 
     status: int
 
-    def __new__(cls, status: int = EINVAL, message: Optional[str] = None):
+    def __new__(cls, status: int = EINVAL, message: Optional[str] = None) -> "Error":
         # Error(status) picks the registered subclass. The arguments are not
         # passed on, because OSError (TimeoutError's base) would read two of
         # them as errno and strerror; __init__ sets args itself.
@@ -131,7 +132,7 @@ class Error(Exception):
         self.args = (text,)  # OSError's initialiser ignores it for subclasses
         self.status = status
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type["Error"], tuple[int, str]]:
         # Keeps .status across pickling (multiprocessing sends exceptions).
         return (type(self), (self.status, str(self)))
 
@@ -243,14 +244,14 @@ class _Counts(ctypes.Structure):
     ]
 
 
-def _check(status: int, func: Any, args: tuple) -> int:
+def _check(status: int, func: Any, args: tuple[Any, ...]) -> int:
     """errcheck: raise for any status other than CTEXEC_OK."""
     if status != OK:
         raise Error(status)
     return status
 
 
-def _check_run(status: int, func: Any, args: tuple) -> int:
+def _check_run(status: int, func: Any, args: tuple[Any, ...]) -> int:
     """errcheck for run_until_timeout: ETIMEDOUT (another slice) and EQUIT
     (an earlier run already quit) are outcomes, not errors."""
     if status != OK and status != ETIMEDOUT and status != EQUIT:
@@ -258,14 +259,14 @@ def _check_run(status: int, func: Any, args: tuple) -> int:
     return status
 
 
-def _check_done(status: int, func: Any, args: tuple) -> bool:
+def _check_done(status: int, func: Any, args: tuple[Any, ...]) -> bool:
     """errcheck for future_done: 1 or 0, or a negative status."""
     if status < 0:
         raise Error(status)
     return bool(status)
 
 
-def _check_wait(status: int, func: Any, args: tuple) -> int:
+def _check_wait(status: int, func: Any, args: tuple[Any, ...]) -> int:
     """errcheck for future_wait: the outcome codes are returned, the call
     failures raised."""
     if status in (EBADHANDLE, EFORK, EPANIC):
@@ -273,12 +274,12 @@ def _check_wait(status: int, func: Any, args: tuple) -> int:
     return status
 
 
-def _check_text(result: Optional[bytes], func: Any, args: tuple) -> str:
+def _check_text(result: Optional[bytes], func: Any, args: tuple[Any, ...]) -> str:
     """errcheck for ctexec_strerror: bytes to str."""
     return (result or b"").decode("utf-8", "replace")
 
 
-def _check_version(result: int, func: Any, args: tuple) -> int:
+def _check_version(result: int, func: Any, args: tuple[Any, ...]) -> int:
     """errcheck for ctexec_version: a plain number, never an error."""
     return int(result)
 
@@ -334,8 +335,22 @@ _OPTIONAL = frozenset({"ctexec_call"})
 # ---------------------------------------------------------------------------
 
 _SONAME = "libctexec.so.0"
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_BUILD_TREE_LIB = os.path.join(_REPO, "build", _SONAME)
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_LIB = os.path.join(_HERE, _SONAME)
+
+
+def _checkout_root() -> Optional[str]:
+    """The repository root when this package is imported from a checkout
+    (<root>/examples/python/src/ctexec/), else None: an installed package
+    must not look for a build tree relative to site-packages."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(_HERE))))
+    if os.path.isfile(os.path.join(root, "capi", "ctexec.map")):
+        return root
+    return None
+
+
+_ROOT = _checkout_root()
+_BUILD_TREE_LIB: Optional[str] = os.path.join(_ROOT, "build", _SONAME) if _ROOT else None
 
 _load_lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
@@ -354,9 +369,26 @@ _c_set_result: Any = None
 _c_future_free: Any = None
 
 
+def _version_text(number: int) -> str:
+    return f"{number // 10000}.{number // 100 % 100}.{number % 100}"
+
+
 def _bind(lib: ctypes.CDLL, path: str) -> None:
     global _lib, _lib_path, _c_new, _c_submit, _c_run, _c_free
     global _c_future_new, _c_set_result, _c_future_free
+    # The version first: a library of another major version may lack some
+    # functions, and the versions say more than a missing name.
+    get_version = getattr(lib, "ctexec_version", None)
+    if get_version is None:
+        raise OSError(f"{path}: ctexec_version is missing; not a libctexec")
+    get_version.restype = ctypes.c_uint
+    get_version.argtypes = []
+    number = int(get_version())
+    if number // 10000 != ABI_MAJOR:
+        raise OSError(
+            f"{path}: libctexec version {_version_text(number)} does not match: "
+            f"this ctexec package needs {ABI_MAJOR}.x"
+        )
     for name, (restype, argtypes, errcheck) in _FUNCTIONS.items():
         fn = getattr(lib, name, None)
         if fn is None:
@@ -366,11 +398,6 @@ def _bind(lib: ctypes.CDLL, path: str) -> None:
         fn.restype = restype
         fn.argtypes = argtypes
         fn.errcheck = errcheck
-    major = lib.ctexec_version() // 10000
-    if major != ABI_MAJOR:
-        raise OSError(
-            f"{path}: libctexec major version {major}, this module needs {ABI_MAJOR}"
-        )
     _c_new = lib.ctexec_new
     _c_submit = lib.ctexec_submit
     _c_run = lib.ctexec_run_until_timeout
@@ -392,8 +419,9 @@ def load(path: Optional[str] = None) -> str:
     """Load libctexec and return the path it was loaded from.
 
     With *path*, load exactly that file. Without it, look in order at the
-    ``CTEXEC_LIBRARY`` environment variable, the CMake build tree of this
-    checkout, and an installed copy found by the dynamic loader. Loading is
+    ``CTEXEC_LIBRARY`` environment variable, the copy inside this package,
+    the CMake build tree of the checkout this package is imported from, and
+    an installed copy found by the dynamic loader. Loading is
     otherwise automatic on first use; call this to choose the file, or to
     fail early. A Go runtime cannot be unloaded, so once loaded the library
     stays: a second call with a different path raises :exc:`RuntimeError`.
@@ -425,10 +453,23 @@ def load(path: Optional[str] = None) -> str:
                 raise OSError(f"CTEXEC_LIBRARY={env}: {exc}") from exc
             return _lib_path or ""
         tried.append("CTEXEC_LIBRARY (not set)")
-        if os.path.exists(_BUILD_TREE_LIB):
+        if os.path.exists(_PACKAGE_LIB):
+            # Installed with the package: if it does not load, the install
+            # is broken, and another copy would hide that.
+            try:
+                _open(_PACKAGE_LIB)
+            except OSError as exc:
+                tried.append(f"{_PACKAGE_LIB} ({exc})")
+                raise OSError("libctexec did not load; looked at: " + "; ".join(tried)) from exc
+            return _lib_path or ""
+        tried.append(f"{_PACKAGE_LIB} (no such file)")
+        if _BUILD_TREE_LIB is None:
+            tried.append("the build tree (not imported from a checkout)")
+        elif os.path.exists(_BUILD_TREE_LIB):
             _open(_BUILD_TREE_LIB)
             return _lib_path or ""
-        tried.append(f"{_BUILD_TREE_LIB} (no such file; build with tests/run or cmake)")
+        else:
+            tried.append(f"{_BUILD_TREE_LIB} (no such file; build with tests/run or cmake)")
         try:
             # A bare soname: the loader searches LD_LIBRARY_PATH and the
             # system directories, never the current directory.
@@ -453,7 +494,7 @@ def version() -> int:
     """The loaded library's CTEXEC_VERSION_NUMBER (loads it if needed)."""
     _ensure_loaded()
     assert _lib is not None
-    return _lib.ctexec_version()
+    return int(_lib.ctexec_version())
 
 
 def strerror(status: int) -> str:
@@ -463,7 +504,7 @@ def strerror(status: int) -> str:
     that building an exception never starts the Go runtime.
     """
     if _lib is not None:
-        return _lib.ctexec_strerror(status)
+        return str(_lib.ctexec_strerror(status))
     if status > 0:
         return "host error"
     return _MESSAGES.get(status, "unknown error")
@@ -511,7 +552,10 @@ def using_fallback() -> bool:
 # owner then runs the whole batch in one callback, and a burst of submits
 # makes one foreign call instead of one each. A batch is one C item, so the
 # core still decides where it runs (the chain walk) and in which order.
-_pending: dict[int, tuple] = {}
+#: A work item: (future, fn, args, kwargs).
+_Item = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+_pending: dict[int, tuple[list[_Item], frozenset[int], "_Slot"]] = {}
 _keys = itertools.count(1)  # next() on a count is atomic under the GIL
 
 
@@ -523,16 +567,16 @@ class _Slot:
     def __init__(self) -> None:
         self.lock = threading.Lock()  # guards batch; never held across a call
         self.create_lock = threading.Lock()  # one batch creation at a time
-        self.batch: Optional[list] = None
+        self.batch: Optional[list[_Item]] = None
 
 
-def _close(slot: _Slot, batch: list) -> None:
+def _close(slot: _Slot, batch: list[_Item]) -> None:
     with slot.lock:
         if slot.batch is batch:
             slot.batch = None
 
 
-def _run_item(item: tuple) -> None:
+def _run_item(item: _Item) -> None:
     future = item[0]
     if not future.set_running_or_notify_cancel():
         return
@@ -542,7 +586,7 @@ def _run_item(item: tuple) -> None:
         future.set_exception(exc)
         # The traceback holds this frame; drop the future so that a result
         # holding the future does not make a cycle through it.
-        future = item = None  # noqa: F841
+        del future, item
     else:
         future.set_result(result)
 
@@ -594,8 +638,8 @@ def _pending_items() -> int:
 _TRAMPOLINE = CTEXEC_FN(_trampoline)
 
 
-def _promise_done_callback(handle: int, slot: _Slot) -> Callable[[Future], None]:
-    def done(_future: Future) -> None:
+def _promise_done_callback(handle: int, slot: _Slot) -> Callable[["Future[Any]"], None]:
+    def done(_future: "Future[Any]") -> None:
         # The executor quits now: later submits must reach C (and its chain
         # walk) instead of joining a batch that is still queued here.
         with slot.lock:
@@ -622,7 +666,7 @@ class _PyEngine:
 
     def __init__(self, broken: bool) -> None:
         self.cond = threading.Condition()
-        self.items: deque = deque()
+        self.items: deque[_Item] = deque()
         self.broken = broken
 
 
@@ -694,7 +738,7 @@ class CurrentThreadExecutor(Executor):
         # lineage it was submitted to, so that when a C executor is freed with
         # items still queued, the items it discarded can be found (see
         # _discard_pending).
-        self._lineage: frozenset = frozenset((self._serial,)) | (
+        self._lineage: frozenset[int] = frozenset((self._serial,)) | (
             old_executor._lineage if old_executor is not None else frozenset()
         )
         if _forked:
@@ -720,7 +764,7 @@ class CurrentThreadExecutor(Executor):
 
     # -- submit ------------------------------------------------------------
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
         """Schedule ``fn(*args, **kwargs)`` to run on the owner thread.
 
         Returns a :class:`concurrent.futures.Future` that carries the result,
@@ -741,7 +785,7 @@ class CurrentThreadExecutor(Executor):
         with slot.lock:
             batch = slot.batch
             if batch is not None:
-                future = Future()
+                future: Future[Any] = Future()
                 batch.append((future, fn, args, kwargs))
                 return future
         # Batches are created one at a time per executor, so their order in
@@ -787,7 +831,7 @@ class CurrentThreadExecutor(Executor):
 
     # -- run_until_future --------------------------------------------------
 
-    def run_until_future(self, future: Future) -> None:
+    def run_until_future(self, future: "Future[Any]") -> None:
         """Run submitted work on this thread until *future* is done.
 
         When *future* completes the executor quits; the items queued before
@@ -852,10 +896,12 @@ class CurrentThreadExecutor(Executor):
                     eng = self._py = _PyEngine(broken=self._quit)
         return eng
 
-    def _py_submit(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
+    def _py_submit(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> "Future[Any]":
         if threading.get_ident() == self._owner:
             raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
-        future = Future()
+        future: Future[Any] = Future()
         item = (future, fn, args, kwargs)
         ex: Optional[CurrentThreadExecutor] = self
         while ex is not None:
@@ -868,12 +914,12 @@ class CurrentThreadExecutor(Executor):
             ex = ex._old_executor
         raise QuitError(EQUIT, _MSG_QUIT)
 
-    def _py_run(self, future: Future) -> None:
+    def _py_run(self, future: "Future[Any]") -> None:
         if threading.get_ident() != self._owner:
             raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
         eng = self._engine()
 
-        def done(_future: Future) -> None:
+        def done(_future: "Future[Any]") -> None:
             with eng.cond:
                 eng.broken = True
                 eng.cond.notify()
