@@ -251,6 +251,126 @@ static int c_run_future_forged(void) {
     return rc;
 }
 
+/* ---- rows: forged and stale handles against many live futures --------- */
+
+/* Live futures of both kinds: promises, and futures of items queued on an
+ * executor whose owner (this thread) does not run them during the row. */
+struct live_set {
+    ctexec *ex;
+    ctexec_future f[10000];
+    int n;
+};
+
+static int done_cb_ran;
+static void counting_done(ctexec_future f, void *userdata) {
+    (void)f;
+    (void)userdata;
+    done_cb_ran++;
+}
+
+static int submit_future_main(void *p) {
+    struct live_set *ls = p;
+    for (int i = ls->n; i < 10000; i++) OK(ctexec_submit(ls->ex, hard_noop_item, NULL, &ls->f[i]));
+    ls->n = 10000;
+    return 0;
+}
+
+static void live_set_make(struct live_set *ls) {
+    ls->ex = new_ex();
+    for (ls->n = 0; ls->n < 5000; ls->n++) ls->f[ls->n] = new_promise();
+    on_other_thread(submit_future_main, ls);
+}
+
+/* Every live future is untouched (pending, not cancelled), then all are
+ * completed and freed the normal way. */
+static void live_set_check_and_free(struct live_set *ls) {
+    for (int i = 0; i < ls->n; i++) EXPECT_RC(ctexec_future_done(ls->f[i]), 0);
+    for (int i = 0; i < 5000; i++) OK(ctexec_future_set_result(ls->f[i], NULL));
+    OK(ctexec_run_until(ls->ex, ls->f[0]));
+    for (int i = 0; i < ls->n; i++) {
+        void *r = (void *)1;
+        OK(ctexec_future_wait(ls->f[i], 0, &r)); /* every item ran, none was cancelled */
+        CHECK(r == NULL);
+        OK(ctexec_future_free(ls->f[i]));
+    }
+    OK(ctexec_free(ls->ex));
+}
+
+/* Every handle-taking call with h: each must say EBADHANDLE. Returns
+ * EBADHANDLE, or the first other status (with the call's index). */
+static int all_calls_refuse(ctexec *ex, ctexec_future h, int *which) {
+    void *r = (void *)7;
+    int rcs[] = {
+        ctexec_future_done(h),
+        ctexec_future_wait(h, 0, &r),
+        ctexec_future_wait(h, -1, &r),
+        ctexec_future_cancel(h),
+        ctexec_future_set_result(h, NULL),
+        ctexec_future_set_error(h, 5),
+        ctexec_future_add_done_callback(h, counting_done, NULL),
+        ctexec_run_until_timeout(ex, h, 0),
+        ctexec_future_free(h),
+    };
+    for (int i = 0; i < (int)(sizeof rcs / sizeof rcs[0]); i++)
+        if (rcs[i] != CTEXEC_EBADHANDLE) {
+            *which = i;
+            return rcs[i];
+        }
+    CHECK(r == (void *)7);
+    return CTEXEC_EBADHANDLE;
+}
+
+static struct live_set live;
+
+static int c_random_handles(void) {
+    live_set_make(&live);
+    uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)hard_now_ns();
+    int rc = CTEXEC_EBADHANDLE, which = -1;
+    for (int i = 0; i < 1000000 && rc == CTEXEC_EBADHANDLE; i++) {
+        uint64_t h = hard_rand(&seed);
+        rc = all_calls_refuse(live.ex, h, &which);
+        if (rc != CTEXEC_EBADHANDLE) fprintf(stderr, "random handle %#llx: call %d gave %d\n", (unsigned long long)h, which, rc);
+    }
+    CHECK(done_cb_ran == 0);
+    live_set_check_and_free(&live);
+    return rc;
+}
+
+static int c_small_int_handles(void) {
+    live_set_make(&live);
+    int rc = CTEXEC_EBADHANDLE, which = -1;
+    for (uint64_t h = 1; h <= 100000 && rc == CTEXEC_EBADHANDLE; h++) {
+        rc = all_calls_refuse(live.ex, h, &which);
+        if (rc != CTEXEC_EBADHANDLE) fprintf(stderr, "handle %llu: call %d gave %d\n", (unsigned long long)h, which, rc);
+    }
+    CHECK(done_cb_ran == 0);
+    live_set_check_and_free(&live);
+    return rc;
+}
+
+/* A freed handle whose slot now holds a newer future: every call refuses
+ * it, and the newer future is untouched. */
+static int c_stale_after_reuse(void) {
+    ctexec *e = new_ex();
+    int rc = CTEXEC_EBADHANDLE, which = -1;
+    for (int i = 0; i < 1000 && rc == CTEXEC_EBADHANDLE; i++) {
+        ctexec_future old = new_promise();
+        OK(ctexec_future_free(old));
+        ctexec_future fresh = new_promise(); /* the pool hands the same slot out again */
+        CHECK(fresh != old);
+        rc = all_calls_refuse(e, old, &which);
+        EXPECT_RC(ctexec_future_done(fresh), 0);
+        OK(ctexec_future_set_result(fresh, (void *)9));
+        void *r = NULL;
+        OK(ctexec_future_wait(fresh, 0, &r));
+        CHECK(r == (void *)9);
+        OK(ctexec_future_free(fresh));
+    }
+    CHECK(done_cb_ran == 0);
+    OK(ctexec_free(e));
+    return rc;
+}
+
 /* ---- rows: an executor's handle passed as a future ---------------------- */
 
 static int c_wait_exec_handle(void) {
@@ -1006,7 +1126,10 @@ static const struct row rows[] = {
     {"ctexec_future_done", "f freed", CTEXEC_EBADHANDLE, c_uaf_done},
     {"ctexec_future_add_done_callback", "f freed", CTEXEC_EBADHANDLE, c_uaf_add_cb},
     {"ctexec_run_until", "f freed", CTEXEC_EBADHANDLE, c_uaf_run_future},
-    {"ctexec_future_set_result", "f freed, then 1000 new futures made (never reused)", CTEXEC_EBADHANDLE, c_uaf_after_many_new},
+    {"ctexec_future_set_result", "f freed, then 1000 new futures made (the slot is reused, the handle value never)", CTEXEC_EBADHANDLE, c_uaf_after_many_new},
+    {"every call taking a future", "f freed, its slot reused by a newer future (1000 times; the newer one is untouched)", CTEXEC_EBADHANDLE, c_stale_after_reuse},
+    {"every call taking a future", "f = 10^6 random 64-bit values, 10^4 live futures (none changes)", CTEXEC_EBADHANDLE, c_random_handles},
+    {"every call taking a future", "f = every integer 1..10^5, 10^4 live futures (none changes)", CTEXEC_EBADHANDLE, c_small_int_handles},
     /* threads */
     {"ctexec_run_until", "called on a thread that is not the owner", CTEXEC_EWRONGTHREAD, c_run_wrong_thread},
     {"ctexec_run_until_timeout", "called on a thread that is not the owner", CTEXEC_EWRONGTHREAD, c_run_timeout_wrong_thread},
