@@ -1,0 +1,65 @@
+//go:build ctexec_selftest
+
+package main
+
+import (
+	"runtime"
+	"testing"
+)
+
+// runOwned runs the owner on this goroutine's thread while a submitter
+// thread runs body; it returns the Go heap allocations made meanwhile.
+func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ex, rc := selftestNew()
+	if rc != 0 {
+		t.Fatal("new", rc)
+	}
+	stop, rc := selftestPromise()
+	if rc != 0 {
+		t.Fatal("promise", rc)
+	}
+	res := make(chan int, 1)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	go func() {
+		runtime.LockOSThread()
+		rc := body(ex)
+		selftestSetResult(stop)
+		res <- rc
+	}()
+	if rc := ex.runUntil(stop); rc != 0 {
+		t.Fatal("run", rc)
+	}
+	runtime.ReadMemStats(&after)
+	if rc := <-res; rc != 0 {
+		t.Fatal("submitter", rc)
+	}
+	selftestFutureFree(stop)
+	ex.free()
+	return after.Mallocs - before.Mallocs
+}
+
+// TestCAPIFuturesAllocateNothing: submit with a future, wait and free, and
+// ctexec_call, through the C entry points, make no Go allocation per item.
+// The few allocations a run makes (the submitter goroutine, the run's own
+// bookkeeping) do not grow with the item count.
+func TestCAPIFuturesAllocateNothing(t *testing.T) {
+	const n = 200_000
+	runOwned(t, func(ex selftestEx) int { return ex.submitWaitFree(1000, 64) }) // warm-up
+	for _, c := range []struct {
+		name  string
+		items int64
+		body  func(ex selftestEx) int
+	}{
+		{"submit+wait+free", n, func(ex selftestEx) int { return ex.submitWaitFree(n, 64) }},
+		{"ctexec_call", n / 4, func(ex selftestEx) int { return ex.call(n / 4) }},
+	} {
+		allocs := runOwned(t, c.body)
+		t.Logf("%s: %d Go allocations for %d items", c.name, allocs, c.items)
+		if allocs > 64 {
+			t.Errorf("%s: %d Go allocations for %d items (%.4f per item)", c.name, allocs, c.items, float64(allocs)/float64(c.items))
+		}
+	}
+}
