@@ -108,8 +108,16 @@ typedef struct ctexec ctexec;
 
 /*
  * A future: the eventual outcome of a submitted item, or a promise the host
- * completes itself. The value is a cgo.Handle; 0 is never valid. Handles are
- * never reused, so a freed handle stays invalid for the life of the process.
+ * completes itself. The value is an opaque handle, 0 is never valid, and
+ * it is meaningful only in the process that received it. It names a slot
+ * of the library's future table and the slot's generation, scrambled with
+ * a key drawn at random when the library loads, so 0, small integers and
+ * made-up values are refused (CTEXEC_EBADHANDLE); a random 64-bit value
+ * passes with odds below 2^-40. Once freed, a handle stays invalid while
+ * its slot is reused by newer futures, until that one slot has been freed
+ * 2^24 (16,777,216) times more: then its generation wraps and the old value
+ * could name a live future again. At most 2^24 - 1 futures are live at
+ * once; past that, calls that make one return CTEXEC_ENOMEM.
  */
 typedef uint64_t ctexec_future;
 
@@ -125,7 +133,7 @@ typedef int (*ctexec_fn)(void *arg, void **result);
  * A done callback. Runs once, on the thread that completed the future, or at
  * once on the registering thread if the future is already done. It receives
  * the future's handle value; if the host freed the handle before completion,
- * the value is only an identifier (every call on it returns EBADHANDLE).
+ * the value is only an identifier (calls on it return EBADHANDLE).
  * Do not block in it: it runs inside whatever call completed the future.
  */
 typedef void (*ctexec_done_fn)(ctexec_future f, void *userdata);
@@ -338,7 +346,7 @@ CTEXEC_API int ctexec_future_add_done_callback(ctexec_future f,
  * Release the caller's handle. Must be called exactly once per future the
  * caller received. Freeing does not cancel: a submitted item still runs, and
  * done callbacks still fire. Afterwards every call on f returns
- * CTEXEC_EBADHANDLE.
+ * CTEXEC_EBADHANDLE (for as long as ctexec_future above says).
  *
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE (0, forged or already freed),
  *         CTEXEC_EFORK, CTEXEC_EPANIC.
