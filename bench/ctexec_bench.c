@@ -23,7 +23,10 @@
  *                  set) that performs one measurement and prints it;
  *   ctexec_call, ctexec_call_nospin
  *                  the round trip through ctexec_call (submit, wait and
- *                  release in one call, no future handle); round trip only.
+ *                  release in one call, no future handle); round trip only;
+ *   spin_mailbox   one slot where both threads spin and nobody sleeps: the
+ *                  floor for a round trip with both threads on CPU; round
+ *                  trip only.
  *
  * Peers complete a per-item completion object (mutex + condvar + flag,
  * malloc'd per item and freed after the wait), the equivalent of a ctexec
@@ -558,6 +561,74 @@ static void uq_stop(void *p) {
 }
 #endif
 
+/* ---- spin mailbox: the floor for a round trip with both threads on CPU ---
+ * One slot, no queue, no sleeping: the owner spins on the slot, the caller
+ * spins on the answer. Nothing a real executor can beat; round trip only. */
+
+typedef struct mq {
+    atomic_int state; /* 0 empty, 1 request, 2 answered */
+    atomic_int stop;
+    work_fn fn;
+    void *arg, *result;
+} mq;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void *mq_create(void) {
+    mq *q = xmalloc(sizeof *q);
+    atomic_init(&q->state, 0);
+    atomic_init(&q->stop, 0);
+    return q;
+}
+
+static void mq_destroy(void *q) { free(q); }
+
+static void *mq_call(void *p, work_fn fn, void *arg) {
+    mq *q = p;
+    q->fn = fn;
+    q->arg = arg;
+    atomic_store_explicit(&q->state, 1, memory_order_release);
+    while (atomic_load_explicit(&q->state, memory_order_acquire) != 2) cpu_relax();
+    void *r = q->result;
+    atomic_store_explicit(&q->state, 0, memory_order_relaxed);
+    return r;
+}
+
+static void mq_run(void *p) {
+    mq *q = p;
+    for (;;) {
+        if (atomic_load_explicit(&q->state, memory_order_acquire) == 1) {
+            q->result = NULL;
+            q->fn(q->arg, &q->result);
+            atomic_store_explicit(&q->state, 2, memory_order_release);
+        } else if (atomic_load_explicit(&q->stop, memory_order_acquire)) {
+            return;
+        } else {
+            cpu_relax();
+        }
+    }
+}
+
+static void mq_stop(void *p) { atomic_store_explicit(&((mq *)p)->stop, 1, memory_order_release); }
+
+static void mq_unused_fire(void *q, work_fn fn, void *arg) {
+    (void)q, (void)fn, (void)arg;
+    die("spin_mailbox: round trip only");
+}
+static uintptr_t mq_unused_submit(void *q, work_fn fn, void *arg) {
+    mq_unused_fire(q, fn, arg);
+    return 0;
+}
+static void *mq_unused_wait(uintptr_t t) {
+    (void)t;
+    die("spin_mailbox: round trip only");
+    return NULL;
+}
+
 /* ---- ctexec, through the public header ---------------------------------- */
 
 typedef struct cq {
@@ -630,6 +701,8 @@ static const variant variants[] = {
     {"libuv", "libuv async", 0, uq_create, uq_destroy, uq_fire, uq_submit_f, peer_wait_free,
      uq_run, uq_stop, NULL},
 #endif
+    {"spin_mailbox", "C spin mailbox (both spin)", 0, mq_create, mq_destroy, mq_unused_fire,
+     mq_unused_submit, mq_unused_wait, mq_run, mq_stop, mq_call},
     {"ctexec", "ctexec (adaptive spin)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
      cq_wait_free, cq_run, cq_stop, NULL},
     {"ctexec_nospin", "ctexec (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
@@ -694,7 +767,7 @@ static struct {
     long growth_n;  /* items queued before run */
     long idle_ms;   /* how long the idle owner waits */
     int reps;
-} cfg = {100000, 2000000, 400000, 128, 1000000, 1000, 5};
+} cfg = {100000, 2000000, 400000, 64, 1000000, 1000, 5};
 
 /* One run's shared state. */
 typedef struct run_ctx {
