@@ -20,7 +20,7 @@ import (
 // Everything runs on one goroutine; ThreadID is just a number. A run never
 // sleeps: RunUntil has timeout 0, or its future is already done, or a
 // "completer" item queued ahead of the call completes it. Races between
-// threads are the C model tester's job (tests/fuzz/model_tester.c).
+// threads are the C model tester's job (tests/model/model_tester.c).
 //
 //	go test -run='^$' -fuzz=FuzzExecutor -fuzztime=1h -fuzzminimizetime=10s -timeout=0 ./executor
 func FuzzExecutor(f *testing.F) {
@@ -56,6 +56,7 @@ type harness struct {
 	m     refModel
 	execs []*Executor
 	futs  []*Future
+	gens  []uint32 // the generation each future's handle names
 	items []itemSpec
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
@@ -68,7 +69,7 @@ func runModelCheck(t *testing.T, data []byte) {
 	// A core that sleeps when the model says it must not would hang the
 	// fuzzer; fail loudly instead.
 	watchdog := time.AfterFunc(20*time.Second, func() {
-		panic(fmt.Sprintf("FuzzExecutor: a run hung; input %q", data))
+		panic(fmt.Sprintf("FuzzExecutor: a run hung; input %q%s", data, h.traceText()))
 	})
 	defer watchdog.Stop()
 	for h.pos < len(h.in) && h.ops < maxOps {
@@ -149,8 +150,10 @@ func (h *harness) op(depth int) {
 		h.opCancel(depth)
 	case c < 27:
 		h.opFree(depth)
-	case c < 29:
+	case c < 28:
 		h.opWait(depth)
+	case c < 29:
+		h.opFreeFuture(depth)
 	default:
 		h.opCallback(depth)
 	}
@@ -193,9 +196,14 @@ func (h *harness) future(depth int) int {
 	return h.pick(len(h.futs))
 }
 
+func (h *harness) addFuture(f *Future) {
+	h.futs = append(h.futs, f)
+	h.gens = append(h.gens, f.Gen())
+}
+
 func (h *harness) newPromise(depth int) int {
 	i := h.m.newPromise()
-	h.futs = append(h.futs, NewPromise())
+	h.addFuture(NewPromise())
 	h.tracef(depth, "f%d = NewPromise()", i)
 	return i
 }
@@ -240,7 +248,7 @@ func (h *harness) opBulk(depth int) {
 			h.failf("bulk Submit: core future %v, model f%d", f, fut)
 		}
 		if f != nil {
-			h.futs = append(h.futs, f)
+			h.addFuture(f)
 		}
 	}
 }
@@ -261,7 +269,7 @@ func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec item
 		h.failf("Submit: core future %v, model f%d", f, fut)
 	}
 	if f != nil {
-		h.futs = append(h.futs, f)
+		h.addFuture(f)
 	}
 }
 
@@ -269,6 +277,9 @@ func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec item
 // that happen when the run cannot sleep.
 func (h *harness) opRun(depth int, blocking bool) {
 	e, from, f := h.exec(depth), h.thread(), h.future(depth)
+	if h.m.futs[f].freed {
+		return // the C API refuses a freed handle before the core sees it
+	}
 	if h.next()&3 == 0 {
 		from = h.m.execs[e].owner // make most runs get past the owner check
 	}
@@ -366,7 +377,7 @@ func (h *harness) runItem(e int, c Call, inMany bool) (uintptr, Status) {
 func (h *harness) setResult(depth, f int, r uintptr) {
 	want := h.m.setResult(f, r)
 	h.tracef(depth, "f%d.SetResult(%d) = %v", f, r, want)
-	h.expect("SetResult", h.futs[f].SetResult(r), want)
+	h.expect("SetResult", h.futs[f].SetResultAt(h.gens[f], r), want)
 }
 
 func (h *harness) opSetResult(depth int) {
@@ -378,14 +389,14 @@ func (h *harness) opSetError(depth int) {
 	f, code := h.future(depth), Status(h.pick(5)-1)
 	want := h.m.setError(f, code)
 	h.tracef(depth, "f%d.SetError(%d) = %v", f, code, want)
-	h.expect("SetError", h.futs[f].SetError(code), want)
+	h.expect("SetError", h.futs[f].SetErrorAt(h.gens[f], code), want)
 }
 
 func (h *harness) opCancel(depth int) {
 	f := h.future(depth)
 	want := h.m.cancel(f)
 	h.tracef(depth, "f%d.Cancel() = %v", f, want)
-	h.expect("Cancel", h.futs[f].Cancel(), want)
+	h.expect("Cancel", h.futs[f].CancelAt(h.gens[f]), want)
 }
 
 func (h *harness) opFree(depth int) {
@@ -399,6 +410,31 @@ func (h *harness) opFree(depth int) {
 	}
 }
 
+// opFreeFuture lets go of a future's handle, as ctexec_future_free does;
+// the slot goes back to its pool once its item is over too.
+func (h *harness) opFreeFuture(depth int) {
+	f := h.future(depth)
+	// A run waiting for f would then wait for ever (its completer could no
+	// longer complete it): a host bug the harness does not commit.
+	for _, x := range h.m.execs {
+		if x.running && x.target == f {
+			return
+		}
+	}
+	for i, it := range h.items {
+		if it.completes == f && !h.m.items[i].ran {
+			return
+		}
+	}
+	want := h.m.freeFuture(f)
+	h.tracef(depth, "f%d.Free() = %v", f, want)
+	got, release := h.futs[f].Free(h.gens[f])
+	h.expect("Free", got, want)
+	if release {
+		(&Runner{}).release(h.futs[f])
+	}
+}
+
 func (h *harness) opWait(depth int) {
 	f := h.future(depth)
 	timeout := int64(0)
@@ -407,7 +443,7 @@ func (h *harness) opWait(depth int) {
 	}
 	r, want := h.m.outcome(f)
 	h.tracef(depth, "f%d.Wait(%d) = %d, %v", f, timeout, r, want)
-	gotR, got := h.futs[f].Wait(timeout)
+	gotR, got := h.futs[f].WaitAt(h.gens[f], timeout)
 	h.expect("Wait", got, want)
 	if gotR != r {
 		h.failf("Wait(f%d) result %d, model %d", f, gotR, r)
@@ -422,17 +458,18 @@ func (h *harness) opCallback(depth int) {
 	}
 	id := len(h.m.cbs)
 	h.tracef(depth, "f%d.AddDoneCallback(cb%d: completes f%d)", f, id, cb.promise)
-	h.m.addCallback(f, cb)
-	h.futs[f].AddDoneCallback(func(got *Future) {
+	want := h.m.addCallback(f, cb)
+	got := h.futs[f].AddDoneCallbackAt(h.gens[f], func(got *Future) {
 		if got != h.futs[f] {
 			h.failf("cb%d got the wrong future", id)
 		}
 		st := OK
 		if cb.promise >= 0 {
-			st = h.futs[cb.promise].SetResult(cb.value)
+			st = h.futs[cb.promise].SetResultAt(h.gens[cb.promise], cb.value)
 		}
 		h.log = append(h.log, logEntry{id, f, st})
 	})
+	h.expect("AddDoneCallback", got, want)
 }
 
 // check compares everything visible on the core with the model.
@@ -454,8 +491,14 @@ func (h *harness) check() {
 		}
 	}
 	for i, f := range h.futs {
-		r, st := f.Outcome()
+		r, st := f.outcomeAt(h.gens[i])
 		mr, mst := h.m.outcome(i)
+		if h.m.futs[i].freed {
+			if st != mst {
+				h.failf("f%d (freed): core %v, model %v", i, st, mst)
+			}
+			continue
+		}
 		if f.Done() != h.m.futs[i].done || r != mr || st != mst || f.IsPromise() != h.m.futs[i].promise {
 			h.failf("f%d: core done %v outcome %d %v, model done %v outcome %d %v",
 				i, f.Done(), r, st, h.m.futs[i].done, mr, mst)
@@ -477,6 +520,18 @@ func (h *harness) finish() {
 		}
 	}
 	h.check()
+	// Every slot whose handle was freed went back to its pool exactly once
+	// (its generation moved on by one, its bits cleared); the others are
+	// held still.
+	for i, f := range h.futs {
+		s := f.State.Load()
+		if h.m.futs[i].freed && s != (h.gens[i]+1)<<futGenShift {
+			h.failf("f%d: freed, state %#x: not released exactly once", i, s)
+		}
+		if !h.m.futs[i].freed && (s>>futGenShift != h.gens[i] || s&futHandle == 0) {
+			h.failf("f%d: handle held, but state %#x", i, s)
+		}
+	}
 	for i, it := range h.m.items {
 		if it.fut >= 0 && !h.m.futs[it.fut].done {
 			h.failf("item %d: future f%d pending after every executor was freed", i, it.fut)

@@ -29,6 +29,7 @@ type refFuture struct {
 	result  uintptr
 	code    Status
 	cbs     []int // done callbacks waiting, in registration order
+	freed   bool  // the handle was freed: every call on it is EBADHANDLE
 }
 
 // refItem models one accepted submit.
@@ -125,6 +126,8 @@ func (m *refModel) fire(cb, f int) {
 
 func (m *refModel) setResult(f int, r uintptr) Status {
 	switch rf := m.futs[f]; {
+	case rf.freed:
+		return EBADHANDLE
 	case !rf.promise:
 		return EINVAL
 	case rf.done:
@@ -136,6 +139,8 @@ func (m *refModel) setResult(f int, r uintptr) Status {
 
 func (m *refModel) setError(f int, code Status) Status {
 	switch rf := m.futs[f]; {
+	case rf.freed:
+		return EBADHANDLE
 	case !rf.promise || code <= 0:
 		return EINVAL
 	case rf.done:
@@ -146,6 +151,9 @@ func (m *refModel) setError(f int, code Status) Status {
 }
 
 func (m *refModel) cancel(f int) Status {
+	if m.futs[f].freed {
+		return EBADHANDLE
+	}
 	if rf := m.futs[f]; rf.done || rf.started {
 		return ESTATE
 	}
@@ -154,20 +162,37 @@ func (m *refModel) cancel(f int) Status {
 }
 
 func (m *refModel) outcome(f int) (uintptr, Status) {
+	if m.futs[f].freed {
+		return 0, EBADHANDLE
+	}
 	if rf := m.futs[f]; rf.done {
 		return rf.result, rf.code
 	}
 	return 0, ETIMEDOUT
 }
 
-func (m *refModel) addCallback(f int, cb refCallback) {
+func (m *refModel) addCallback(f int, cb refCallback) Status {
+	if m.futs[f].freed {
+		return EBADHANDLE
+	}
 	m.cbs = append(m.cbs, cb)
 	id := len(m.cbs) - 1
 	if m.futs[f].done {
 		m.fire(id, f)
-		return
+		return OK
 	}
 	m.futs[f].cbs = append(m.futs[f].cbs, id)
+	return OK
+}
+
+// freeFuture lets go of the handle. It cancels nothing: the item still
+// runs and the callbacks still fire.
+func (m *refModel) freeFuture(f int) Status {
+	if m.futs[f].freed {
+		return EBADHANDLE
+	}
+	m.futs[f].freed = true
+	return OK
 }
 
 // free discards the queue: the items never run, and their futures that are
