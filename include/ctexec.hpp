@@ -468,8 +468,9 @@ private:
  * and its outcome is read by get(): the callback's void * result, or a
  * cte::error carrying the callback's positive host error code (or
  * CTEXEC_ECANCELLED, CTEXEC_EINVAL). The handle must not be freed by anyone
- * else afterwards. A handle of 0 throws cte::error(CTEXEC_EBADHANDLE) and
- * takes nothing; other bad handles show on first use.
+ * else afterwards. A handle of 0 throws cte::error(CTEXEC_EBADHANDLE);
+ * other bad handles show on first use. If this throws (that, or
+ * std::bad_alloc), the caller still owns the handle.
  */
 inline future<void *> adopt(ctexec_future h) {
     if (h == 0) throw error(CTEXEC_EBADHANDLE, "cte::adopt");
