@@ -353,13 +353,13 @@ void test_promise_across_threads() {
     {
         cte::promise<std::unique_ptr<int>> p;
         auto f = p.get_future();
-        std::thread t([&] {
-            CHECK(f.wait_for(-1s) == std::future_status::timeout); // polls, never "forever"
-            CHECK(f.get() && true);
-        });
+        CHECK(f.wait_for(-1s) == std::future_status::timeout); // polls, never "forever"
+        std::unique_ptr<int> got;
+        std::thread t([&] { got = f.get(); });
         std::this_thread::sleep_for(10ms);
         p.set_value(std::make_unique<int>(1));
         t.join();
+        CHECK(got && *got == 1);
     }
     {
         cte::promise<int> p;
