@@ -176,6 +176,27 @@ void test_move_only_callable() {
     });
 }
 
+// Records the thread its last copy is destroyed on.
+struct dies_on {
+    std::shared_ptr<std::thread::id> where;
+    ~dies_on() {
+        if (where && where.use_count() == 2) *where = std::this_thread::get_id();
+    }
+};
+
+void test_callable_destroyed_on_owner() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    auto where = std::make_shared<std::thread::id>();
+    serve(ex, [&] {
+        cte::future<void> f = ex.submit([d = dies_on{where}] { (void)d; });
+        f.wait();
+        CHECK(where.use_count() == 1); // destroyed before the future completed
+        f.get();
+    });
+    CHECK(*where == owner);
+}
+
 void test_reference_result() {
     cte::executor ex;
     int target = 1;
@@ -581,6 +602,7 @@ const test_case cases[] = {
     {"move_only_result", test_move_only_result},
     {"move_only_callable", test_move_only_callable},
     {"reference_result", test_reference_result},
+    {"callable_destroyed_on_owner", test_callable_destroyed_on_owner},
     {"exceptions", test_exceptions},
     {"same_thread_error", test_same_thread},
     {"wrong_thread_error", test_wrong_thread},
