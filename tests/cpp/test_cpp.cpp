@@ -179,6 +179,10 @@ void test_move_only_callable() {
 // Records the thread its last copy is destroyed on.
 struct dies_on {
     std::shared_ptr<std::thread::id> where;
+    explicit dies_on(std::shared_ptr<std::thread::id> w) : where(std::move(w)) {}
+    // A move leaves the source empty, so only the item's copy records.
+    dies_on(dies_on &&) noexcept = default;
+    dies_on(const dies_on &) = delete;
     ~dies_on() {
         if (where && where.use_count() == 2) *where = std::this_thread::get_id();
     }
@@ -189,7 +193,7 @@ void test_callable_destroyed_on_owner() {
     const auto owner = std::this_thread::get_id();
     auto where = std::make_shared<std::thread::id>();
     serve(ex, [&] {
-        cte::future<void> f = ex.submit([d = dies_on{where}] { (void)d; });
+        cte::future<void> f = ex.submit([d = dies_on(where)] { (void)d; });
         f.wait();
         CHECK(where.use_count() == 1); // destroyed before the future completed
         f.get();
