@@ -7,8 +7,9 @@ export PATH="$PATH:/usr/local/go/bin"
 
 # Debian packages the full suite uses. cmake builds everything; the others
 # are for the Python tests (asgiref interop, the wheel installed into venvs,
-# pip builds, mypy --strict) and the benchmark smoke test.
-CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev}"
+# pip builds, mypy --strict), the C++ header check under clang++, and the
+# benchmark smoke test.
+CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev clang}"
 
 ctexec_bootstrap() {
     command -v go >/dev/null || { echo "ctexec: Go is missing: install Go 1.24+ (https://go.dev/dl) and put it on PATH" >&2; return 1; }

@@ -1,0 +1,269 @@
+// cpp_bench: the C++ layer (include/ctexec.hpp) against the C API it wraps,
+// in one run and one process.
+//
+// Workloads (the item is the same tiny callable in every variant: it bumps
+// an owner-only counter and returns it):
+//   call    one submitter, N synchronous round trips:
+//           cte::executor::call  vs  ctexec_call;
+//   submit  two submitter threads, N items in all, each submitted and waited
+//           for before the next: cte::executor::submit(...).get()  vs
+//           ctexec_submit + ctexec_future_wait + ctexec_future_free.
+// In every measurement the main thread is the owner and serves the items
+// with run_until; the submitters start together and the clock runs from
+// their start to the last one's end.
+//
+// Repetitions are interleaved (rep 1 runs each variant once, then rep 2, ...;
+// the first variant alternates), so drift on this shared VM hits both sides
+// alike. Each sample is the mean cost per item over the N items of one
+// measurement (what a caller pays on average); the report gives, per
+// workload, the median and the mean of the per-rep ratios C++ / C.
+//
+// Targets (issue 13): call ratio <= 1.2 (time), submit ratio >= 0.8
+// (items/s). --smoke runs tiny N and checks only consistency (every item ran
+// exactly once and returned the right value, no library error, the live
+// counts back to their start, every figure finite), never a timing.
+#include "ctexec.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void die(const std::string &msg) {
+    std::fprintf(stderr, "cpp_bench: %s\n", msg.c_str());
+    std::exit(1);
+}
+
+void c_check(int rc, const char *what) {
+    if (rc != CTEXEC_OK) die(std::string(what) + ": " + ctexec_strerror(rc));
+}
+
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Owner-only state the item touches; checked after each measurement.
+struct item_state {
+    long counter = 0;
+};
+
+int c_item(void *arg, void **result) {
+    auto *s = static_cast<item_state *>(arg);
+    *result = reinterpret_cast<void *>(static_cast<intptr_t>(++s->counter));
+    return 0;
+}
+
+// Runs body(t) on `threads` submitter threads while this thread serves the
+// items with serve() (the C or C++ run_until), and returns the
+// seconds from the submitters' common start to the last one's end.
+template <class Body, class Serve>
+double drive(int threads, Body body, Serve serve) {
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::atomic<double> end{0};
+    std::vector<std::thread> ts;
+    double start = 0;
+    for (int t = 0; t < threads; t++)
+        ts.emplace_back([&, t] {
+            ++ready;
+            while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+            body(t);
+            double e = now_s();
+            double prev = end.load();
+            while (e > prev && !end.compare_exchange_weak(prev, e)) {
+            }
+        });
+    while (ready.load() != threads) std::this_thread::yield();
+    start = now_s();
+    go.store(true, std::memory_order_release);
+    serve();
+    for (auto &t : ts) t.join();
+    return end.load() - start;
+}
+
+// ---- variants -------------------------------------------------------------
+// Each returns seconds for n items and checks the results.
+
+double c_call(long n, int threads) {
+    item_state s;
+    ctexec *ex;
+    ctexec_future stop;
+    c_check(ctexec_new(nullptr, &ex), "ctexec_new");
+    c_check(ctexec_future_new(&stop), "ctexec_future_new");
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++) {
+            void *r = nullptr;
+            c_check(ctexec_call(ex, c_item, &s, &r), "ctexec_call");
+            if (r == nullptr) ++bad;
+        }
+        if (--left == 0) c_check(ctexec_future_set_result(stop, nullptr), "set_result");
+    }, [&] { c_check(ctexec_run_until(ex, stop), "ctexec_run_until"); });
+    c_check(ctexec_future_free(stop), "ctexec_future_free");
+    c_check(ctexec_free(ex), "ctexec_free");
+    if (bad || s.counter != n / threads * threads) die("c_call: lost or bad items");
+    return secs;
+}
+
+double c_submit(long n, int threads) {
+    item_state s;
+    ctexec *ex;
+    c_check(ctexec_new(nullptr, &ex), "ctexec_new");
+    ctexec_future stop;
+    c_check(ctexec_future_new(&stop), "ctexec_future_new");
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++) {
+            ctexec_future f;
+            void *r = nullptr;
+            c_check(ctexec_submit(ex, c_item, &s, &f), "ctexec_submit");
+            c_check(ctexec_future_wait(f, -1, &r), "ctexec_future_wait");
+            c_check(ctexec_future_free(f), "ctexec_future_free");
+            if (r == nullptr) ++bad;
+        }
+        if (--left == 0) c_check(ctexec_future_set_result(stop, nullptr), "set_result");
+    }, [&] { c_check(ctexec_run_until(ex, stop), "ctexec_run_until"); });
+    c_check(ctexec_future_free(stop), "ctexec_future_free");
+    c_check(ctexec_free(ex), "ctexec_free");
+    if (bad || s.counter != n / threads * threads) die("c_submit: lost or bad items");
+    return secs;
+}
+
+double cpp_call(long n, int threads) {
+    item_state s;
+    cte::executor ex;
+    cte::promise<void> stop;
+    cte::future<void> stopped = stop.get_future();
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++)
+            if (ex.call([&s] { return ++s.counter; }) == 0) ++bad;
+        if (--left == 0) stop.set_value();
+    }, [&] { ex.run_until(stopped); });
+    if (bad || s.counter != n / threads * threads) die("cpp_call: lost or bad items");
+    return secs;
+}
+
+double cpp_submit(long n, int threads) {
+    item_state s;
+    cte::executor ex;
+    cte::promise<void> stop;
+    cte::future<void> stopped = stop.get_future();
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++)
+            if (ex.submit([&s] { return ++s.counter; }).get() == 0) ++bad;
+        if (--left == 0) stop.set_value();
+    }, [&] { ex.run_until(stopped); });
+    if (bad || s.counter != n / threads * threads) die("cpp_submit: lost or bad items");
+    return secs;
+}
+
+struct workload {
+    const char *name;
+    int threads;
+    double (*c)(long, int);
+    double (*cpp)(long, int);
+    const char *unit; // what the ratio compares
+    bool higher_is_better;
+    double target;
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+double mean(const std::vector<double> &v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum / static_cast<double>(v.size());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    bool smoke = false;
+    int reps = 5;
+    long n = 200000;
+    for (int i = 1; i < argc; i++) {
+        if (std::strcmp(argv[i], "--smoke") == 0) {
+            smoke = true;
+        } else if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            reps = std::atoi(argv[++i]);
+        } else if (std::strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
+            n = std::atol(argv[++i]);
+        } else {
+            std::fprintf(stderr, "usage: cpp_bench [--smoke] [--reps N] [--n ITEMS]\n");
+            return 2;
+        }
+    }
+    if (smoke) {
+        reps = 2;
+        n = 2000;
+    }
+    if (reps < 1 || n < 2) die("--reps must be >= 1 and --n >= 2");
+
+    ctexec_counts start{};
+    c_check(ctexec_live_counts(&start), "ctexec_live_counts");
+
+    const workload workloads[] = {
+        {"call round trip (1 submitter)", 1, c_call, cpp_call, "time per call, C++/C", false, 1.2},
+        {"submit().get() (2 submitters)", 2, c_submit, cpp_submit, "items/s, C++/C", true, 0.8},
+    };
+    // Warm-up: the first calls into Go and on new threads cost extra.
+    for (const workload &w : workloads) {
+        w.c(n / 10, w.threads);
+        w.cpp(n / 10, w.threads);
+    }
+
+    std::printf("cpp_bench: %d reps, N=%ld items per measurement%s\n", reps, n, smoke ? " (smoke)" : "");
+    int exit_code = 0;
+    for (const workload &w : workloads) {
+        std::vector<double> c_ns, cpp_ns, ratio;
+        for (int r = 0; r < reps; r++) {
+            double tc, tcpp;
+            if (r % 2 == 0) {
+                tc = w.c(n, w.threads);
+                tcpp = w.cpp(n, w.threads);
+            } else {
+                tcpp = w.cpp(n, w.threads);
+                tc = w.c(n, w.threads);
+            }
+            double items = static_cast<double>(n / w.threads * w.threads);
+            c_ns.push_back(tc / items * 1e9);
+            cpp_ns.push_back(tcpp / items * 1e9);
+            // Time ratio for call; items/s ratio (= inverse time ratio) for submit.
+            ratio.push_back(w.higher_is_better ? tc / tcpp : tcpp / tc);
+        }
+        for (double x : ratio)
+            if (!std::isfinite(x) || x <= 0) die(std::string(w.name) + ": a ratio is not finite");
+        double rmed = median(ratio), rmean = mean(ratio);
+        std::printf("%-32s C %8.0f ns/item (median), C++ %8.0f ns/item (median)\n", w.name,
+                    median(c_ns), median(cpp_ns));
+        std::printf("%-32s ratio %s: median %.3f, mean %.3f, per rep:", "", w.unit, rmed, rmean);
+        for (double x : ratio) std::printf(" %.3f", x);
+        bool met = w.higher_is_better ? rmed >= w.target : rmed <= w.target;
+        std::printf("\n%-32s target %s %.1f: %s\n", "", w.higher_is_better ? ">=" : "<=", w.target,
+                    smoke ? "not judged (smoke)" : met ? "met" : "MISSED");
+    }
+
+    ctexec_counts end{};
+    c_check(ctexec_live_counts(&end), "ctexec_live_counts");
+    if (end.executors != start.executors || end.futures != start.futures || end.queued != start.queued)
+        die("live counts did not return to their start");
+    return exit_code;
+}

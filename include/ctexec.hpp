@@ -1,0 +1,736 @@
+/*
+ * ctexec.hpp — the C++17 layer over ctexec.h: typed futures, lambdas and
+ * exceptions.
+ *
+ * Header-only, over the C ABI only: link the same library (CMake target
+ * ctexec::ctexec). The namespace is cte, because the C header's global
+ * `typedef struct ctexec ctexec;` already takes the name ctexec.
+ *
+ * Example:
+ *
+ *     cte::executor ex;                       // this thread is the owner
+ *     cte::promise<void> done;
+ *     cte::future<void> all = done.get_future();
+ *     std::thread worker([&] {
+ *         cte::future<int> f = ex.submit([&] { return draw(window); });
+ *         int r = f.get();                    // draw() ran on the owner
+ *         int s = ex.call(resize, window, 2); // the same, in one call
+ *         done.set_value();                   // lets run_until return
+ *     });
+ *     ex.run_until(all);                      // runs the worker's items here
+ *     worker.join();
+ *
+ * Conventions
+ *   - Every failure is an exception. A status from the library becomes a
+ *     cte::error (a std::system_error in the "ctexec" category, code().value()
+ *     the CTEXEC_E* status or the host's positive code). Misuse that
+ *     std::future and std::promise report with std::future_error (no state,
+ *     already retrieved, already satisfied, broken promise) is reported the
+ *     same way here.
+ *   - Nothing ever unwinds through C: an exception thrown by a submitted
+ *     callable is caught on the owner thread and delivered by the future.
+ *   - Destructors never throw. Where the C call they make can fail, the
+ *     failure is ignored, and what it means is said at the destructor.
+ *   - Where this header is silent, std::future and std::promise are the
+ *     model.
+ *   - then() (continuations) is left out on purpose: run the continuation
+ *     on the waiting thread after get(), or submit it from there.
+ */
+#ifndef CTEXEC_HPP
+#define CTEXEC_HPP
+
+#include "ctexec.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#if __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#error "ctexec.hpp needs C++17 or later"
+#endif
+
+namespace cte {
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The "ctexec" error category. message() is ctexec_strerror(value). Some
+ * statuses compare equal to their std::errc counterparts:
+ * CTEXEC_EINVAL == std::errc::invalid_argument, CTEXEC_EBUSY ==
+ * std::errc::device_or_resource_busy, CTEXEC_ECANCELLED ==
+ * std::errc::operation_canceled, CTEXEC_ETIMEDOUT == std::errc::timed_out,
+ * CTEXEC_ENOMEM == std::errc::not_enough_memory.
+ */
+class error_category_impl final : public std::error_category {
+public:
+    const char *name() const noexcept override { return "ctexec"; }
+    std::string message(int status) const override { return ctexec_strerror(status); }
+    std::error_condition default_error_condition(int status) const noexcept override {
+        switch (status) {
+        case CTEXEC_EINVAL: return std::errc::invalid_argument;
+        case CTEXEC_EBUSY: return std::errc::device_or_resource_busy;
+        case CTEXEC_ECANCELLED: return std::errc::operation_canceled;
+        case CTEXEC_ETIMEDOUT: return std::errc::timed_out;
+        case CTEXEC_ENOMEM: return std::errc::not_enough_memory;
+        default: return std::error_condition(status, *this);
+        }
+    }
+};
+
+/* The one instance of the category. Any thread. */
+inline const std::error_category &category() noexcept {
+    static const error_category_impl instance;
+    return instance;
+}
+
+/*
+ * A failure reported by the library, or an outcome that is not a value:
+ * code().value() is a CTEXEC_E* status (negative), or the host's positive
+ * error code when a C callback returned one. what() names the call that
+ * failed and gives ctexec_strerror's text.
+ */
+class error : public std::system_error {
+public:
+    explicit error(int status, const char *where = "ctexec")
+        : std::system_error(status, category(), where) {}
+    /* The status, as code().value(). */
+    int status() const noexcept { return code().value(); }
+};
+
+namespace detail {
+
+/* Throws cte::error unless status is CTEXEC_OK. */
+inline void check(int status, const char *where) {
+    if (status != CTEXEC_OK) throw error(status, where);
+}
+
+/* Outcomes a wait reports for a completed future, as against a failure of
+ * the wait itself (a bad handle, fork, an earlier panic). */
+inline bool is_outcome(int status) noexcept {
+    return status >= 0 || status == CTEXEC_ECANCELLED || status == CTEXEC_EINVAL;
+}
+
+/* A duration as a C timeout: never negative (a negative duration means
+ * "poll", as for std::future::wait_for; the C API would read it as
+ * "forever"), rounded up, and saturated instead of overflowing. */
+template <class Rep, class Period>
+int64_t timeout_ns(const std::chrono::duration<Rep, Period> &d) noexcept {
+    using namespace std::chrono;
+    if (d <= d.zero()) return 0;
+    if (duration<long double, std::nano>(d).count() >= static_cast<long double>(INT64_MAX))
+        return INT64_MAX;
+    return static_cast<int64_t>(ceil<nanoseconds>(d).count());
+}
+
+/* Where a result waits for its reader: an object, a reference (as a
+ * pointer), or nothing for void. */
+template <class T>
+struct slot {
+    static_assert(!std::is_rvalue_reference_v<T>,
+                  "cte: a callable that returns an rvalue reference is not supported; return by value");
+    static_assert(std::is_move_constructible_v<T>,
+                  "cte: a result type must be movable, an lvalue reference, or void");
+    std::optional<T> v;
+    template <class... V> void set(V &&...x) { v.emplace(std::forward<V>(x)...); }
+    T take() { return std::move(*v); }
+};
+template <class T>
+struct slot<T &> {
+    T *p = nullptr;
+    void set(T &x) noexcept { p = &x; }
+    T &take() const noexcept { return *p; }
+};
+template <>
+struct slot<void> {
+    void set() noexcept {}
+    void take() const noexcept {}
+};
+
+/* Runs fn and puts what it returns into s. */
+template <class T, class Fn>
+void fill(slot<T> &s, Fn &&fn) {
+    if constexpr (std::is_void_v<T>) {
+        std::forward<Fn>(fn)();
+    } else {
+        s.set(std::forward<Fn>(fn)());
+    }
+}
+
+/* Invokes the callable and arguments held in a tuple, as std::thread does:
+ * each element as an rvalue (for a tuple of references, as it was passed). */
+template <class Tuple>
+decltype(auto) invoke_tuple(Tuple &&t) {
+    return std::apply([](auto &&...x) -> decltype(auto) {
+        return std::invoke(std::forward<decltype(x)>(x)...);
+    }, std::forward<Tuple>(t));
+}
+
+/*
+ * The shared state behind a future. Who frees it:
+ *   - an item's state (kind::task) has one owner, the future, until the
+ *     future is destroyed. If the item's C future is known to be done by
+ *     then (the item ran, was cancelled or was discarded), the future frees
+ *     it. Otherwise the future hands it to a done callback, which frees it
+ *     after the item has finished with it, or when the item is cancelled or
+ *     discarded, whichever happens, exactly once.
+ *   - a promise's state (kind::promise) is counted: the promise and its
+ *     future each hold one reference.
+ *   - an adopted C future (kind::raw) has only its handle.
+ * The C handle is freed with the state's last reference, or at once when a
+ * task is handed to its done callback (the callback then makes no C call).
+ */
+struct state_base {
+    enum class kind : unsigned char { task, promise, raw };
+
+    explicit state_base(kind which, int initial_refs = 1) noexcept : refs(initial_refs), k(which) {}
+    state_base(const state_base &) = delete;
+    state_base &operator=(const state_base &) = delete;
+    virtual ~state_base() = default;
+
+    void release() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            if (handle != 0) ctexec_future_free(handle);
+            delete this;
+        }
+    }
+
+    static void delete_on_done(ctexec_future, void *userdata) noexcept {
+        delete static_cast<state_base *>(userdata);
+    }
+
+    std::atomic<int> refs;
+    const kind k;
+    std::atomic<bool> claimed{false}; /* a promise: set_* has begun */
+    ctexec_future handle = 0;
+    std::exception_ptr error;
+};
+
+template <class T>
+struct state : state_base {
+    using state_base::state_base;
+    slot<T> value;
+};
+
+/* A submitted item: the callable and its arguments, decay-copied, and the
+ * slot for its result. */
+template <class R, class... Fn>
+struct task final : state<R> {
+    template <class... X>
+    explicit task(X &&...x) : state<R>(state_base::kind::task), fn(std::in_place, std::forward<X>(x)...) {}
+
+    /* The C work item, on the owner thread. The callable is destroyed here,
+     * on the owner, right after it ran, so captures that belong to the
+     * owner's thread die there. */
+    static int run(void *arg, void **) noexcept {
+        auto *t = static_cast<task *>(arg);
+        try {
+            fill(t->value, [t]() -> decltype(auto) { return invoke_tuple(std::move(*t->fn)); });
+        } catch (...) {
+            t->error = std::current_exception();
+        }
+        try {
+            t->fn.reset();
+        } catch (...) {
+            if (!t->error) t->error = std::current_exception();
+        }
+        return 0;
+    }
+
+    std::optional<std::tuple<Fn...>> fn;
+};
+
+/* A synchronous call: references to the callable and its arguments, on the
+ * caller's stack (ctexec_call returns only once the item ran or was
+ * discarded, so the frame outlives every use). */
+template <class R, class Refs>
+struct call_frame {
+    static int run(void *arg, void **) noexcept {
+        auto *c = static_cast<call_frame *>(arg);
+        try {
+            fill(c->value, [c]() -> decltype(auto) { return invoke_tuple(std::move(c->args)); });
+        } catch (...) {
+            c->error = std::current_exception();
+        }
+        return 0;
+    }
+
+    Refs args;
+    slot<R> value;
+    std::exception_ptr error;
+};
+
+[[noreturn]] inline void no_state() { throw std::future_error(std::future_errc::no_state); }
+
+} // namespace detail
+
+template <class T> class future;
+template <class T> class promise;
+class executor;
+
+/* ------------------------------------------------------------------------ */
+/* Futures                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What every cte::future<T> has, whatever T: waiting, polling, cancelling,
+ * and the C handle, which executor::run_until takes. Not made directly.
+ *
+ * Threads: as std::future, one future object is used by one thread at a
+ * time; different futures, and a future and its promise, may be used from
+ * any threads at once.
+ *
+ * A future is valid from the submit or get_future() that made it until get()
+ * or a move. On an invalid future every member but valid(), native_handle(),
+ * assignment and the destructor throws std::future_error(no_state).
+ */
+class future_base {
+public:
+    future_base(const future_base &) = delete;
+    future_base &operator=(const future_base &) = delete;
+
+    /* True while the future refers to an outcome (see above). */
+    bool valid() const noexcept { return st_ != nullptr; }
+
+    /*
+     * Wait until the outcome is ready. Like std::future::wait, an exception
+     * or cancellation is not thrown here; get() throws it.
+     * Throws cte::error if the wait itself fails (CTEXEC_EFORK,
+     * CTEXEC_EPANIC).
+     * Never call it on the owner thread for an item of the owner's own
+     * executor that has not run: the item cannot run while the owner waits.
+     */
+    void wait() const { wait_ns(-1); }
+
+    /*
+     * Wait at most d. A zero or negative d polls. Returns
+     * std::future_status::ready or ::timeout (never ::deferred).
+     */
+    template <class Rep, class Period>
+    std::future_status wait_for(const std::chrono::duration<Rep, Period> &d) const {
+        return wait_ns(detail::timeout_ns(d)) ? std::future_status::ready
+                                              : std::future_status::timeout;
+    }
+
+    /* Wait until the clock reaches t, as wait_for(t - Clock::now()). */
+    template <class Clock, class Duration>
+    std::future_status wait_until(const std::chrono::time_point<Clock, Duration> &t) const {
+        return wait_for(t - Clock::now());
+    }
+
+    /* True if the outcome is ready (a value, an exception, or cancelled).
+     * Never blocks. */
+    bool ready() const {
+        if (!st_) detail::no_state();
+        if (done_) return true;
+        int rc = ctexec_future_done(st_->handle);
+        if (rc < 0) throw error(rc, "ctexec_future_done");
+        return done_ = rc == 1;
+    }
+
+    /*
+     * Cancel the item if it has not started (for a promise's future: if
+     * the promise is not yet satisfied). Returns true if this call cancelled
+     * it: the item never runs, its callable is destroyed without being
+     * called, get() throws cte::error(CTEXEC_ECANCELLED), and the promise's
+     * later set_value/set_exception throws cte::error(CTEXEC_ESTATE).
+     * Returns false if it was too late (started, done or already
+     * cancelled). Any thread that holds the future.
+     */
+    bool cancel() {
+        if (!st_) detail::no_state();
+        int rc = ctexec_future_cancel(st_->handle);
+        if (rc == CTEXEC_OK) return done_ = true;
+        if (rc == CTEXEC_ESTATE) return false;
+        throw error(rc, "ctexec_future_cancel");
+    }
+
+    /* The C handle, for ctexec_run_until or ctexec_future_add_done_callback;
+     * 0 on an invalid future. Still owned by this object: never free it. */
+    ctexec_future native_handle() const noexcept { return st_ ? st_->handle : 0; }
+
+protected:
+    future_base() noexcept = default;
+    explicit future_base(detail::state_base *st) noexcept : st_(st) {}
+    future_base(future_base &&o) noexcept
+        : st_(std::exchange(o.st_, nullptr)), done_(std::exchange(o.done_, false)) {}
+    future_base &operator=(future_base &&o) noexcept {
+        if (this != &o) {
+            drop();
+            st_ = std::exchange(o.st_, nullptr);
+            done_ = std::exchange(o.done_, false);
+        }
+        return *this;
+    }
+    ~future_base() { drop(); }
+
+    /* Waits up to timeout_ns (< 0: forever) and returns whether done;
+     * out gets the C result when done. */
+    bool wait_ns(int64_t timeout_ns, void **out = nullptr) const {
+        if (!st_) detail::no_state();
+        void *r = nullptr;
+        int rc = ctexec_future_wait(st_->handle, done_ ? 0 : timeout_ns, &r);
+        if (rc == CTEXEC_ETIMEDOUT) return false;
+        if (!detail::is_outcome(rc)) throw error(rc, "ctexec_future_wait");
+        done_ = true;
+        last_ = rc;
+        if (out) *out = r;
+        return true;
+    }
+
+    /*
+     * Lets go of the state. A task whose item may still run (not known to
+     * be done) goes to a done callback, which frees it once the item has
+     * finished with it; if registering that callback fails (CTEXEC_ENOMEM,
+     * or the process is in the EFORK/EPANIC state), the state is leaked
+     * rather than freed under a running item.
+     */
+    void drop() noexcept {
+        detail::state_base *st = std::exchange(st_, nullptr);
+        if (!st) return;
+        if (st->k != detail::state_base::kind::task || done_) {
+            st->release();
+            return;
+        }
+        ctexec_future h = std::exchange(st->handle, 0);
+        ctexec_future_add_done_callback(h, &detail::state_base::delete_on_done, st);
+        ctexec_future_free(h);
+    }
+
+    detail::state_base *st_ = nullptr;
+    mutable bool done_ = false; /* the C future is known to be done */
+    mutable int last_ = 0;      /* the status of the wait that saw it done */
+};
+
+/*
+ * The typed outcome of a submitted item, of a promise, or of an adopted C
+ * future. Move-only, like std::future<T>. T is an object type (movable), a
+ * reference, or void.
+ *
+ * Destroying a future does not cancel its item (it still runs, and its
+ * result is destroyed unread), and never blocks, unlike a future from
+ * std::async.
+ */
+template <class T>
+class future : public future_base {
+public:
+    /* An invalid future. */
+    future() noexcept = default;
+    future(future &&) noexcept = default;
+    future &operator=(future &&) noexcept = default;
+    ~future() = default;
+
+    /*
+     * Wait for the outcome and return it, once: the future is invalid
+     * afterwards. Throws the exception the callable threw (or the promise
+     * set); cte::error(CTEXEC_ECANCELLED) if the item was cancelled or
+     * discarded by its executor's destruction; cte::error(code) with the
+     * host's positive code, or CTEXEC_EINVAL, for an adopted C future whose
+     * callback returned one; std::future_error(no_state) on an invalid
+     * future.
+     */
+    T get() {
+        void *raw = nullptr;
+        wait_ns(-1, &raw);
+        auto *st = static_cast<detail::state<T> *>(st_);
+        struct release_on_exit {
+            future &f;
+            ~release_on_exit() { f.drop(); }
+        } release{*this};
+        if (last_ != CTEXEC_OK) throw error(last_, "cte::future::get");
+        if constexpr (std::is_same_v<T, void *>) {
+            if (st->k == detail::state_base::kind::raw) return raw;
+        }
+        if (st->error) std::rethrow_exception(st->error);
+        return st->value.take();
+    }
+
+private:
+    friend class executor;
+    friend class promise<T>;
+    friend future<void *> adopt(ctexec_future);
+    explicit future(detail::state_base *st) noexcept : future_base(st) {}
+};
+
+/*
+ * Take ownership of a C future handle (from ctexec_submit with a C
+ * callback, or ctexec_future_new), so that it is freed by the destructor
+ * and its outcome is read by get(): the callback's void * result, or a
+ * cte::error carrying the callback's positive host error code (or
+ * CTEXEC_ECANCELLED, CTEXEC_EINVAL). The handle must not be freed by anyone
+ * else afterwards. A handle of 0 throws cte::error(CTEXEC_EBADHANDLE);
+ * other bad handles show on first use. If this throws (that, or
+ * std::bad_alloc), the caller still owns the handle.
+ */
+inline future<void *> adopt(ctexec_future h) {
+    if (h == 0) throw error(CTEXEC_EBADHANDLE, "cte::adopt");
+    auto *st = new detail::state<void *>(detail::state_base::kind::raw);
+    st->handle = h;
+    return future<void *>(st);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Promises                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The writing end of a future that the host completes itself, over a C
+ * promise (ctexec_future_new). Move-only, like std::promise<T>. Its future
+ * works with executor::run_until, so a promise is the usual way to say when
+ * an owner's loop may stop.
+ *
+ * Threads: set_value and set_exception may be called from any thread, and
+ * race safely with each other (one wins; the others throw) and with the
+ * future's reader.
+ */
+template <class T>
+class promise {
+public:
+    /* Throws cte::error (CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC). */
+    promise() : st_(new detail::state<T>(detail::state_base::kind::promise)) {
+        int rc = ctexec_future_new(&st_->handle);
+        if (rc != CTEXEC_OK) {
+            delete st_;
+            throw error(rc, "ctexec_future_new");
+        }
+    }
+    promise(promise &&o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
+    /* Abandons the current state first, as the destructor does. */
+    promise &operator=(promise &&o) noexcept {
+        if (this != &o) {
+            abandon();
+            st_ = std::exchange(o.st_, nullptr);
+        }
+        return *this;
+    }
+    promise(const promise &) = delete;
+    promise &operator=(const promise &) = delete;
+
+    /* An unsatisfied promise completes its future with
+     * std::future_error(broken_promise), as std::promise does. */
+    ~promise() { abandon(); }
+
+    /* The future, once. A second call throws
+     * std::future_error(future_already_retrieved). */
+    future<T> get_future() {
+        if (!st_) detail::no_state();
+        if (retrieved_) throw std::future_error(std::future_errc::future_already_retrieved);
+        retrieved_ = true;
+        st_->refs.fetch_add(1, std::memory_order_relaxed);
+        return future<T>(st_);
+    }
+
+    /*
+     * Store the value (nothing for void, one lvalue for T&, constructor
+     * arguments for an object T) and complete the future. Throws
+     * std::future_error(promise_already_satisfied) if set before,
+     * cte::error(CTEXEC_ESTATE) if the future was cancelled (the value is
+     * then destroyed unread), or whatever constructing the value throws
+     * (the promise then stays unsatisfied).
+     */
+    template <class... V>
+    void set_value(V &&...v) {
+        claim();
+        try {
+            st_->value.set(std::forward<V>(v)...);
+        } catch (...) {
+            st_->claimed.store(false);
+            throw;
+        }
+        complete();
+    }
+
+    /* Complete the future with an exception that get() rethrows. A null
+     * pointer throws cte::error(CTEXEC_EINVAL) and sets nothing. Otherwise
+     * as set_value. */
+    void set_exception(std::exception_ptr e) {
+        if (!e) throw error(CTEXEC_EINVAL, "cte::promise::set_exception (null exception_ptr)");
+        claim();
+        st_->error = std::move(e);
+        complete();
+    }
+
+private:
+    void claim() {
+        if (!st_) detail::no_state();
+        if (st_->claimed.exchange(true))
+            throw std::future_error(std::future_errc::promise_already_satisfied);
+    }
+    void complete() {
+        int rc = ctexec_future_set_result(st_->handle, nullptr);
+        if (rc != CTEXEC_OK) throw error(rc, "ctexec_future_set_result");
+    }
+    void abandon() noexcept {
+        if (!st_) return;
+        if (!st_->claimed.exchange(true)) {
+            try {
+                st_->error = std::make_exception_ptr(
+                    std::future_error(std::future_errc::broken_promise));
+            } catch (...) {
+                st_->error = std::current_exception();
+            }
+            ctexec_future_set_result(st_->handle, nullptr); /* ESTATE if cancelled */
+        }
+        std::exchange(st_, nullptr)->release();
+    }
+
+    detail::state<T> *st_;
+    bool retrieved_ = false;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Executors                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An executor: owns a ctexec *. The thread that constructs it is its owner.
+ * Move-only; a moved-from executor holds nothing, and every call on it
+ * throws cte::error(CTEXEC_EINVAL).
+ */
+class executor {
+public:
+    /* Throws cte::error (CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC). */
+    executor() { detail::check(ctexec_new(nullptr, &ex_), "ctexec_new"); }
+
+    /*
+     * An executor whose submits go to old once this one has quit (asgiref's
+     * old_executor). old must outlive nothing: destroying it later makes it
+     * count as quit. A moved-from old throws cte::error(CTEXEC_EINVAL).
+     */
+    explicit executor(executor &old) {
+        if (!old.ex_) throw error(CTEXEC_EINVAL, "cte::executor (moved-from old executor)");
+        detail::check(ctexec_new(old.ex_, &ex_), "ctexec_new");
+    }
+
+    executor(executor &&o) noexcept : ex_(std::exchange(o.ex_, nullptr)) {}
+    executor &operator=(executor &&o) noexcept {
+        if (this != &o) {
+            ctexec_free(ex_);
+            ex_ = std::exchange(o.ex_, nullptr);
+        }
+        return *this;
+    }
+    executor(const executor &) = delete;
+    executor &operator=(const executor &) = delete;
+
+    /*
+     * Frees the executor (ctexec_free), from any thread. Items still queued
+     * are discarded: their callables are never called, and their futures
+     * complete with CTEXEC_ECANCELLED (get() throws cte::error). Destroying
+     * it from inside its own run_until (CTEXEC_EBUSY) leaves it allocated;
+     * use close() to see such errors.
+     */
+    ~executor() { ctexec_free(ex_); }
+
+    /* Free it now, as the destructor does, but throw cte::error on failure
+     * (CTEXEC_EBUSY: it is running); the executor is then unchanged. */
+    void close() {
+        detail::check(ctexec_free(ex_), "ctexec_free");
+        ex_ = nullptr;
+    }
+
+    /*
+     * Queue f(args...) to run on the owner thread, and return its future.
+     * f and args are decay-copied (or moved) into the item, as std::thread
+     * and std::async do, and invoked as rvalues: move-only callables and
+     * arguments work. R, the invoke result, is a movable type, a reference
+     * or void. An exception thrown by f is caught on the owner and rethrown
+     * by get(). The callable is destroyed on the owner right after it ran;
+     * a cancelled or discarded one is destroyed where that happened.
+     *
+     * As in C, the item goes down the old-executor chain if this executor
+     * has quit.
+     *
+     * Threads: any thread except the owner.
+     * Throws cte::error: CTEXEC_ESAMETHREAD (called on the owner),
+     * CTEXEC_EQUIT (this executor and its chain have quit), CTEXEC_EINVAL
+     * (moved-from), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC; then f never
+     * runs. Also std::bad_alloc, or what copying f or args throws.
+     */
+    template <class F, class... A>
+    auto submit(F &&f, A &&...args) {
+        static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>,
+                      "cte::executor::submit: f is not callable with these arguments");
+        using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
+        using T = detail::task<R, std::decay_t<F>, std::decay_t<A>...>;
+        auto *t = new T(std::forward<F>(f), std::forward<A>(args)...);
+        int rc = ctexec_submit(ex_, &T::run, t, &t->handle);
+        if (rc != CTEXEC_OK) {
+            delete t;
+            throw error(rc, "ctexec_submit");
+        }
+        return future<R>(t);
+    }
+
+    /*
+     * Run f(args...) on the owner thread and return what it returns (a
+     * reference stays a reference), or rethrow what it throws. f and args
+     * are passed by reference, never copied: this waits until f has run.
+     * The cheapest round trip (ctexec_call: no future, no allocation here).
+     *
+     * Threads: any thread except the owner; never a thread that owns an
+     * executor in this one's chain while that executor cannot run.
+     * Throws what f throws, or cte::error: CTEXEC_ECANCELLED (the executor
+     * was destroyed before the item ran), and the statuses of submit.
+     */
+    template <class F, class... A>
+    std::invoke_result_t<F, A...> call(F &&f, A &&...args) {
+        using R = std::invoke_result_t<F, A...>;
+        using Refs = std::tuple<F &&, A &&...>;
+        detail::call_frame<R, Refs> c{Refs(std::forward<F>(f), std::forward<A>(args)...), {}, {}};
+        detail::check(ctexec_call(ex_, &detail::call_frame<R, Refs>::run, &c, nullptr), "ctexec_call");
+        if (c.error) std::rethrow_exception(c.error);
+        return c.value.take();
+    }
+
+    /*
+     * Run queued items on this (the owner) thread until f completes, then
+     * the items queued before that moment; the executor then quits. f may be
+     * any valid future, done or not; its outcome is not read. Loops nest: an
+     * item may make an executor with this one as old and run it.
+     *
+     * Threads: the owner only.
+     * Throws cte::error: CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (already
+     * running), CTEXEC_EQUIT (already quit in an earlier run),
+     * CTEXEC_EBADHANDLE (f is invalid), CTEXEC_EINVAL (moved-from),
+     * CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    void run_until(const future_base &f) {
+        detail::check(ctexec_run_until(ex_, f.native_handle()), "ctexec_run_until");
+    }
+
+    /*
+     * As run_until, but gives up after timeout if f is still pending and
+     * returns false; the executor then has not quit, keeps its queue, and
+     * the call may be repeated. Returns true once f completed (and the
+     * executor quit). A zero or negative timeout runs what is queued now and
+     * checks f once.
+     */
+    bool run_until_for(const future_base &f, std::chrono::nanoseconds timeout) {
+        int rc = ctexec_run_until_timeout(ex_, f.native_handle(), detail::timeout_ns(timeout));
+        if (rc == CTEXEC_ETIMEDOUT) return false;
+        detail::check(rc, "ctexec_run_until_timeout");
+        return true;
+    }
+
+    /* The C executor, still owned by this object: never free it. nullptr
+     * when moved-from. */
+    ctexec *native_handle() const noexcept { return ex_; }
+
+private:
+    ctexec *ex_ = nullptr;
+};
+
+} // namespace cte
+
+#endif /* CTEXEC_HPP */

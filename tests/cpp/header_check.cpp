@@ -1,0 +1,67 @@
+// Compiled with -fsyntax-only and every warning as an error (see
+// CMakeLists.txt): instantiates each template of ctexec.hpp once, so the
+// warnings of the instantiations show too. Never run.
+#include "ctexec.hpp"
+
+#include <memory>
+#include <string>
+
+namespace {
+
+struct move_only {
+    std::unique_ptr<int> p;
+};
+
+int twice(int x) { return 2 * x; }
+int global = 0;
+
+[[maybe_unused]] void instantiate(cte::executor &ex) {
+    cte::executor chained(ex);
+    cte::future<int> a = ex.submit([] { return 1; });
+    cte::future<void> b = ex.submit([] {});
+    cte::future<move_only> c = ex.submit([m = move_only{}]() mutable { return std::move(m); });
+    cte::future<int &> d = ex.submit([]() -> int & { return global; });
+    cte::future<int> e = ex.submit(twice, 3);
+    cte::future<std::string> s = ex.submit([](std::string x) { return x; }, std::string("s"));
+    int v = a.get() + d.get() + e.get() + ex.call(twice, 2);
+    v += ex.call([](const int &x) { return x; }, v);
+    b.get();
+    c.get();
+    s.wait();
+    (void)s.wait_for(std::chrono::milliseconds(1));
+    (void)s.wait_for(std::chrono::duration<double>(0.5));
+    (void)s.wait_until(std::chrono::system_clock::now());
+    (void)s.ready();
+    (void)s.cancel();
+    ex.call([] {});
+    int &r = ex.call([]() -> int & { return global; });
+    (void)r;
+    move_only m = ex.call([] { return move_only{}; });
+    (void)m;
+
+    cte::promise<int> pi;
+    cte::promise<void> pv;
+    cte::promise<int &> pr;
+    cte::promise<move_only> pm;
+    cte::future<int> fi = pi.get_future();
+    cte::future<void> fv = pv.get_future();
+    pi.set_value(v);
+    pv.set_value();
+    pr.set_value(global);
+    pm.set_value(move_only{});
+    pi.set_exception(std::make_exception_ptr(1));
+    ex.run_until(fv);
+    (void)ex.run_until_for(fi, std::chrono::seconds(1));
+    cte::future<void *> raw = cte::adopt(fi.native_handle());
+    (void)raw;
+    (void)ex.native_handle();
+    ex.close();
+    try {
+        throw cte::error(CTEXEC_EINVAL);
+    } catch (const cte::error &err) {
+        (void)err.status();
+        (void)err.code().message();
+    }
+}
+
+} // namespace

@@ -1,0 +1,660 @@
+// Tests of the C++ layer (include/ctexec.hpp), one case per behaviour.
+// Usage: test_cpp <case>; CTest registers every case of the table at the
+// bottom, for each build (C++17, C++20, ASan+UBSan). Each case ends by
+// checking that ctexec_live_counts is back to where it started.
+#include "ctexec.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// ---- assertions -----------------------------------------------------------
+
+struct failure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond))                                                                 \
+            throw failure(std::string(__FILE__ ":") + std::to_string(__LINE__) +     \
+                          ": CHECK(" #cond ") failed");                              \
+    } while (0)
+
+// Runs stmt and checks that it throws cte::error with the given status.
+#define CHECK_STATUS(stmt, want)                                                     \
+    do {                                                                             \
+        int got_ = 0;                                                                \
+        try {                                                                        \
+            stmt;                                                                    \
+        } catch (const cte::error &e_) {                                             \
+            got_ = e_.status();                                                      \
+        }                                                                            \
+        if (got_ != (want))                                                          \
+            throw failure(std::string(__FILE__ ":") + std::to_string(__LINE__) +     \
+                          ": " #stmt " gave status " + std::to_string(got_) +        \
+                          ", want " #want);                                          \
+    } while (0)
+
+// Runs stmt and checks that it throws std::future_error with the given code.
+#define CHECK_FUTURE_ERRC(stmt, want)                                                \
+    do {                                                                             \
+        bool ok_ = false;                                                            \
+        try {                                                                        \
+            stmt;                                                                    \
+        } catch (const std::future_error &e_) {                                      \
+            ok_ = e_.code() == (want);                                               \
+        }                                                                            \
+        if (!ok_)                                                                    \
+            throw failure(std::string(__FILE__ ":") + std::to_string(__LINE__) +     \
+                          ": " #stmt " did not throw " #want);                       \
+    } while (0)
+
+// ---- helpers --------------------------------------------------------------
+
+// Runs work() on a new thread while this (the owner) thread serves ex until
+// work returns; then rethrows what work threw.
+template <class Work>
+void serve(cte::executor &ex, Work work) {
+    cte::promise<void> done;
+    cte::future<void> all = done.get_future();
+    std::thread t([&] {
+        try {
+            work();
+            done.set_value();
+        } catch (...) {
+            done.set_exception(std::current_exception());
+        }
+    });
+    ex.run_until(all);
+    t.join();
+    all.get();
+}
+
+// Runs work() on a new thread and joins it; rethrows what work threw.
+template <class Work>
+void on_other_thread(Work work) {
+    std::exception_ptr err;
+    std::thread t([&] {
+        try {
+            work();
+        } catch (...) {
+            err = std::current_exception();
+        }
+    });
+    t.join();
+    if (err) std::rethrow_exception(err);
+}
+
+// Counts live instances, to see that callables are destroyed exactly once.
+struct tracked {
+    static std::atomic<int> live;
+    tracked() { ++live; }
+    tracked(const tracked &) { ++live; }
+    tracked(tracked &&) noexcept { ++live; }
+    ~tracked() { --live; }
+};
+std::atomic<int> tracked::live{0};
+
+struct custom_error {
+    int n;
+};
+
+// ---- cases ----------------------------------------------------------------
+
+void test_value() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    serve(ex, [&] {
+        cte::future<int> f = ex.submit([] { return 6 * 7; });
+        CHECK(f.valid());
+        CHECK(f.get() == 42);
+        CHECK(!f.valid());
+        auto g = ex.submit([&](int a, const std::string &b) {
+            CHECK(std::this_thread::get_id() == owner);
+            return b + std::to_string(a);
+        }, 7, std::string("n="));
+        static_assert(std::is_same_v<decltype(g), cte::future<std::string>>);
+        CHECK(g.get() == "n=7");
+        CHECK(ex.call([](int a, int b) { return a * b; }, 6, 9) == 54);
+        std::thread::id ran_on = ex.call([] { return std::this_thread::get_id(); });
+        CHECK(ran_on == owner);
+    });
+}
+
+void test_void() {
+    cte::executor ex;
+    int hits = 0; // touched only on the owner, read after run_until
+    serve(ex, [&] {
+        cte::future<void> f = ex.submit([&] { ++hits; });
+        f.get();
+        ex.call([&] { ++hits; });
+        auto g = ex.submit([&](int n) { hits += n; }, 10);
+        g.wait();
+        CHECK(g.ready());
+        g.get();
+    });
+    CHECK(hits == 12);
+}
+
+void test_move_only_result() {
+    cte::executor ex;
+    serve(ex, [&] {
+        cte::future<std::unique_ptr<int>> f = ex.submit([] { return std::make_unique<int>(5); });
+        std::unique_ptr<int> p = f.get();
+        CHECK(p && *p == 5);
+        std::unique_ptr<int> q = ex.call([] { return std::make_unique<int>(6); });
+        CHECK(q && *q == 6);
+    });
+}
+
+void test_move_only_callable() {
+    cte::executor ex;
+    serve(ex, [&] {
+        auto p = std::make_unique<int>(3);
+        // A move-only callable, and a move-only argument moved in.
+        auto f = ex.submit([p = std::move(p)](std::unique_ptr<int> q) { return *p + *q; },
+                           std::make_unique<int>(4));
+        CHECK(f.get() == 7);
+        // call() passes by reference: a move-only lvalue argument is not copied.
+        auto r = std::make_unique<int>(8);
+        CHECK(ex.call([](std::unique_ptr<int> &x) { return *x; }, r) == 8);
+        CHECK(r && *r == 8);
+        // call() with an rvalue argument that the callee takes over.
+        auto s = ex.call([](std::unique_ptr<int> &&x) { return std::move(x); }, std::make_unique<int>(9));
+        CHECK(*s == 9);
+    });
+}
+
+// Records the thread its last copy is destroyed on.
+struct dies_on {
+    std::shared_ptr<std::thread::id> where;
+    explicit dies_on(std::shared_ptr<std::thread::id> w) : where(std::move(w)) {}
+    // A move leaves the source empty, so only the item's copy records.
+    dies_on(dies_on &&) noexcept = default;
+    dies_on(const dies_on &) = delete;
+    ~dies_on() {
+        if (where && where.use_count() == 2) *where = std::this_thread::get_id();
+    }
+};
+
+void test_callable_destroyed_on_owner() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    auto where = std::make_shared<std::thread::id>();
+    serve(ex, [&] {
+        cte::future<void> f = ex.submit([d = dies_on(where)] { (void)d; });
+        f.wait();
+        CHECK(where.use_count() == 1); // destroyed before the future completed
+        f.get();
+    });
+    CHECK(*where == owner);
+}
+
+void test_reference_result() {
+    cte::executor ex;
+    int target = 1;
+    serve(ex, [&] {
+        int &r = ex.call([&]() -> int & { return target; });
+        CHECK(&r == &target);
+        cte::future<int &> f = ex.submit([&]() -> int & { return target; });
+        int &s = f.get();
+        CHECK(&s == &target);
+    });
+}
+
+void test_exceptions() {
+    cte::executor ex;
+    serve(ex, [&] {
+        auto f = ex.submit([]() -> int { throw std::runtime_error("boom"); });
+        try {
+            f.get();
+            CHECK(false);
+        } catch (const std::runtime_error &e) {
+            CHECK(std::strcmp(e.what(), "boom") == 0);
+        }
+        auto g = ex.submit([] { throw custom_error{17}; });
+        try {
+            g.get();
+            CHECK(false);
+        } catch (const custom_error &e) {
+            CHECK(e.n == 17);
+        }
+        auto h = ex.submit([] { throw 5; });
+        try {
+            h.get();
+            CHECK(false);
+        } catch (int n) {
+            CHECK(n == 5);
+        }
+        try {
+            ex.call([] { throw std::out_of_range("range"); });
+            CHECK(false);
+        } catch (const std::out_of_range &e) {
+            CHECK(std::strcmp(e.what(), "range") == 0);
+        }
+        // A cte::error thrown by the callable is delivered as is.
+        CHECK_STATUS(ex.call([] { throw cte::error(CTEXEC_EBUSY); }), CTEXEC_EBUSY);
+        // The executor still works after all that.
+        CHECK(ex.call([] { return 1; }) == 1);
+    });
+}
+
+void test_same_thread() {
+    cte::executor ex;
+    bool ran = false;
+    CHECK_STATUS(ex.submit([&] { ran = true; }), CTEXEC_ESAMETHREAD);
+    CHECK_STATUS(ex.call([&] { ran = true; }), CTEXEC_ESAMETHREAD);
+    CHECK(!ran);
+    try {
+        ex.submit([] {});
+    } catch (const cte::error &e) {
+        CHECK(e.code().category() == cte::category());
+        CHECK(std::string(e.code().category().name()) == "ctexec");
+        CHECK(e.code().message() == ctexec_strerror(CTEXEC_ESAMETHREAD));
+        CHECK(std::string(e.what()).find("ctexec_submit") != std::string::npos);
+    }
+}
+
+void test_wrong_thread() {
+    cte::executor ex;
+    cte::promise<void> p;
+    auto f = p.get_future();
+    on_other_thread([&] {
+        CHECK_STATUS(ex.run_until(f), CTEXEC_EWRONGTHREAD);
+        CHECK_STATUS(ex.run_until_for(f, 1ms), CTEXEC_EWRONGTHREAD);
+    });
+    p.set_value();
+}
+
+void test_cancel_before_start() {
+    cte::executor ex;
+    tracked::live = 0;
+    std::atomic<bool> ran{false};
+    cte::future<int> f, g;
+    on_other_thread([&] {
+        f = ex.submit([&, t = tracked()] { ran = true; return 1; });
+        g = ex.submit([] { return 2; });
+    });
+    CHECK(tracked::live == 1);
+    CHECK(!f.ready());
+    CHECK(f.cancel());
+    CHECK(f.ready());
+    CHECK(!f.cancel()); // already cancelled
+    cte::promise<void> stop;
+    auto s = stop.get_future();
+    stop.set_value();
+    ex.run_until(s); // runs g; f is skipped
+    CHECK(!ran);
+    CHECK(tracked::live == 1); // the never-called callable dies with the state
+    CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+    CHECK(tracked::live == 0);
+    CHECK(!g.cancel()); // too late: it ran
+    CHECK(g.get() == 2);
+    // ex has quit and has no chain.
+    on_other_thread([&] { CHECK_STATUS(ex.submit([] {}), CTEXEC_EQUIT); });
+    // The std::errc equivalence of the category.
+    CHECK(cte::error(CTEXEC_ECANCELLED).code() == std::errc::operation_canceled);
+    CHECK(cte::error(CTEXEC_ETIMEDOUT).code() == std::errc::timed_out);
+}
+
+void test_chain_old_executor() {
+    const auto owner = std::this_thread::get_id();
+    cte::executor outer;
+    cte::executor inner(outer);
+    cte::promise<void> inner_done, outer_done;
+    auto fi = inner_done.get_future(), fo = outer_done.get_future();
+    std::atomic<int> on_owner{0};
+    cte::future<int> forwarded;
+    std::thread worker([&] {
+        CHECK(inner.call([&] { return std::this_thread::get_id() == owner; }));
+        // Completing fi quits inner before set_value returns, so this submit
+        // goes down the chain to outer.
+        inner_done.set_value();
+        forwarded = inner.submit([&] { ++on_owner; return 9; });
+        outer_done.set_value();
+    });
+    inner.run_until(fi);
+    // Submits to inner now go to outer.
+    outer.run_until(fo);
+    worker.join();
+    CHECK(forwarded.get() == 9);
+    CHECK(on_owner == 1);
+    // Both have quit and there is nothing further down the chain.
+    on_other_thread([&] { CHECK_STATUS(inner.submit([] {}), CTEXEC_EQUIT); });
+    { cte::executor again(inner); } // chaining to a quit executor is allowed
+    cte::executor moved = std::move(outer);
+    CHECK_STATUS(cte::executor{outer}, CTEXEC_EINVAL); // moved-from old
+}
+
+void test_nested_run_until() {
+    const auto owner = std::this_thread::get_id();
+    cte::executor outer;
+    std::vector<int> order; // touched only on the owner thread
+    serve(outer, [&] {
+        outer.call([&] {
+            order.push_back(1);
+            // On the owner, inside outer's run_until: a nested loop.
+            cte::executor inner(outer);
+            serve(inner, [&] {
+                inner.call([&] {
+                    CHECK(std::this_thread::get_id() == owner);
+                    order.push_back(2);
+                });
+                // Re-entering the running outer loop is refused.
+                cte::promise<void> never;
+                auto nf = never.get_future();
+                CHECK_STATUS(inner.call([&] { outer.run_until(nf); }), CTEXEC_EBUSY);
+            });
+            order.push_back(3);
+        });
+        outer.call([&] { order.push_back(4); });
+    });
+    CHECK((order == std::vector<int>{1, 2, 3, 4}));
+}
+
+void test_promise_across_threads() {
+    {
+        cte::promise<std::string> p;
+        auto f = p.get_future();
+        CHECK_FUTURE_ERRC(p.get_future(), std::future_errc::future_already_retrieved);
+        std::thread t([&] { p.set_value("from a thread"); });
+        CHECK(f.get() == "from a thread");
+        t.join();
+        CHECK_FUTURE_ERRC(p.set_value("again"), std::future_errc::promise_already_satisfied);
+        CHECK_FUTURE_ERRC(p.set_exception(std::make_exception_ptr(1)),
+                          std::future_errc::promise_already_satisfied);
+    }
+    {
+        cte::promise<std::unique_ptr<int>> p;
+        auto f = p.get_future();
+        CHECK(f.wait_for(-1s) == std::future_status::timeout); // polls, never "forever"
+        std::unique_ptr<int> got;
+        std::thread t([&] { got = f.get(); });
+        std::this_thread::sleep_for(10ms);
+        p.set_value(std::make_unique<int>(1));
+        t.join();
+        CHECK(got && *got == 1);
+    }
+    {
+        cte::promise<int> p;
+        auto f = p.get_future();
+        std::thread t([&] { p.set_exception(std::make_exception_ptr(std::logic_error("x"))); });
+        t.join();
+        try {
+            f.get();
+            CHECK(false);
+        } catch (const std::logic_error &) {
+        }
+        cte::promise<int> q;
+        CHECK_STATUS(q.set_exception(nullptr), CTEXEC_EINVAL);
+        q.set_value(3); // still unsatisfied after the refused null
+        CHECK(q.get_future().get() == 3);
+    }
+    {
+        cte::future<int> f;
+        {
+            cte::promise<int> p;
+            f = p.get_future();
+        } // broken promise
+        CHECK_FUTURE_ERRC(f.get(), std::future_errc::broken_promise);
+    }
+    {
+        int x = 0;
+        cte::promise<int &> p;
+        auto f = p.get_future();
+        std::thread t([&] { p.set_value(x); });
+        CHECK(&f.get() == &x);
+        t.join();
+    }
+    {
+        // Cancelling a promise's future: the promise's set_value then fails.
+        cte::promise<int> p;
+        auto f = p.get_future();
+        CHECK(f.cancel());
+        CHECK_STATUS(p.set_value(1), CTEXEC_ESTATE);
+        CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+    }
+    {
+        // Many threads race to satisfy one promise: exactly one wins.
+        cte::promise<int> p;
+        auto f = p.get_future();
+        std::atomic<int> wins{0};
+        std::vector<std::thread> ts;
+        for (int i = 0; i < 4; i++)
+            ts.emplace_back([&, i] {
+                try {
+                    p.set_value(i);
+                    ++wins;
+                } catch (const std::future_error &) {
+                }
+            });
+        for (auto &t : ts) t.join();
+        CHECK(wins == 1);
+        int v = f.get();
+        CHECK(v >= 0 && v < 4);
+    }
+    {
+        // A promise that is never given a future is freed cleanly.
+        cte::promise<int> unused;
+        cte::promise<int> p, q;
+        auto f = p.get_future();
+        p = std::move(q); // abandons p's first state: a broken promise
+        CHECK_FUTURE_ERRC(f.get(), std::future_errc::broken_promise);
+        p.set_value(1);
+    }
+}
+
+void test_destroy_with_pending() {
+    tracked::live = 0;
+    std::atomic<int> ran{0};
+    std::vector<cte::future<int>> kept;
+    {
+        cte::executor ex;
+        on_other_thread([&] {
+            for (int i = 0; i < 3; i++) kept.push_back(ex.submit([&, t = tracked()] { return ++ran; }));
+            // Futures dropped at once: their items are fire-and-forget.
+            for (int i = 0; i < 3; i++) ex.submit([&, t = tracked()] { return ++ran; });
+        });
+        CHECK(tracked::live == 6);
+    } // destroyed with 6 items queued
+    CHECK(ran == 0);
+    CHECK(tracked::live == 3); // the dropped futures' items are already gone
+    for (auto &f : kept) {
+        CHECK(f.ready());
+        CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+    }
+    CHECK(tracked::live == 0);
+    // close() does the same and reports errors; closing inside run is EBUSY.
+    cte::executor ex;
+    serve(ex, [&] { CHECK_STATUS(ex.call([&] { ex.close(); }), CTEXEC_EBUSY); });
+    ex.close();
+    CHECK(ex.native_handle() == nullptr);
+}
+
+void test_future_dropped_before_run() {
+    cte::executor ex;
+    tracked::live = 0;
+    std::atomic<int> ran{0};
+    on_other_thread([&] {
+        for (int i = 0; i < 100; i++) ex.submit([&, t = tracked()] { ++ran; return std::string(100, 'x'); });
+    });
+    cte::promise<void> p;
+    auto f = p.get_future();
+    p.set_value();
+    ex.run_until(f);
+    CHECK(ran == 100);
+    CHECK(tracked::live == 0);
+}
+
+void test_wait_for() {
+    cte::executor ex;
+    cte::future<int> f;
+    on_other_thread([&] { f = ex.submit([] { return 1; }); });
+    CHECK(f.wait_for(0s) == std::future_status::timeout);
+    CHECK(f.wait_for(-5s) == std::future_status::timeout);
+    CHECK(f.wait_for(2ms) == std::future_status::timeout);
+    CHECK(f.wait_until(std::chrono::steady_clock::now() + 1ms) == std::future_status::timeout);
+    cte::promise<void> p;
+    auto pf = p.get_future();
+    CHECK(!ex.run_until_for(pf, 5ms)); // runs f's item, then times out
+    CHECK(!ex.run_until_for(pf, -1h)); // negative: checks once, no wait
+    CHECK(f.wait_for(std::chrono::hours::max()) == std::future_status::ready);
+    CHECK(f.get() == 1);
+    p.set_value();
+    CHECK(ex.run_until_for(pf, 1s));
+}
+
+void test_invalid_future() {
+    cte::future<int> f;
+    CHECK(!f.valid());
+    CHECK(f.native_handle() == 0);
+    CHECK_FUTURE_ERRC(f.get(), std::future_errc::no_state);
+    CHECK_FUTURE_ERRC(f.wait(), std::future_errc::no_state);
+    CHECK_FUTURE_ERRC(f.wait_for(1ms), std::future_errc::no_state);
+    CHECK_FUTURE_ERRC(f.ready(), std::future_errc::no_state);
+    CHECK_FUTURE_ERRC(f.cancel(), std::future_errc::no_state);
+    cte::executor ex;
+    CHECK_STATUS(ex.run_until(f), CTEXEC_EBADHANDLE);
+    cte::promise<int> p;
+    auto g = p.get_future();
+    p.set_value(1);
+    CHECK(g.get() == 1);
+    CHECK_FUTURE_ERRC(g.get(), std::future_errc::no_state);
+    cte::promise<int> moved_from;
+    cte::promise<int> q(std::move(moved_from));
+    CHECK_FUTURE_ERRC(moved_from.set_value(1), std::future_errc::no_state);
+    CHECK_FUTURE_ERRC(moved_from.get_future(), std::future_errc::no_state);
+    CHECK_STATUS(cte::adopt(0), CTEXEC_EBADHANDLE);
+}
+
+void test_moved_from_executor() {
+    cte::executor a;
+    cte::executor b(std::move(a));
+    CHECK(a.native_handle() == nullptr && b.native_handle() != nullptr);
+    cte::promise<void> p;
+    auto f = p.get_future();
+    p.set_value();
+    CHECK_STATUS(a.run_until(f), CTEXEC_EINVAL);
+    on_other_thread([&] {
+        CHECK_STATUS(a.submit([] {}), CTEXEC_EINVAL);
+        CHECK_STATUS(a.call([] {}), CTEXEC_EINVAL);
+    });
+    a = std::move(b);
+    a.run_until(f);
+    a.close();
+    a.close(); // closing nothing is a no-op, as ctexec_free(NULL)
+}
+
+// A C callback that fails with a host error code.
+int c_fails(void *arg, void **) { return *static_cast<int *>(arg); }
+int c_returns(void *arg, void **result) {
+    *result = arg;
+    return 0;
+}
+
+void test_host_error_code() {
+    cte::executor ex;
+    int code = 42;
+    cte::future<void *> bad, good;
+    on_other_thread([&] {
+        ctexec_future h;
+        CHECK(ctexec_submit(ex.native_handle(), c_fails, &code, &h) == CTEXEC_OK);
+        bad = cte::adopt(h);
+        CHECK(ctexec_submit(ex.native_handle(), c_returns, &code, &h) == CTEXEC_OK);
+        good = cte::adopt(h);
+    });
+    cte::promise<void> p;
+    auto f = p.get_future();
+    p.set_value();
+    ex.run_until(f);
+    try {
+        bad.get();
+        CHECK(false);
+    } catch (const cte::error &e) {
+        CHECK(e.status() == 42);
+        CHECK(e.code().message() == ctexec_strerror(42));
+    }
+    CHECK(good.get() == &code);
+    // An adopted promise completed from C with a host error.
+    ctexec_future h;
+    CHECK(ctexec_future_new(&h) == CTEXEC_OK);
+    cte::future<void *> a = cte::adopt(h);
+    CHECK(ctexec_future_set_error(h, 7) == CTEXEC_OK);
+    CHECK_STATUS(a.get(), 7);
+}
+
+struct test_case {
+    const char *name;
+    void (*fn)();
+};
+
+// clang-format off
+const test_case cases[] = {
+    {"value", test_value},
+    {"void_result", test_void},
+    {"move_only_result", test_move_only_result},
+    {"move_only_callable", test_move_only_callable},
+    {"reference_result", test_reference_result},
+    {"callable_destroyed_on_owner", test_callable_destroyed_on_owner},
+    {"exceptions", test_exceptions},
+    {"same_thread_error", test_same_thread},
+    {"wrong_thread_error", test_wrong_thread},
+    {"cancel_before_start", test_cancel_before_start},
+    {"chain_old_executor", test_chain_old_executor},
+    {"nested_run_until", test_nested_run_until},
+    {"promise_across_threads", test_promise_across_threads},
+    {"destroy_with_pending", test_destroy_with_pending},
+    {"future_dropped_before_run", test_future_dropped_before_run},
+    {"wait_for", test_wait_for},
+    {"invalid_future", test_invalid_future},
+    {"moved_from_executor", test_moved_from_executor},
+    {"host_error_code", test_host_error_code},
+};
+// clang-format on
+
+bool counts_equal(const ctexec_counts &a, const ctexec_counts &b) {
+    return a.executors == b.executors && a.futures == b.futures && a.queued == b.queued;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s <case>\n", argv[0]);
+        return 2;
+    }
+    for (const test_case &c : cases) {
+        if (std::strcmp(c.name, argv[1]) != 0) continue;
+        ctexec_counts start{}, end{};
+        if (ctexec_live_counts(&start) != CTEXEC_OK) return 1;
+        try {
+            c.fn();
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "%s: FAIL: %s\n", c.name, e.what());
+            return 1;
+        }
+        if (ctexec_live_counts(&end) != CTEXEC_OK || !counts_equal(start, end)) {
+            std::fprintf(stderr,
+                         "%s: FAIL: leak: executors %llu->%llu futures %llu->%llu queued %llu->%llu\n",
+                         c.name, (unsigned long long)start.executors, (unsigned long long)end.executors,
+                         (unsigned long long)start.futures, (unsigned long long)end.futures,
+                         (unsigned long long)start.queued, (unsigned long long)end.queued);
+            return 1;
+        }
+        std::printf("%s: ok\n", c.name);
+        return 0;
+    }
+    std::fprintf(stderr, "unknown case %s\n", argv[1]);
+    return 2;
+}
