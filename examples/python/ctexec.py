@@ -68,6 +68,7 @@ __all__ = [
 ]
 
 # Status codes, as in include/ctexec.h. Values never change.
+# tests/test_status.py holds this table and _MESSAGES to the header.
 OK = 0
 EINVAL = -1
 EBADHANDLE = -2
@@ -200,8 +201,9 @@ _ERROR_CLASSES: dict[int, type[Error]] = {
     ENOMEM: OutOfMemoryError,
 }
 
-# The library's own texts (ctexec_strerror), for messages built while the
-# library is not loaded: an exception must never be what starts the runtime.
+# The library's own texts (CTEXEC_STATUS_TEXTS in ctexec.h), for messages
+# built while the library is not loaded: an exception must never be what
+# starts the runtime.
 _MESSAGES = {
     OK: "success",
     EINVAL: "invalid argument",
