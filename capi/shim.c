@@ -288,19 +288,11 @@ unsigned ctexec_version(void) { return CTEXEC_VERSION_NUMBER; }
 const char *ctexec_strerror(int status) {
     if (status > 0) return "host error";
     switch (status) {
-    case CTEXEC_OK: return "success";
-    case CTEXEC_EINVAL: return "invalid argument";
-    case CTEXEC_EBADHANDLE: return "unknown, freed or forged executor or future";
-    case CTEXEC_EWRONGTHREAD: return "You cannot run CurrentThreadExecutor from a different thread";
-    case CTEXEC_ESAMETHREAD: return "You cannot submit onto CurrentThreadExecutor from its own thread";
-    case CTEXEC_EQUIT: return "CurrentThreadExecutor already quit or is broken";
-    case CTEXEC_EBUSY: return "executor is running";
-    case CTEXEC_ECANCELLED: return "cancelled";
-    case CTEXEC_ETIMEDOUT: return "timed out";
-    case CTEXEC_ESTATE: return "future already completed or started";
-    case CTEXEC_EFORK: return "called in a process forked after the library was loaded";
-    case CTEXEC_EPANIC: return "internal panic earlier; the library refuses calls";
-    case CTEXEC_ENOMEM: return "out of memory";
+#define CX_STATUS_TEXT(name, text) \
+    case CTEXEC_##name:            \
+        return text;
+        CTEXEC_STATUS_TEXTS(CX_STATUS_TEXT)
+#undef CX_STATUS_TEXT
     default: return "unknown error";
     }
 }

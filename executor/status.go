@@ -3,8 +3,10 @@ package executor
 import "strconv"
 
 // Status is an outcome code. Zero is success, negative values are the
-// library's own codes (their values match include/ctexec.h and never change),
-// positive values are host error codes carried through untouched.
+// library's own codes, positive values are host error codes carried through
+// untouched. include/ctexec.h defines the codes; TestStatusMatchesHeader
+// holds these values and names to it. Values never change; new codes are
+// only added.
 type Status int
 
 const (

@@ -99,6 +99,28 @@ extern "C" {
 #define CTEXEC_EPANIC       (-11) /* an internal panic happened earlier */
 #define CTEXEC_ENOMEM       (-12) /* out of memory */
 
+/*
+ * The text ctexec_strerror() gives for each code above, one row per code:
+ * X(name, text), where CTEXEC_<name> is the code. The library's
+ * ctexec_strerror, the Go core's Status names and the Python binding are
+ * built from or tested against this table. The EWRONGTHREAD, ESAMETHREAD and
+ * EQUIT texts are asgiref's own messages, which code in the wild matches on.
+ */
+#define CTEXEC_STATUS_TEXTS(X)                                                \
+    X(OK, "success")                                                          \
+    X(EINVAL, "invalid argument")                                             \
+    X(EBADHANDLE, "unknown, freed or forged executor or future")              \
+    X(EWRONGTHREAD, "You cannot run CurrentThreadExecutor from a different thread") \
+    X(ESAMETHREAD, "You cannot submit onto CurrentThreadExecutor from its own thread") \
+    X(EQUIT, "CurrentThreadExecutor already quit or is broken")               \
+    X(EBUSY, "executor is running")                                           \
+    X(ECANCELLED, "cancelled")                                                \
+    X(ETIMEDOUT, "timed out")                                                 \
+    X(ESTATE, "future already completed or started")                          \
+    X(EFORK, "called in a process forked after the library was loaded")      \
+    X(EPANIC, "internal panic earlier; the library refuses calls")            \
+    X(ENOMEM, "out of memory")
+
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -358,8 +380,9 @@ CTEXEC_API int ctexec_future_free(ctexec_future f);
 /* ------------------------------------------------------------------------ */
 
 /*
- * A static English description of a status code. Never NULL; unknown
- * negative codes give "unknown error", positive codes "host error".
+ * A static English description of a status code: its text in
+ * CTEXEC_STATUS_TEXTS. Never NULL; unknown negative codes give
+ * "unknown error", positive codes "host error".
  * Pure C: works in a forked child and after a panic.
  */
 CTEXEC_API const char *ctexec_strerror(int status);

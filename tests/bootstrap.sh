@@ -30,9 +30,13 @@ ctexec_bootstrap() {
     fi
 }
 
+# ctexec_configure [target...]: configures the build tree and builds the
+# given targets, or everything when none is given.
 ctexec_configure() {
+    local targets=() t
+    for t in "$@"; do targets+=(--target "$t"); done
     cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-    cmake --build "$CTEXEC_BUILD" -j "$(nproc)"
+    cmake --build "$CTEXEC_BUILD" -j "$(nproc)" "${targets[@]}"
 }
 
 CTEXEC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

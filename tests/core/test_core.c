@@ -736,6 +736,24 @@ static void test_strerror_and_version(void) {
     CHECK(strcmp(ctexec_strerror(7), "host error") == 0);
 }
 
+/* The library gives the header's text for every code in the header, and
+ * the codes run from 0 down without a gap. */
+static void test_strerror_gives_header_texts(void) {
+    int rows = 0, lowest = 1;
+#define ROW(name, text)                                                     \
+    do {                                                                    \
+        rows++;                                                             \
+        if (CTEXEC_##name < lowest) lowest = CTEXEC_##name;                 \
+        if (strcmp(ctexec_strerror(CTEXEC_##name), text) != 0)              \
+            FAIL("ctexec_strerror(CTEXEC_%s) = \"%s\", header says \"%s\"", #name, \
+                 ctexec_strerror(CTEXEC_##name), text);                     \
+    } while (0);
+    CTEXEC_STATUS_TEXTS(ROW)
+#undef ROW
+    CHECK(lowest == 1 - rows);
+    CHECK(strcmp(ctexec_strerror(lowest - 1), "unknown error") == 0);
+}
+
 /* ---- 8. fork ----------------------------------------------------------- */
 
 static int noop(void *arg, void **result) {
@@ -845,6 +863,7 @@ static const struct {
     {"call_runs_on_owner_and_returns_outcome", test_call_runs_on_owner_and_returns_outcome},
     {"null_arguments", test_null_arguments},
     {"strerror_and_version", test_strerror_and_version},
+    {"strerror_gives_header_texts", test_strerror_gives_header_texts},
     {"fork_child_gets_efork", test_fork_child_gets_efork},
     {"no_signal_handlers_installed", test_no_signal_handlers_installed},
 };

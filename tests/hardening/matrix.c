@@ -1,7 +1,7 @@
 /* The bad-input matrix (issue 5, item 4).
  *
  *   hard_matrix            run every row, print the table, fail on mismatch
- *   hard_matrix --markdown print the table as Markdown (for the README)
+ *   hard_matrix --markdown print the table as Markdown (docs/guarantees.md)
  *
  * Each row names the call, the bad input and the status the contract
  * promises; its function performs the call (setting up whatever it needs on

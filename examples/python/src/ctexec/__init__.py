@@ -25,12 +25,14 @@ switch to a pure-Python engine with the same semantics (a Condition and a
 deque, like asgiref's own executor), so code that forks, such as
 ``multiprocessing`` with the fork start method, keeps working.
 
-Tuning: the core's waiters spin for 10 us before they sleep. Python threads
-hand over through the GIL, which sleeps anyway, so on small machines the spin
-mostly takes a CPU from the thread that holds the GIL; a Python round trip
-measured about 10 us with ``CTEXEC_SPIN_NS=0`` against about 20 us with the
-default (2 vCPUs). The library reads the variable from the environment the
-process started with, so set it before Python starts, not in ``os.environ``.
+Tuning: the core's waiters spin before they sleep, for an adaptive budget of
+at most 50 us (``CTEXEC_SPIN_NS``, in nanoseconds, sets the ceiling; 0 never
+spins). Python threads hand over through the GIL, which sleeps anyway, so on
+small machines the spin mostly takes a CPU from the thread that holds the
+GIL, and ``CTEXEC_SPIN_NS=0`` can make a Python round trip faster (on 2 vCPUs
+it did). The library reads the variable from the C environment once, when it
+loads, and it loads on first use: set ``os.environ["CTEXEC_SPIN_NS"]`` before
+the first call into this module that needs the library, or in the shell.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ __all__ = [
 ]
 
 # Status codes, as in include/ctexec.h. Values never change.
+# tests/test_status.py holds this table and _MESSAGES to the header.
 OK = 0
 EINVAL = -1
 EBADHANDLE = -2
@@ -201,8 +204,9 @@ _ERROR_CLASSES: dict[int, type[Error]] = {
     ENOMEM: OutOfMemoryError,
 }
 
-# The library's own texts (ctexec_strerror), for messages built while the
-# library is not loaded: an exception must never be what starts the runtime.
+# The library's own texts (CTEXEC_STATUS_TEXTS in ctexec.h), for messages
+# built while the library is not loaded: an exception must never be what
+# starts the runtime.
 _MESSAGES = {
     OK: "success",
     EINVAL: "invalid argument",

@@ -1,0 +1,49 @@
+"""The binding's status table against include/ctexec.h, which defines every
+code (#define CTEXEC_<name>) and its text (a CTEXEC_STATUS_TEXTS row)."""
+
+from __future__ import annotations
+
+import os
+import re
+import unittest
+
+import ctexec
+
+HEADER = os.path.join(os.path.dirname(os.path.abspath(ctexec.__file__)), "..", "..", "include", "ctexec.h")
+
+
+def header_statuses() -> tuple[dict[str, int], dict[str, str]]:
+    """(name -> value, name -> text) as include/ctexec.h defines them."""
+    with open(HEADER, encoding="utf-8") as f:
+        text = f.read()
+    values = {m[1]: int(m[2]) for m in re.finditer(r"^#define CTEXEC_(OK|E[A-Z]+)\s+\(?(-?\d+)\)?", text, re.M)}
+    texts = {m[1]: m[2] for m in re.finditer(r'X\((\w+), "((?:[^"\\]|\\.)*)"\)', text)}
+    return values, texts
+
+
+@unittest.skipUnless(os.path.exists(HEADER), "include/ctexec.h is not beside this checkout")
+class StatusTableTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.values, self.texts = header_statuses()
+        self.assertTrue(self.values, "no status codes found in ctexec.h")
+
+    def test_values_match_header(self) -> None:
+        for name, value in self.values.items():
+            self.assertEqual(getattr(ctexec, name, None), value, f"ctexec.{name}")
+
+    def test_texts_match_header(self) -> None:
+        expected = {self.values[name]: text for name, text in self.texts.items()}
+        self.assertEqual(ctexec._MESSAGES, expected)
+
+    def test_every_error_code_has_an_exception_class(self) -> None:
+        errors = {v for n, v in self.values.items() if n != "OK"}
+        self.assertEqual(set(ctexec._ERROR_CLASSES), errors)
+
+    def test_library_strerror_matches_header(self) -> None:
+        ctexec.load()
+        for name, text in self.texts.items():
+            self.assertEqual(ctexec.strerror(self.values[name]), text, name)
+
+
+if __name__ == "__main__":
+    unittest.main()
