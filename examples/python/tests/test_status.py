@@ -9,7 +9,9 @@ import unittest
 
 import ctexec
 
-HEADER = os.path.join(os.path.dirname(os.path.abspath(ctexec.__file__)), "..", "..", "include", "ctexec.h")
+# Beside this test in a checkout (examples/python/tests -> the repository
+# root). The installed runs copy the tests out of the checkout: no header.
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "include", "ctexec.h")
 
 
 def header_statuses() -> tuple[dict[str, int], dict[str, str]]:
