@@ -12,8 +12,13 @@ var SpinNs int64 = defaultSpinNs
 const defaultSpinNs = 50_000
 
 // A spinner adapts the spin budget to whether spinning pays. A spin that
-// ends in success sets the budget to four times what it took (at most
-// SpinNs); one that fails halves it. Once the budget has collapsed (both
+// ends in success doubles the budget, or raises it to four times what the
+// spin took if that is more (at most SpinNs); one that fails halves it. So
+// a lone failure is repaired by the next success, and only failures in a
+// row collapse the budget. (Setting it to 4x the last success made one slow
+// answer after a run of fast ones collapse it at once: measured, a
+// ctexec_call loop with both threads on CPU then slept through one round
+// trip in six.) Once the budget has collapsed (both
 // threads share a CPU, or the other side is slow), one wait in 32 still
 // probes with the full SpinNs, so the fast mode is found again when the
 // other thread runs freely. The budget must exceed the wake-up time for
@@ -57,7 +62,7 @@ func (sp *spinner) spinUntil(deadline int64, cond func() bool) bool {
 	for i := 0; ; i++ {
 		if cond() {
 			if i > 0 {
-				sp.budget.Store(min(limit, max(4*(now()-start), minSpinNs)))
+				sp.budget.Store(min(limit, max(2*budget, 4*(now()-start), minSpinNs)))
 			}
 			return true
 		}
