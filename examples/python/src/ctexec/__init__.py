@@ -44,6 +44,7 @@ import threading
 from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
 from concurrent.futures import Executor, Future, InvalidStateError
+from time import monotonic as _monotonic
 from typing import Any, Callable, NamedTuple, Optional, Union
 
 __all__ = [
@@ -371,6 +372,7 @@ _c_free: Any = None
 _c_future_new: Any = None
 _c_set_result: Any = None
 _c_future_free: Any = None
+_c_wait: Any = None
 
 
 def _version_text(number: int) -> str:
@@ -379,7 +381,7 @@ def _version_text(number: int) -> str:
 
 def _bind(lib: ctypes.CDLL, path: str) -> None:
     global _lib, _lib_path, _c_new, _c_submit, _c_run, _c_free
-    global _c_future_new, _c_set_result, _c_future_free
+    global _c_future_new, _c_set_result, _c_future_free, _c_wait
     # The version first: a library of another major version may lack some
     # functions, and the versions say more than a missing name.
     get_version = getattr(lib, "ctexec_version", None)
@@ -409,6 +411,7 @@ def _bind(lib: ctypes.CDLL, path: str) -> None:
     _c_future_new = lib.ctexec_future_new
     _c_set_result = lib.ctexec_future_set_result
     _c_future_free = lib.ctexec_future_free
+    _c_wait = lib.ctexec_future_wait
     _lib_path = path
     _lib = lib
 
@@ -563,21 +566,78 @@ _pending: dict[int, tuple[list[_Item], frozenset[int], "_Slot"]] = {}
 _keys = itertools.count(1)  # next() on a count is atomic under the GIL
 
 
+class _BatchWait:
+    """The C future of one batch, which completes once the owner has run the
+    whole batch (so every Python future in it is done by then).
+
+    A thread in :meth:`_Future.result` waits on it inside the core, with the
+    GIL released: it spins first, so when the owner is quick the answer
+    arrives without either thread sleeping, where a wait on the Python
+    future's Condition costs a wake-up (a kernel round trip and a GIL
+    handoff) every time. Freed with the last future that refers to it."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+
+    def wait(self, timeout: Optional[float]) -> None:
+        ns = -1 if timeout is None else max(0, int(timeout * 1e9))
+        try:
+            _c_wait(self.handle, ns, None)
+        except Error:
+            pass  # EFORK and the like: the Python future's own wait follows
+
+    def __del__(self) -> None:
+        handle, self.handle = self.handle, 0
+        if handle and _c_future_free is not None:
+            try:
+                _c_future_free(handle)
+            except Exception:
+                pass  # a forked child or interpreter shutdown: nothing to free
+
+
+class _Future(Future):  # type: ignore[type-arg]
+    """A :class:`concurrent.futures.Future` whose blocking calls first wait
+    in the core on the C future of its batch (see :class:`_BatchWait`)."""
+
+    _batch_wait: Optional[_BatchWait] = None
+
+    def _wait_in_core(self, timeout: Optional[float]) -> Optional[float]:
+        bw = self._batch_wait
+        if bw is None or self.done():
+            return timeout
+        if timeout is None:
+            bw.wait(None)
+            return None
+        end = _monotonic() + timeout
+        bw.wait(timeout)
+        return max(0.0, end - _monotonic())
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        return super().result(self._wait_in_core(timeout))
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        return super().exception(self._wait_in_core(timeout))
+
+
 class _Slot:
     """An executor's open batch: the one new submits may still join."""
 
-    __slots__ = ("lock", "create_lock", "batch")
+    __slots__ = ("lock", "create_lock", "batch", "wait")
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()  # guards batch; never held across a call
+        self.lock = threading.Lock()  # guards batch and wait; never held across a call
         self.create_lock = threading.Lock()  # one batch creation at a time
         self.batch: Optional[list[_Item]] = None
+        self.wait: Optional[_BatchWait] = None
 
 
 def _close(slot: _Slot, batch: list[_Item]) -> None:
     with slot.lock:
         if slot.batch is batch:
             slot.batch = None
+            slot.wait = None
 
 
 def _run_item(item: _Item) -> None:
@@ -648,6 +708,7 @@ def _promise_done_callback(handle: int, slot: _Slot) -> Callable[["Future[Any]"]
         # walk) instead of joining a batch that is still queued here.
         with slot.lock:
             slot.batch = None
+            slot.wait = None
         # The run may have ended (and freed the promise) before this fires,
         # for instance after KeyboardInterrupt: then the handle is stale.
         try:
@@ -789,7 +850,8 @@ class CurrentThreadExecutor(Executor):
         with slot.lock:
             batch = slot.batch
             if batch is not None:
-                future: Future[Any] = Future()
+                future: _Future = _Future()
+                future._batch_wait = slot.wait
                 batch.append((future, fn, args, kwargs))
                 return future
         # Batches are created one at a time per executor, so their order in
@@ -801,17 +863,19 @@ class CurrentThreadExecutor(Executor):
             with slot.lock:
                 batch = slot.batch
                 if batch is not None:
-                    future = Future()
+                    future = _Future()
+                    future._batch_wait = slot.wait
                     batch.append((future, fn, args, kwargs))
                     return future
-            future = Future()
+            future = _Future()
             batch = [(future, fn, args, kwargs)]
             key = next(_keys)
             _pending[key] = (batch, self._lineage, slot)
+            handle = ctypes.c_uint64()
             try:
-                # Fire and forget in C: the Python future carries the
-                # outcome, so no C future is made, waited on or freed.
-                _c_submit(self._ptr, _TRAMPOLINE, key, None)
+                # The Python futures carry the outcomes; the batch's C future
+                # only tells waiters, in C, that the batch has run.
+                _c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(handle))
             except Error as exc:
                 _pending.pop(key, None)
                 if exc.status != EFORK:
@@ -822,12 +886,15 @@ class CurrentThreadExecutor(Executor):
                 raise
             else:
                 forked = False
+                bw = _BatchWait(handle.value)
+                future._batch_wait = bw
                 # Others may join only now that C holds the batch (so EQUIT
                 # reaches every submitter), and only if the owner has not
                 # started it (the trampoline pops the key first).
                 with slot.lock:
                     if key in _pending:
                         slot.batch = batch
+                        slot.wait = bw
         if forked:
             _note_fork()
             return self._py_submit(fn, args, kwargs)
