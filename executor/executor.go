@@ -79,6 +79,15 @@ func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
 	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
 	e := &Executor{owner: owner, old: old, runner: runner, heap: heap}
 	e.in.Store(in)
+	if !heap {
+		// A first chunk now, so that the first submits take the C fast path
+		// instead of entering Go for it: short-lived executors (asgiref
+		// makes one per async_to_sync call) are often submitted to from a
+		// thread that has never entered Go, and that first entry costs
+		// tens of microseconds. A failed mmap leaves Cap 0: the first
+		// submit then tries again in Go.
+		e.nextChunkLocked()
+	}
 	return e
 }
 
