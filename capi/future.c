@@ -345,37 +345,38 @@ int ctexec_future_new(ctexec_future *out) {
     return CTEXEC_OK;
 }
 
-int ctexec_future_set_result(ctexec_future h, void *result) {
-    CX_ENTER();
-    CX_HOOK("future_complete");
+/* set_result, set_error and cancel through a handle: in C, unless the
+ * future has a Go side. */
+static int cx_complete_handle(ctexec_future h, int kind, uintptr_t result, int code) {
     uint32_t gen;
     cx_future *f = cx_fut_decode(h, &gen);
     if (f == NULL) return CTEXEC_EBADHANDLE;
-    int rc = cx_fut_complete(f, gen, CX_BY_PROMISE, (uintptr_t)result, CTEXEC_OK);
-    if (rc == CX_TO_GO) rc = ctexecgo_future_complete(f, gen, (uintptr_t)result, CTEXEC_OK);
-    return rc;
+    int rc = cx_fut_complete(f, gen, kind, result, code);
+    if (rc != CX_TO_GO) return rc;
+    return kind == CX_BY_CANCEL ? ctexecgo_future_cancel(f, gen)
+                                : ctexecgo_future_complete(f, gen, result, code);
+}
+
+int ctexec_future_set_result(ctexec_future h, void *result) {
+    CX_ENTER();
+    CX_HOOK("future_complete");
+    return cx_complete_handle(h, CX_BY_PROMISE, (uintptr_t)result, CTEXEC_OK);
 }
 
 int ctexec_future_set_error(ctexec_future h, int code) {
     CX_ENTER();
     CX_HOOK("future_complete");
-    uint32_t gen;
-    cx_future *f = cx_fut_decode(h, &gen);
-    if (f == NULL || !CX_LIVE(CX_LOAD(&f->state), gen)) return CTEXEC_EBADHANDLE;
-    if (code <= 0) return CTEXEC_EINVAL;
-    int rc = cx_fut_complete(f, gen, CX_BY_PROMISE, 0, code);
-    if (rc == CX_TO_GO) rc = ctexecgo_future_complete(f, gen, 0, code);
-    return rc;
+    if (code <= 0) { /* a bad handle is reported before a bad code */
+        uint32_t gen;
+        cx_future *f = cx_fut_decode(h, &gen);
+        return f != NULL && CX_LIVE(CX_LOAD(&f->state), gen) ? CTEXEC_EINVAL : CTEXEC_EBADHANDLE;
+    }
+    return cx_complete_handle(h, CX_BY_PROMISE, 0, code);
 }
 
 int ctexec_future_cancel(ctexec_future h) {
     CX_ENTER();
-    uint32_t gen;
-    cx_future *f = cx_fut_decode(h, &gen);
-    if (f == NULL) return CTEXEC_EBADHANDLE;
-    int rc = cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
-    if (rc == CX_TO_GO) rc = ctexecgo_future_cancel(f, gen);
-    return rc;
+    return cx_complete_handle(h, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
 }
 
 int ctexec_future_done(ctexec_future h) {

@@ -353,59 +353,62 @@ func (f *Future) AddDoneCallback(cb func(*Future)) { f.AddDoneCallbackAt(f.Gen()
 
 // AddDoneCallbackAt is AddDoneCallback through a handle for generation gen.
 func (f *Future) AddDoneCallbackAt(gen uint32, cb func(*Future)) Status {
+	x, st := f.attach(gen, true)
+	if st != OK {
+		return st
+	}
 	mu := f.extLock()
-	for {
-		mu.Lock()
-		s := f.State.Load()
-		switch {
-		case !live(s, gen):
-			mu.Unlock()
-			return EBADHANDLE
-		case s&futDone != 0:
-			if s&futExt != 0 {
-				if x := f.ext(); x.cbRunning {
-					x.cbs = append(x.cbs, cb)
-					mu.Unlock()
-					return OK
-				}
+	if x == nil { // done: now, unless earlier callbacks are still running
+		if f.State.Load()&futExt != 0 {
+			if y := f.ext(); y.cbRunning {
+				y.cbs = append(y.cbs, cb)
+				mu.Unlock()
+				return OK
 			}
-			mu.Unlock()
-			cb(f)
-			return OK
-		case s&futClaimed != 0:
-			mu.Unlock()
-			f.awaitPublished()
-			continue
-		}
-		if x := f.ensureExtLocked(s); x != nil {
-			x.cbs = append(x.cbs, cb)
-			mu.Unlock()
-			return OK
 		}
 		mu.Unlock()
+		cb(f)
+		return OK
 	}
+	x.cbs = append(x.cbs, cb)
+	mu.Unlock()
+	return OK
 }
 
 // watch registers e to be told when f completes. It returns false, and
 // registers nothing, if f is already done.
 func (f *Future) watch(e *Executor) bool {
+	x, _ := f.attach(0, false)
+	defer f.extLock().Unlock()
+	if x == nil {
+		return false
+	}
+	x.watchers = append(x.watchers, e)
+	return true
+}
+
+// attach returns f's Go side, made if need be, with f's ext lock held; or
+// nil, with the lock held too, if f is done. A completion that claimed f
+// without a Go side is waited out first. With checkHandle it fails, lock
+// released, unless generation gen's handle is held.
+func (f *Future) attach(gen uint32, checkHandle bool) (*futureExt, Status) {
 	mu := f.extLock()
 	for {
 		mu.Lock()
 		s := f.State.Load()
 		switch {
-		case s&futDone != 0:
+		case checkHandle && !live(s, gen):
 			mu.Unlock()
-			return false
+			return nil, EBADHANDLE
+		case s&futDone != 0:
+			return nil, OK
 		case s&futClaimed != 0:
 			mu.Unlock()
 			f.awaitPublished()
 			continue
 		}
 		if x := f.ensureExtLocked(s); x != nil {
-			x.watchers = append(x.watchers, e)
-			mu.Unlock()
-			return true
+			return x, OK
 		}
 		mu.Unlock()
 	}
