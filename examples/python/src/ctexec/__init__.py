@@ -238,6 +238,8 @@ _c_future = ctypes.c_uint64  # ctexec_future
 CTEXEC_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 #: ctexec_done_fn.
 CTEXEC_DONE_FN = ctypes.CFUNCTYPE(None, _c_future, ctypes.c_void_p)
+#: ctexec_notify_fn.
+CTEXEC_NOTIFY_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_void_p)
 
 
 class _Counts(ctypes.Structure):
@@ -276,6 +278,13 @@ def _check_wait(status: int, func: Any, args: tuple[Any, ...]) -> int:
     if status in (EBADHANDLE, EFORK, EPANIC):
         raise Error(status)
     return status
+
+
+def _check_ready(status: int, func: Any, args: tuple[Any, ...]) -> bool:
+    """errcheck for run_ready: 1 (items remain) or 0, or a negative status."""
+    if status < 0:
+        raise Error(status)
+    return bool(status)
 
 
 def _check_text(result: Optional[bytes], func: Any, args: tuple[Any, ...]) -> str:
@@ -328,10 +337,20 @@ _FUNCTIONS: dict[str, tuple[Any, list[Any], Callable[..., Any]]] = {
     "ctexec_strerror": (ctypes.c_char_p, [ctypes.c_int], _check_text),
     "ctexec_version": (ctypes.c_uint, [], _check_version),
     "ctexec_live_counts": (ctypes.c_int, [_P(_Counts)], _check),
+    "ctexec_fd": (ctypes.c_int, [_c_executor_p, _P(ctypes.c_int)], _check),
+    "ctexec_event_handle": (ctypes.c_int, [_c_executor_p, _P(ctypes.c_void_p)], _check),
+    "ctexec_run_ready": (
+        ctypes.c_int,
+        [_c_executor_p, ctypes.c_uint64, ctypes.c_int64, _P(ctypes.c_uint64)],
+        _check_ready,
+    ),
+    "ctexec_set_notify": (ctypes.c_int, [_c_executor_p, CTEXEC_NOTIFY_FN, ctypes.c_void_p], _check),
 }
 
 # Added after 0.1.0 was first built; the binding does not depend on them.
-_OPTIONAL = frozenset({"ctexec_call"})
+_OPTIONAL = frozenset(
+    {"ctexec_call", "ctexec_fd", "ctexec_event_handle", "ctexec_run_ready", "ctexec_set_notify"}
+)
 
 
 # ---------------------------------------------------------------------------
