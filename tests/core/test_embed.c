@@ -4,6 +4,7 @@
  * that ctexec_live_counts is back to where it started. */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -471,6 +472,93 @@ static void test_no_lost_wakeup_under_race(void) {
     OK(ctexec_free(ex));
 }
 
+/* set_notify(NULL) returning while submits keep coming: from then on the
+ * old callback never runs, even one that a submit had already copied. */
+static atomic_int slow_notifies, stop_submitting;
+static void slow_notify(ctexec *ex, void *ud) {
+    (void)ex;
+    (void)ud;
+    atomic_fetch_add(&slow_notifies, 1);
+    struct timespec ts = {0, 200000}; /* 0.2 ms: widen the race */
+    nanosleep(&ts, NULL);
+    atomic_fetch_add(&slow_notifies, 1);
+}
+
+static int noop_item(void *arg, void **result) {
+    (void)arg;
+    (void)result;
+    return 0;
+}
+
+static void *submit_until_stopped(void *p) {
+    while (!atomic_load(&stop_submitting)) {
+        OK(ctexec_submit(p, noop_item, NULL, NULL));
+        sched_yield();
+    }
+    return NULL;
+}
+
+static void test_notify_never_called_after_removal(void) {
+    ctexec *ex = new_ex();
+    atomic_store(&stop_submitting, 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, submit_until_stopped, ex) == 0);
+    for (int round = 0; round < 8; round++) {
+    atomic_store(&slow_notifies, 0);
+    OK(ctexec_set_notify(ex, slow_notify, NULL));
+    /* Drain often so that many transitions (and notify calls) happen. */
+    int64_t end = 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    end = now.tv_sec * 1000000000LL + now.tv_nsec + 20000000; /* 20 ms */
+    for (;;) {
+        CHECK(ctexec_run_ready(ex, 0, -1, NULL) >= 0);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec * 1000000000LL + now.tv_nsec > end) break;
+    }
+    OK(ctexec_set_notify(ex, NULL, NULL));
+    int seen = atomic_load(&slow_notifies);
+    CHECK(seen % 2 == 0); /* no call is half done */
+    for (int i = 0; i < 200; i++) { /* more transitions, no callback */
+        CHECK(ctexec_run_ready(ex, 0, -1, NULL) >= 0);
+        sched_yield();
+    }
+    if (atomic_load(&slow_notifies) != seen) FAIL("notify ran after ctexec_set_notify(NULL) returned");
+    CHECK(seen > 0);
+    }
+    atomic_store(&stop_submitting, 1);
+    CHECK(pthread_join(t, NULL) == 0);
+    while (ctexec_run_ready(ex, 0, -1, NULL) == 1) {
+    }
+    OK(ctexec_free(ex));
+}
+
+/* An attached executor with nothing queued leaves its descriptor quiet: a
+ * host loop sleeping in poll uses no CPU. */
+static void test_idle_loop_does_not_spin(void) {
+    ctexec *ex = new_ex();
+    int fd;
+    OK(ctexec_fd(ex, &fd));
+    submit_n(ex, 0, 10, NULL);
+    struct rusage r0, r1;
+    CHECK(getrusage(RUSAGE_THREAD, &r0) == 0);
+    int wakeups = 0;
+    for (int i = 0; i < 20; i++) { /* 200 ms of a host loop */
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 10) == 1) {
+            wakeups++;
+            CHECK(ctexec_run_ready(ex, 0, -1, NULL) == 0);
+        }
+    }
+    CHECK(getrusage(RUSAGE_THREAD, &r1) == 0);
+    int64_t cpu_us = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1000000LL + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) +
+                     (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000000LL + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec);
+    if (wakeups != 1) FAIL("the idle loop woke %d times", wakeups);
+    if (cpu_us > 5000) FAIL("the idle loop used %lld us of CPU in 200 ms", (long long)cpu_us);
+    check_order(10);
+    OK(ctexec_free(ex));
+}
+
 /* ---- free ---------------------------------------------------------------- */
 
 static void test_free_closes_fd_and_drops_notify(void) {
@@ -517,6 +605,8 @@ static const struct {
     {"notify_removed_is_never_called", test_notify_removed_is_never_called},
     {"set_notify_inside_notify_is_busy", test_set_notify_inside_notify_is_busy},
     {"no_lost_wakeup_under_race", test_no_lost_wakeup_under_race},
+    {"notify_never_called_after_removal", test_notify_never_called_after_removal},
+    {"idle_loop_does_not_spin", test_idle_loop_does_not_spin},
     {"free_closes_fd_and_drops_notify", test_free_closes_fd_and_drops_notify},
     {"event_handle_is_einval_on_posix", test_event_handle_is_einval_on_posix},
 };
