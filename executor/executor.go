@@ -244,7 +244,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		return st
 	}
 	deadline := deadlineFor(timeoutNs)
-	e.runHeld(^uint64(0), -1, false) // left by RunReady: they are the oldest
+	e.runLeftovers()
 	for {
 		b, st, more := e.nextBatch(f, deadline)
 		if !more {
@@ -475,7 +475,14 @@ func (e *Executor) Free() (discarded int, st Status) {
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
 	}
-	queued := make([][]Entry, 0, len(e.full)+1)
+	// Held items first: they are the oldest, and futures are cancelled in
+	// queue order.
+	queued := make([][]Entry, 0, len(e.held.chunks)+len(e.full)+1)
+	for i := e.heldNext; i < e.held.len(); {
+		span := e.held.span(i)
+		queued = append(queued, span)
+		i += uint64(len(span))
+	}
 	for _, c := range e.full {
 		queued = append(queued, chunkEntries(c, chunkLen))
 	}
@@ -483,11 +490,6 @@ func (e *Executor) Free() (discarded int, st Status) {
 		queued = append(queued, chunkEntries(in.Buf, in.Len))
 	}
 	n := uint64(len(e.full))*chunkLen + in.Len + e.heldLeftLocked()
-	for i := e.heldNext; i < e.held.len(); {
-		span := e.held.span(i)
-		queued = append(queued, span)
-		i += uint64(len(span))
-	}
 	chunks = append(chunks, e.held.chunks...)
 	e.held, e.heldNext = batch{}, 0
 	in.Buf, in.Len, in.Cap = nil, 0, 0

@@ -101,7 +101,7 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 	if maxItems != 0 && maxItems < limit {
 		limit = maxItems
 	}
-	ran = e.runHeld(limit, deadlineFor(maxNs), true)
+	ran = e.runHeld(limit, deadlineFor(maxNs))
 	in.lock()
 	e.running = false
 	empty := e.emptyLocked() && e.hostIdleLocked()
@@ -111,17 +111,13 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 
 // runHeld runs up to limit items, the held ones first, then from batches
 // it takes from the queue (never more than the queue held when it started
-// if limit came from that count; only the held ones unless take), stopping
-// between items once deadline (>= 0) has passed, after the first.
-// Unfinished batches stay held.
-func (e *Executor) runHeld(limit uint64, deadline int64, take bool) (ran uint64) {
+// if limit came from that count), stopping between items once deadline
+// (>= 0) has passed, after the first. Unfinished batches stay held.
+func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 	in := e.in.Load()
 	for ran < limit && (ran == 0 || deadline < 0 || now() < deadline) {
 		if e.heldNext == e.held.len() {
 			e.dropHeld()
-			if !take {
-				break
-			}
 			in.lock()
 			if in.Len == 0 && len(e.full) == 0 {
 				in.unlock()
@@ -135,11 +131,11 @@ func (e *Executor) runHeld(limit uint64, deadline int64, take bool) (ran uint64)
 		if deadline >= 0 {
 			n = 1
 		}
+		in.lock()
+		e.heldNext += n // taken: no longer counted as queued
+		in.unlock()
 		e.run(span[:n])
 		ran += n
-		in.lock()
-		e.heldNext += n
-		in.unlock()
 	}
 	if e.heldNext == e.held.len() {
 		e.dropHeld()
@@ -157,4 +153,23 @@ func (e *Executor) dropHeld() {
 	in.lock()
 	e.held, e.heldNext = batch{}, 0
 	in.unlock()
+}
+
+// runLeftovers runs, at the start of RunUntil, the items an earlier
+// RunReady held: they are older than anything queued. They are taken all
+// at once, like a batch, so they no longer count as queued.
+func (e *Executor) runLeftovers() {
+	in := e.in.Load()
+	in.lock()
+	b, i := e.held, e.heldNext
+	e.held, e.heldNext = batch{}, 0
+	in.unlock()
+	for i < b.len() {
+		span := b.span(i)
+		e.run(span)
+		i += uint64(len(span))
+	}
+	if len(b.chunks) > 0 {
+		e.recycle(b, -1)
+	}
 }

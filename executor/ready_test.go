@@ -8,7 +8,7 @@ import (
 // fakeHost counts the host hooks and models a descriptor's readability.
 type fakeHost struct {
 	wakes, notifies, clears atomic.Int64
-	readable               atomic.Bool
+	readable                atomic.Bool
 }
 
 func (h *fakeHost) runner() Runner {
