@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -559,6 +560,54 @@ static void test_idle_loop_does_not_spin(void) {
     OK(ctexec_free(ex));
 }
 
+/* A submit to a quit executor goes down the chain; the old executor's host
+ * hears of it (this push takes the core's path, not the C fast path). */
+static void test_chained_submit_wakes_old_executors_host(void) {
+    ctexec *old = new_ex(), *ex;
+    OK(ctexec_new(old, &ex));
+    int fd;
+    OK(ctexec_fd(old, &fd));
+    atomic_store(&notifies, 0);
+    OK(ctexec_set_notify(old, count_notify, &notifies));
+    ctexec_future done;
+    OK(ctexec_future_new(&done));
+    OK(ctexec_future_set_result(done, NULL));
+    OK(ctexec_run_until(ex, done)); /* ex quits */
+    CHECK(!readable(fd));
+    submit_n(ex, 0, 2, NULL);
+    CHECK(readable(fd) && atomic_load(&notifies) == 1 && notify_ex_seen == old);
+    EXPECT_RC(ctexec_run_ready(ex, 0, -1, NULL), 0); /* quit: it runs nothing */
+    EXPECT_RC(ctexec_run_ready(old, 0, -1, NULL), 0);
+    CHECK(!readable(fd));
+    check_order(2);
+    OK(ctexec_future_free(done));
+    OK(ctexec_free(ex));
+    OK(ctexec_free(old));
+}
+
+/* A forked child gets CTEXEC_EFORK from every embedding call, and never
+ * signals the parent's descriptor. */
+static void test_fork_child_gets_efork(void) {
+    ctexec *ex = new_ex();
+    int fd;
+    OK(ctexec_fd(ex, &fd));
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        int fd2;
+        if (ctexec_fd(ex, &fd2) != CTEXEC_EFORK) _exit(2);
+        if (ctexec_run_ready(ex, 0, -1, NULL) != CTEXEC_EFORK) _exit(3);
+        if (ctexec_set_notify(ex, NULL, NULL) != CTEXEC_EFORK) _exit(4);
+        if (ctexec_submit(ex, log_item, NULL, NULL) != CTEXEC_EFORK) _exit(5);
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) FAIL("child status %d", status);
+    CHECK(!readable(fd));
+    OK(ctexec_free(ex));
+}
+
 /* ---- free ---------------------------------------------------------------- */
 
 static void test_free_closes_fd_and_drops_notify(void) {
@@ -607,6 +656,8 @@ static const struct {
     {"no_lost_wakeup_under_race", test_no_lost_wakeup_under_race},
     {"notify_never_called_after_removal", test_notify_never_called_after_removal},
     {"idle_loop_does_not_spin", test_idle_loop_does_not_spin},
+    {"chained_submit_wakes_old_executors_host", test_chained_submit_wakes_old_executors_host},
+    {"fork_child_gets_efork", test_fork_child_gets_efork},
     {"free_closes_fd_and_drops_notify", test_free_closes_fd_and_drops_notify},
     {"event_handle_is_einval_on_posix", test_event_handle_is_einval_on_posix},
 };
