@@ -507,16 +507,18 @@ static void test_notify_never_called_after_removal(void) {
     for (int round = 0; round < 8; round++) {
     atomic_store(&slow_notifies, 0);
     OK(ctexec_set_notify(ex, slow_notify, NULL));
-    /* Drain often so that many transitions (and notify calls) happen. */
-    int64_t end = 0;
+    /* Drain often so that many transitions (and notify calls) happen: for
+     * 20 ms and until the callback has run a few times (a loaded machine
+     * may not schedule the submitter at once), at most 10 s. */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    end = now.tv_sec * 1000000000LL + now.tv_nsec + 20000000; /* 20 ms */
-    for (;;) {
+    int64_t start = now.tv_sec * 1000000000LL + now.tv_nsec, el;
+    do {
         CHECK(ctexec_run_ready(ex, 0, -1, NULL) >= 0);
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec * 1000000000LL + now.tv_nsec > end) break;
-    }
+        el = now.tv_sec * 1000000000LL + now.tv_nsec - start;
+        if (el > 10000000000LL) FAIL("the notify callback ran %d times in 10 s", atomic_load(&slow_notifies) / 2);
+    } while (el < 20000000 || atomic_load(&slow_notifies) < 6);
     OK(ctexec_set_notify(ex, NULL, NULL));
     int seen = atomic_load(&slow_notifies);
     CHECK(seen % 2 == 0); /* no call is half done */
