@@ -48,6 +48,16 @@ var runner = executor.Runner{
 	},
 	// Every future slot the core sees under the C API came from the C pool.
 	Release: func(f *executor.Future) { C.cx_fut_release((*C.cx_future)(unsafe.Pointer(f))) },
+	// The descriptor and the notify callback live in the executor's C
+	// slot, around its ingress (embed.c).
+	WakeHost: func(in *executor.Ingress, notify bool) {
+		n := C.int(0)
+		if notify {
+			n = 1
+		}
+		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
+	},
+	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
 }
 
 // checkShared compares every size, offset and constant that Go and C share
@@ -182,6 +192,41 @@ func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout
 		return C.CTEXEC_EBADHANDLE
 	}
 	return C.int(e.ex.RunUntil(executor.ThreadID(self), f, int64(timeout)))
+}
+
+//export ctexecgo_run_ready
+func ctexecgo_run_ready(ex C.uint64_t, maxItems C.uint64_t, maxNs C.int64_t, self C.uint64_t, ran *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	hook("run_ready")
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	n, more, st := e.ex.RunReady(executor.ThreadID(self), uint64(maxItems), int64(maxNs))
+	if st != executor.OK {
+		return C.int(st)
+	}
+	*ran = C.uint64_t(n)
+	if more {
+		return 1
+	}
+	return 0
+}
+
+// ctexecgo_attach attaches the executor to a host loop: 1 if work is
+// queued that the host was not woken for, else 0, or a negative status.
+//
+//export ctexecgo_attach
+func ctexecgo_attach(ex C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	if e.ex.AttachHost() {
+		return 1
+	}
+	return 0
 }
 
 // deleteHandle deletes an executor's handle; Delete panics on a handle

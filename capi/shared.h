@@ -49,6 +49,8 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 
 #define CX_FLAG_QUIT 1
 #define CX_FLAG_WAITING 2
+#define CX_FLAG_HOST 4
+#define CX_FLAG_HOST_IDLE 8
 #define CX_WAKE_IDLE 0
 #define CX_WAKE_ARMED 1
 #define CX_WAKE_SLEEPING 2
@@ -68,7 +70,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 36
+#define CX_SHARED_COUNT 38
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
@@ -89,6 +91,8 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_future, result)), \
     (int64_t)(CX_FLAG_QUIT), \
     (int64_t)(CX_FLAG_WAITING), \
+    (int64_t)(CX_FLAG_HOST), \
+    (int64_t)(CX_FLAG_HOST_IDLE), \
     (int64_t)(CX_WAKE_IDLE), \
     (int64_t)(CX_WAKE_ARMED), \
     (int64_t)(CX_WAKE_SLEEPING), \

@@ -50,14 +50,14 @@ __attribute__((constructor)) static void cx_init(void) {
 static uint64_t cx_next_tid;
 static __thread uint64_t cx_tid;
 
-static uint64_t cx_self(void) {
+uint64_t cx_self(void) {
     if (cx_tid == 0) cx_tid = __atomic_add_fetch(&cx_next_tid, 1, __ATOMIC_RELAXED);
     return cx_tid;
 }
 
 /* ---- the slab ------------------------------------------------------------ */
 
-/* 2^18 slots of 64 bytes: 16 MiB of address space, touched only as used. */
+/* 2^18 slots of 128 bytes: 32 MiB of address space, touched only as used. */
 #define CX_SLOTS (1u << 18)
 #define CX_QUARANTINE 256
 
@@ -101,7 +101,7 @@ void cx_slot_release(uintptr_t slot) {
 
 /* Returns ex if it is a live executor, else NULL, without reading any
  * memory outside the slab. */
-static struct ctexec *cx_valid(ctexec *ex) {
+struct ctexec *cx_valid(ctexec *ex) {
     struct ctexec *base = __atomic_load_n(&cx_slab, __ATOMIC_ACQUIRE);
     uintptr_t a = (uintptr_t)ex, b = (uintptr_t)base;
     if (base == NULL || a < b || a >= b + (size_t)CX_SLOTS * sizeof(struct ctexec) ||
@@ -113,7 +113,7 @@ static struct ctexec *cx_valid(ctexec *ex) {
 
 /* ---- the ingress: lock, push, signal (executor/shared.go) ------------ */
 
-static void cx_lock(cx_ingress *in) {
+void cx_lock(cx_ingress *in) {
     uint32_t z = 0;
     if (__atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
     for (int i = 0; i < 100; i++) {
@@ -125,7 +125,7 @@ static void cx_lock(cx_ingress *in) {
     while (__atomic_exchange_n(&in->lock, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(&in->lock, 2, -1);
 }
 
-static void cx_unlock(cx_ingress *in) {
+void cx_unlock(cx_ingress *in) {
     if (__atomic_exchange_n(&in->lock, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(&in->lock);
 }
 
@@ -147,10 +147,16 @@ static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) 
     e->fn = fn;
     e->arg = arg;
     e->fut = fut;
-    int wake = (fl & CX_FLAG_WAITING) != 0;
-    if (wake) __atomic_store_n(&in->flags, fl & ~CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    /* One test covers both the sleeping owner and an idle host loop, so an
+     * executor that never embeds pays nothing for embedding. */
+    if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
+        __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
+        cx_unlock(in);
+        if (fl & CX_FLAG_WAITING) cx_signal(in);
+        if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
+        return 1;
+    }
     cx_unlock(in);
-    if (wake) cx_signal(in);
     return 1;
 }
 
@@ -265,6 +271,7 @@ int ctexec_free(ctexec *ex) {
     if (s == NULL) return CTEXEC_EBADHANDLE;
     int rc = ctexecgo_free(s->handle);
     if (rc == CTEXEC_OK) {
+        cx_host_detach(s);
         /* The Go executor has let go of the slot's ingress (chains reach a
          * tombstone now), so the slot can start its quarantine. */
         __atomic_store_n(&s->magic, CX_MAGIC_DEAD, __ATOMIC_RELEASE);

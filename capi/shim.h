@@ -19,7 +19,14 @@ struct ctexec {
     uint64_t magic;
     uint64_t handle; /* cgo.Handle of the Go-side entry */
     cx_ingress in;
-};
+    /* Embedding in a host loop (embed.c). host_fd is written once, before
+     * the executor is attached; notify and notify_ud change under in's
+     * lock; notify_busy counts wakes that may still call notify. */
+    int32_t host_fd; /* the eventfd + 1; 0: none yet */
+    uint32_t notify_busy;
+    ctexec_notify_fn notify;
+    void *notify_ud;
+} __attribute__((aligned(64)));
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
 
@@ -55,6 +62,18 @@ CX_HIDDEN void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata);
  * reused only after a quarantine of CX_QUARANTINE other released slots. */
 CX_HIDDEN struct ctexec *cx_slot_alloc(void);
 CX_HIDDEN void cx_slot_release(uintptr_t slot);
+
+/* The caller's thread id, and ex if it is a live executor (shim.c). */
+CX_HIDDEN uint64_t cx_self(void);
+CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
+
+/* The ingress lock (shim.c), and the host wake-ups (embed.c): see the
+ * Host protocol in executor/shared.go. */
+CX_HIDDEN void cx_lock(cx_ingress *in);
+CX_HIDDEN void cx_unlock(cx_ingress *in);
+CX_HIDDEN void cx_host_wake(cx_ingress *in, int notify);
+CX_HIDDEN void cx_host_clear(cx_ingress *in);
+CX_HIDDEN void cx_host_detach(struct ctexec *s);
 
 /* Future slots (future.c). A handle names a slot and a generation. */
 CX_HIDDEN cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen); /* NULL: out of slots */

@@ -30,6 +30,13 @@ type Runner struct {
 	// both gone; it must be the pool that made the slot (the C API's pool
 	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
 	Release func(*Future)
+	// WakeHost and ClearHost, if set, serve executors attached to a host
+	// loop (AttachHost; the C API's descriptor and notify callback).
+	// WakeHost makes in's descriptor readable and, if notify, calls the
+	// notify callback; it runs on the pushing thread, outside the lock.
+	// ClearHost makes the descriptor unreadable; it runs on the owner.
+	WakeHost  func(in *Ingress, notify bool)
+	ClearHost func(in *Ingress)
 }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
@@ -62,6 +69,10 @@ type Executor struct {
 	running   bool
 	target    *Future // the future RunUntil is waiting for
 	quitBy    *Future // the target whose completion made e quit
+	// held is a batch RunReady took but did not finish (its budget ran
+	// out); its entries from heldNext on run before anything queued later.
+	held     batch
+	heldNext uint64
 }
 
 // New returns an executor owned by owner, forwarding to old (may be nil)
@@ -162,10 +173,14 @@ func (e *Executor) push(c Call, f *Future) Status {
 	}
 	chunkEntries(in.Buf, chunkLen)[in.Len] = Entry{Call: c, Fut: f}
 	in.Len++
-	wake := in.takeWaiterLocked()
+	fl := in.Flags.Load()
+	in.Flags.Store(fl &^ (flagWaiting | flagHostIdle))
 	in.unlock()
-	if wake {
+	if fl&flagWaiting != 0 {
 		in.signal()
+	}
+	if fl&flagHostIdle != 0 {
+		e.runner.WakeHost(in, true)
 	}
 	return OK
 }
@@ -238,6 +253,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		return st
 	}
 	deadline := deadlineFor(timeoutNs)
+	e.runLeftovers()
 	for {
 		b, st, more := e.nextBatch(f, deadline)
 		if !more {
@@ -298,6 +314,9 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 			b = e.takeBatchLocked()
 			in.unlock()
 			return b, OK, true
+		case !e.hostIdleLocked():
+			in.unlock()
+			continue // a push came in while the host's descriptor was cleared
 		case in.Flags.Load()&flagQuit != 0:
 			e.finishRunLocked()
 			// f's completer quits e before it publishes f as done; wait
@@ -359,6 +378,9 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	e.spareFull = b.chunks[:0]
 	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
 	if timedOut {
+		if e.emptyLocked() {
+			e.hostIdleLocked() // a drain, for an attached host too
+		}
 		e.finishRunLocked()
 	} else {
 		in.unlock()
@@ -462,14 +484,23 @@ func (e *Executor) Free() (discarded int, st Status) {
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
 	}
-	queued := make([][]Entry, 0, len(e.full)+1)
+	// Held items first: they are the oldest, and futures are cancelled in
+	// queue order.
+	queued := make([][]Entry, 0, len(e.held.chunks)+len(e.full)+1)
+	for i := e.heldNext; i < e.held.len(); {
+		span := e.held.span(i)
+		queued = append(queued, span)
+		i += uint64(len(span))
+	}
 	for _, c := range e.full {
 		queued = append(queued, chunkEntries(c, chunkLen))
 	}
 	if in.Buf != nil {
 		queued = append(queued, chunkEntries(in.Buf, in.Len))
 	}
-	n := uint64(len(e.full))*chunkLen + in.Len
+	n := uint64(len(e.full))*chunkLen + in.Len + e.heldLeftLocked()
+	chunks = append(chunks, e.held.chunks...)
+	e.held, e.heldNext = batch{}, 0
 	in.Buf, in.Len, in.Cap = nil, 0, 0
 	e.full, e.spareFull, e.pool = nil, nil, nil
 	tomb := &Ingress{Owner: in.Owner}
@@ -493,9 +524,14 @@ func (e *Executor) Free() (discarded int, st Status) {
 func (e *Executor) Queued() int {
 	in := e.in.Load()
 	in.lock()
-	n := uint64(len(e.full))*chunkLen + in.Len
+	n := e.queuedLocked()
 	in.unlock()
 	return int(n)
+}
+
+// queuedLocked is the number of items waiting on e, held ones included.
+func (e *Executor) queuedLocked() uint64 {
+	return uint64(len(e.full))*chunkLen + e.in.Load().Len + e.heldLeftLocked()
 }
 
 // Quit reports whether e has quit (or was freed).

@@ -19,6 +19,10 @@ type refExec struct {
 	target  int  // the future the current run waits for
 	poll    bool // the current run has timeout 0: one batch, then give up
 	batches int  // batches the current run has taken
+	// A RunReady is running: left more items (skipped ones included) may
+	// be reached. Its batch stays between calls (held items).
+	ready     bool
+	left, ran int
 }
 
 // refFuture models one future: a promise or an item's future.
@@ -206,8 +210,8 @@ func (m *refModel) free(e int) (int, Status) {
 		return 0, EBADHANDLE
 	}
 	x.quit, x.freed = true, true
-	q := x.queue
-	x.queue = nil
+	q := append(x.batch, x.queue...) // held items first: they are older
+	x.queue, x.batch = nil, nil
 	for _, it := range q {
 		if f := m.items[it].fut; f >= 0 && !m.futs[f].done {
 			m.complete(f, 0, ECANCELLED)
@@ -246,6 +250,9 @@ const errBlocks Status = -1000
 // its first batch unless the executor has quit by then.
 func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 	x := m.execs[e]
+	if x.ready {
+		return m.readyNext(e)
+	}
 	for {
 		if len(x.batch) == 0 {
 			switch {
@@ -291,4 +298,62 @@ func (m *refModel) itemReturned(it int, r uintptr, code Status) {
 func (m *refModel) runEnd(e int) {
 	x := m.execs[e]
 	x.running, x.target, x.batch = false, -1, nil
+}
+
+// readyStart models the checks of RunReady and starts it: its budget is
+// max items, or every item queued now (held ones included) when max is 0.
+func (m *refModel) readyStart(e int, from ThreadID, max int) Status {
+	x := m.execs[e]
+	switch {
+	case from != x.owner:
+		return EWRONGTHREAD
+	case x.running:
+		return EBUSY
+	}
+	n := len(x.batch) + len(x.queue)
+	if max != 0 && max < n {
+		n = max
+	}
+	x.running, x.ready, x.left, x.ran = true, true, n, 0
+	return OK
+}
+
+// readyNext is runNext inside RunReady: the held batch first, then the
+// queue as a new batch; every item reached counts against the budget,
+// including cancelled ones, which are skipped.
+func (m *refModel) readyNext(e int) (item int, ret Status, ok bool) {
+	x := m.execs[e]
+	for x.left > 0 {
+		if len(x.batch) == 0 {
+			x.batch, x.queue = x.queue, nil
+		}
+		it := x.batch[0]
+		x.batch = x.batch[1:]
+		x.left--
+		x.ran++
+		if f := m.items[it].fut; f >= 0 {
+			if m.futs[f].done {
+				continue
+			}
+			m.futs[f].started = true
+		}
+		m.items[it].ran = true
+		return it, OK, true
+	}
+	return -1, OK, false
+}
+
+// readyEnd ends a RunReady: the items its budget allowed were reached
+// (the skipped ones after the last item that ran are reached here), and
+// it reports how many, and whether any remain.
+func (m *refModel) readyEnd(e int) (ran int, more bool) {
+	x := m.execs[e]
+	for {
+		if _, _, ok := m.readyNext(e); !ok {
+			break
+		}
+		panic("model: RunReady returned before its budget was used")
+	}
+	x.running, x.ready = false, false
+	return x.ran, len(x.batch)+len(x.queue) > 0
 }

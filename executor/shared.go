@@ -30,7 +30,18 @@ import (
 //   - Push [Go, C]: under Lock, refuse if flagQuit or Len == Cap (C falls
 //     back to Go, which walks the chain or grows the queue), else write the
 //     entry at Len and Len++. If flagWaiting was set, clear it under Lock
-//     and, after unlock, signal.
+//     and, after unlock, signal. If flagHostIdle was set, clear it under
+//     Lock and, after unlock, wake the host (Runner.WakeHost: make the
+//     descriptor readable, call the notify callback). Both bits are tested
+//     with one mask, so an executor with no host pays nothing more.
+//   - Host [Go only, the owner]: flagHost says a host loop is attached
+//     (ctexec_fd, ctexec_set_notify). flagHostIdle says the host was told
+//     the queue is empty. The owner sets it when it finds the queue empty
+//     (run_ready, or run_until about to sleep): unlock, clear the
+//     descriptor, lock, check the queue again, and set flagHostIdle only if
+//     it is still empty (else make the descriptor readable again: a push in
+//     between saw no flagHostIdle and told no one). So the descriptor is
+//     readable whenever work is queued and flagHostIdle is clear.
 //   - signal [Go, C]: swap Wake to wakeSignaled; if it was wakeSleeping,
 //     futex-wake all. The owner (Go only) sets flagWaiting and Wake =
 //     wakeArmed under Lock before it spins on Wake, and CASes wakeArmed →
@@ -82,7 +93,7 @@ type Entry struct {
 // memory), because C keeps its address between calls.
 type Ingress struct {
 	Lock  atomic.Uint32 // 0 free, 1 held, 2 held and contended
-	Flags atomic.Uint32 // flagQuit | flagWaiting, under Lock
+	Flags atomic.Uint32 // flag*, under Lock
 	Wake  atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
 	_     uint32
 	Owner uint64         // the owner's ThreadID; immutable
@@ -103,8 +114,10 @@ type Future struct {
 
 // Ingress.Flags.
 const (
-	flagQuit    = 1 // quit or freed: pushes must go down the chain
-	flagWaiting = 2 // the owner is (about to be) asleep on Wake
+	flagQuit     = 1 // quit or freed: pushes must go down the chain
+	flagWaiting  = 2 // the owner is (about to be) asleep on Wake
+	flagHost     = 4 // a host loop is attached (descriptor or notify)
+	flagHostIdle = 8 // the host was told the queue is empty: the next push wakes it
 )
 
 // Ingress.Wake, the word the owner sleeps on.
@@ -137,6 +150,7 @@ type sharedConst struct {
 
 var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
+	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
 	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},

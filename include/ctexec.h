@@ -273,11 +273,152 @@ CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
  * NULL is a harmless no-op that returns CTEXEC_OK (but CTEXEC_EFORK or
  * CTEXEC_EPANIC in the states where every call returns those).
  *
- * Threads: any thread, while ex is not inside ctexec_run_until*.
+ * The descriptor from ctexec_fd is closed (take it out of the host loop
+ * first) and the notify callback removed; it is never called afterwards.
+ *
+ * Threads: any thread, while ex is not inside ctexec_run_until* or
+ * ctexec_run_ready.
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE (not a live executor, e.g. freed
  *         twice), CTEXEC_EBUSY (ex is running), CTEXEC_EFORK, CTEXEC_EPANIC.
  */
 CTEXEC_API int ctexec_free(ctexec *ex);
+
+/* ------------------------------------------------------------------------ */
+/* Embedding in a host event loop                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A host loop that owns the owner thread (GLib, libuv, asyncio, a GUI
+ * toolkit, a game loop) cannot block in ctexec_run_until. It watches
+ * ctexec_fd (or is told through a notify callback) and calls
+ * ctexec_run_ready, which runs what is queued and never waits:
+ *
+ *     int fd;
+ *     ctexec_fd(ex, &fd);                        // once, on any thread
+ *     // host: watch fd for readability; when readable, on the owner:
+ *     ctexec_run_ready(ex, 1000, -1, NULL);      // at most 1000 items
+ *
+ * Items run exactly as under ctexec_run_until: on the owner, in FIFO
+ * order, futures started (or skipped if cancelled) and completed; never on
+ * the submitting thread. Attaching changes nothing for submitters.
+ *
+ * Mixing with ctexec_run_until: both may be used on one executor, one at a
+ * time. ctexec_run_until may be called from the host loop (e.g. inside a
+ * GUI callback); it runs items that an earlier ctexec_run_ready left
+ * queued first. Neither may be called from inside an item that the other
+ * (or itself) is running on the same executor: CTEXEC_EBUSY. A drain by
+ * either one counts as the drain that re-arms the descriptor and the
+ * notify callback.
+ *
+ * Quit: ctexec_run_ready never quits the executor and waits for no future.
+ * An executor that quit in ctexec_run_until has drained its queue, and
+ * later submits go down its old_executor chain, so ctexec_run_ready on it
+ * runs nothing and returns 0; it is not an error.
+ */
+
+/*
+ * A descriptor that is readable while ex has work for its owner (level-
+ * triggered from the host's point of view: it stays readable until a
+ * ctexec_run_ready or ctexec_run_until call has drained the queue, and a
+ * ctexec_run_ready call whose budget leaves items queued leaves it
+ * readable). It is made on the first call (an eventfd on Linux); later
+ * calls return the same descriptor. Executors that never call this pay
+ * nothing: no descriptor, no system call per submit.
+ *
+ * The descriptor is owned by ex and closed by ctexec_free. The host only
+ * polls it (poll, epoll, g_unix_fd_add, uv_poll, loop.add_reader): it must
+ * never read, write or close it. It is close-on-exec and non-blocking. A
+ * readable descriptor may occasionally find nothing to run (a wake-up that
+ * raced a drain): ctexec_run_ready then returns 0 and clears it.
+ *
+ * ex      in, not NULL.
+ * out_fd  out, not NULL.
+ *
+ * Threads: any thread.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_fd NULL), CTEXEC_EBADHANDLE
+ *         (not a live executor, e.g. freed), CTEXEC_ENOMEM (no descriptor
+ *         could be made), CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.2.0
+ */
+CTEXEC_API int ctexec_fd(ctexec *ex, int *out_fd);
+
+/*
+ * Windows: a manual-reset event HANDLE, signalled while ex has work, with
+ * the rules of ctexec_fd. On POSIX builds there is no such handle: the call
+ * always returns CTEXEC_EINVAL and leaves *out_handle untouched; use
+ * ctexec_fd.
+ *
+ * Threads: any thread.
+ * @return CTEXEC_EINVAL on POSIX (also CTEXEC_EFORK, CTEXEC_EPANIC in the
+ *         states where every call returns those).
+ * \since 0.2.0
+ */
+CTEXEC_API int ctexec_event_handle(ctexec *ex, void **out_handle);
+
+/*
+ * Run queued items on the calling (owner) thread, without ever blocking:
+ * in FIFO order, at most max_items of them, stopping between items once
+ * max_ns nanoseconds (monotonic clock) have passed. Items submitted while
+ * the call runs wait for the next call when max_items is 0, so a host loop
+ * is never starved by a queue that keeps growing. Items beyond the budget
+ * stay queued, in order, ahead of anything submitted later.
+ *
+ * ex         in, not NULL.
+ * max_items  0: every item queued when the call started; else at most this
+ *            many.
+ * max_ns     < 0: no time limit. >= 0: no new item starts once this much
+ *            time has passed; at least one item runs if any is queued, so
+ *            every call makes progress (an item is never interrupted).
+ * out_ran    out, nullable. The number of items run (cancelled items that
+ *            were skipped count as run). Written on success.
+ *
+ * Threads: ex's owner only.
+ * @return 1 if items remain queued (the descriptor stays readable: call
+ *         again, e.g. on the next turn of the host loop), 0 if none
+ *         remain, or a negative status: CTEXEC_EINVAL (ex NULL),
+ *         CTEXEC_EBADHANDLE, CTEXEC_EWRONGTHREAD (not the owner),
+ *         CTEXEC_EBUSY (called from inside an item that ctexec_run_ready or
+ *         ctexec_run_until is running on ex), CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         Never CTEXEC_EQUIT (see "Quit" above).
+ * \since 0.2.0
+ */
+CTEXEC_API int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns,
+                                uint64_t *out_ran);
+
+/*
+ * A notify callback: ex went from "nothing for the owner" to "work for the
+ * owner". For hosts that post a message (Qt, Cocoa, Win32) instead of
+ * polling a descriptor: post one that calls ctexec_run_ready on the owner.
+ * It runs on the submitting thread, inside ctexec_submit or ctexec_call.
+ * It must not block and must not call into ex (submitting to another
+ * executor is allowed).
+ */
+typedef void (*ctexec_notify_fn)(ctexec *ex, void *userdata);
+
+/*
+ * Set (or, with cb NULL, remove) ex's notify callback. It is called once
+ * per transition from an empty queue to a non-empty one, and not again
+ * until a ctexec_run_ready or ctexec_run_until call has drained the queue
+ * (one call may stand for many items). If work is already queued and the
+ * host has not been woken for it, cb is called once, on this thread,
+ * before this call returns. Setting a callback replaces the previous one.
+ *
+ * Once this call returns, the previous callback is never called again
+ * (the call waits for one that is running on another thread to return);
+ * so ctexec_set_notify(ex, NULL, NULL) makes userdata free to release.
+ * ctexec_free removes the callback too.
+ *
+ * ex        in, not NULL.
+ * cb        in, nullable: NULL removes the callback.
+ * userdata  in, nullable; passed to cb untouched.
+ *
+ * Threads: any thread, but not from inside ex's own notify callback.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex NULL), CTEXEC_EBADHANDLE,
+ *         CTEXEC_EBUSY (called from inside ex's notify callback),
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.2.0
+ */
+CTEXEC_API int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata);
 
 /* ------------------------------------------------------------------------ */
 /* Futures. Every function here may be called from any thread.             */

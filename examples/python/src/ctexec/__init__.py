@@ -45,10 +45,14 @@ from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
 from concurrent.futures import Executor, Future, InvalidStateError
 from time import monotonic as _monotonic
-from typing import Any, Callable, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Union
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "CurrentThreadExecutor",
+    "attach_asyncio",
     "Error",
     "InvalidArgumentError",
     "BadHandleError",
@@ -239,6 +243,8 @@ _c_future = ctypes.c_uint64  # ctexec_future
 CTEXEC_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 #: ctexec_done_fn.
 CTEXEC_DONE_FN = ctypes.CFUNCTYPE(None, _c_future, ctypes.c_void_p)
+#: ctexec_notify_fn.
+CTEXEC_NOTIFY_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_void_p)
 
 
 class _Counts(ctypes.Structure):
@@ -277,6 +283,13 @@ def _check_wait(status: int, func: Any, args: tuple[Any, ...]) -> int:
     if status in (EBADHANDLE, EFORK, EPANIC):
         raise Error(status)
     return status
+
+
+def _check_ready(status: int, func: Any, args: tuple[Any, ...]) -> bool:
+    """errcheck for run_ready: 1 (items remain) or 0, or a negative status."""
+    if status < 0:
+        raise Error(status)
+    return bool(status)
 
 
 def _check_text(result: Optional[bytes], func: Any, args: tuple[Any, ...]) -> str:
@@ -329,10 +342,20 @@ _FUNCTIONS: dict[str, tuple[Any, list[Any], Callable[..., Any]]] = {
     "ctexec_strerror": (ctypes.c_char_p, [ctypes.c_int], _check_text),
     "ctexec_version": (ctypes.c_uint, [], _check_version),
     "ctexec_live_counts": (ctypes.c_int, [_P(_Counts)], _check),
+    "ctexec_fd": (ctypes.c_int, [_c_executor_p, _P(ctypes.c_int)], _check),
+    "ctexec_event_handle": (ctypes.c_int, [_c_executor_p, _P(ctypes.c_void_p)], _check),
+    "ctexec_run_ready": (
+        ctypes.c_int,
+        [_c_executor_p, ctypes.c_uint64, ctypes.c_int64, _P(ctypes.c_uint64)],
+        _check_ready,
+    ),
+    "ctexec_set_notify": (ctypes.c_int, [_c_executor_p, CTEXEC_NOTIFY_FN, ctypes.c_void_p], _check),
 }
 
 # Added after 0.1.0 was first built; the binding does not depend on them.
-_OPTIONAL = frozenset({"ctexec_call"})
+_OPTIONAL = frozenset(
+    {"ctexec_call", "ctexec_fd", "ctexec_event_handle", "ctexec_run_ready", "ctexec_set_notify"}
+)
 
 
 # ---------------------------------------------------------------------------
@@ -954,6 +977,43 @@ class CurrentThreadExecutor(Executor):
         if _forked:
             self._py_run(future)
 
+    # -- embedding in a host event loop ------------------------------------
+
+    def fileno(self) -> int:
+        """The executor's descriptor: readable while work is queued for it.
+
+        For host event loops (``selectors``, asyncio's ``loop.add_reader``,
+        GLib, libuv): watch it for readability and call :meth:`run_ready` on
+        the owner thread when it is. The executor owns the descriptor and
+        closes it when it is freed; only ever poll it. See
+        :func:`attach_asyncio`.
+
+        Raises :exc:`ForkedError` on the fork fallback, which has none.
+        """
+        if self._py is not None or _forked or self._ptr is None:
+            raise ForkedError(EFORK)
+        assert _lib is not None
+        fd = ctypes.c_int()
+        _lib.ctexec_fd(self._ptr, ctypes.byref(fd))
+        return fd.value
+
+    def run_ready(self, max_items: int = 0, max_ns: int = -1) -> bool:
+        """Run the work queued now on this (owner) thread, without waiting.
+
+        At most *max_items* items (0: those queued when the call started),
+        and no new one once *max_ns* nanoseconds have passed (< 0: no
+        limit). Returns True if work remains queued (call again on the next
+        turn of the host loop), False if none does. It never quits the
+        executor.
+
+        Raises :exc:`WrongThreadError` off the owner thread, and
+        :exc:`BusyError` from inside an item this executor is running.
+        """
+        if self._py is not None or _forked or self._ptr is None:
+            raise ForkedError(EFORK)
+        assert _lib is not None
+        return bool(_lib.ctexec_run_ready(self._ptr, max_items, max_ns, None))
+
     # -- the fork fallback -------------------------------------------------
 
     def _engine(self) -> _PyEngine:
@@ -1025,6 +1085,39 @@ class CurrentThreadExecutor(Executor):
             # EFORK in a forked child (nothing to free there), or interpreter
             # shutdown (module globals already gone); nothing left to do.
             return
+
+
+def attach_asyncio(
+    executor: CurrentThreadExecutor,
+    loop: Optional["asyncio.AbstractEventLoop"] = None,
+    max_items: int = 1000,
+) -> Callable[[], None]:
+    """Serve *executor* from an asyncio event loop; return a detach function.
+
+    Call it on the executor's owner thread, which runs *loop* (default: the
+    running loop). Items submitted from other threads then run on the
+    loop's thread between its other callbacks, at most *max_items* per turn
+    of the loop (``loop.add_reader`` on :meth:`CurrentThreadExecutor.fileno`),
+    so that a long queue never starves the loop. Call the returned function
+    on the same thread to stop, before the executor is freed::
+
+        ex = ctexec.CurrentThreadExecutor()
+        detach = ctexec.attach_asyncio(ex)
+        ...            # other threads: ex.submit(fn).result()
+        detach()
+    """
+    import asyncio
+
+    if threading.get_ident() != executor._owner:
+        raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
+    host = loop if loop is not None else asyncio.get_running_loop()
+    fd = executor.fileno()
+    host.add_reader(fd, executor.run_ready, max_items)
+
+    def detach() -> None:
+        host.remove_reader(fd)
+
+    return detach
 
 
 def _discard_pending(serial: int) -> None:

@@ -1,0 +1,175 @@
+package executor
+
+// Embedding: a host event loop (GLib, libuv, asyncio, a GUI) owns the
+// owner thread and cannot block in RunUntil. It attaches to the executor
+// (AttachHost: the C API's descriptor or notify callback), hears from
+// pushes when work arrives, and calls RunReady, which runs part of the
+// queue without blocking and tells the host when the queue is empty again.
+
+// len is the number of entries in b.
+func (b batch) len() uint64 {
+	if len(b.chunks) == 0 {
+		return 0
+	}
+	return uint64(len(b.chunks)-1)*chunkLen + b.last
+}
+
+// span returns b's entries from index i to the end of i's chunk.
+func (b batch) span(i uint64) []Entry {
+	c, n := i/chunkLen, uint64(chunkLen)
+	if c == uint64(len(b.chunks))-1 {
+		n = b.last
+	}
+	return chunkEntries(b.chunks[c], n)[i%chunkLen:]
+}
+
+func (e *Executor) heldLeftLocked() uint64 { return e.held.len() - e.heldNext }
+
+// emptyLocked reports whether nothing waits on e.
+func (e *Executor) emptyLocked() bool {
+	return e.in.Load().Len == 0 && len(e.full) == 0 && e.heldLeftLocked() == 0
+}
+
+// AttachHost connects e to a host loop through Runner.WakeHost and
+// ClearHost, which must be set. It reports whether work is queued that the
+// host was not woken for: the caller then wakes what it just attached.
+func (e *Executor) AttachHost() (pending bool) {
+	in := e.in.Load()
+	in.lock()
+	fl := in.Flags.Load()
+	if fl&flagHost == 0 {
+		fl |= flagHost
+		if e.emptyLocked() {
+			fl |= flagHostIdle
+		}
+		in.Flags.Store(fl)
+	}
+	in.unlock()
+	return fl&flagHostIdle == 0
+}
+
+// hostIdleLocked tells an attached host that the queue is empty. The owner
+// calls it, lock held, having found the queue empty; it returns with the
+// lock held. The descriptor is cleared before the queue is checked again,
+// so a push in between is never lost: it reports false, with the
+// descriptor readable again, if work came in meanwhile.
+func (e *Executor) hostIdleLocked() bool {
+	in := e.in.Load()
+	if fl := in.Flags.Load(); fl&flagHost == 0 || fl&flagHostIdle != 0 {
+		return true
+	}
+	in.unlock()
+	e.runner.ClearHost(in)
+	in.lock()
+	if e.emptyLocked() {
+		in.Flags.Store(in.Flags.Load() | flagHostIdle)
+		return true
+	}
+	// The push saw no flagHostIdle and told no one; its notify is still
+	// owed nothing (the host has not drained), but the descriptor must be
+	// readable while work is queued.
+	in.unlock()
+	e.runner.WakeHost(in, false)
+	in.lock()
+	return false
+}
+
+// RunReady runs queued items on the calling thread, which must be the
+// owner, without ever waiting for more: in FIFO order, at most maxItems of
+// them (0: every item queued when the call started; items queued during
+// the call wait for the next one), and no more once maxNs has passed
+// (< 0: no time limit; at least one item runs if any is queued). Items are
+// started, run and completed as in RunUntil. It returns how many ran and
+// whether any remain queued; if none remain, an attached host is told so.
+//
+// RunReady never quits e and never waits for a future: on a quit executor
+// it runs what is left and returns. It fails with EWRONGTHREAD off the
+// owner and EBUSY inside RunUntil or RunReady on e (from an item).
+func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran uint64, more bool, st Status) {
+	if from != e.owner {
+		return 0, false, EWRONGTHREAD
+	}
+	in := e.in.Load()
+	in.lock()
+	if e.running {
+		in.unlock()
+		return 0, false, EBUSY
+	}
+	e.running = true
+	limit := e.queuedLocked()
+	in.unlock()
+	if maxItems != 0 && maxItems < limit {
+		limit = maxItems
+	}
+	ran = e.runHeld(limit, deadlineFor(maxNs))
+	in.lock()
+	e.running = false
+	empty := e.emptyLocked() && e.hostIdleLocked()
+	in.unlock()
+	return ran, !empty, OK
+}
+
+// runHeld runs up to limit items, the held ones first, then from batches
+// it takes from the queue (never more than the queue held when it started
+// if limit came from that count), stopping between items once deadline
+// (>= 0) has passed, after the first. Unfinished batches stay held.
+func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
+	in := e.in.Load()
+	for ran < limit && (ran == 0 || deadline < 0 || now() < deadline) {
+		if e.heldNext == e.held.len() {
+			e.dropHeld()
+			in.lock()
+			if in.Len == 0 && len(e.full) == 0 {
+				in.unlock()
+				break
+			}
+			e.held = e.takeBatchLocked()
+			in.unlock()
+		}
+		span := e.held.span(e.heldNext)
+		n := min(uint64(len(span)), limit-ran)
+		if deadline >= 0 {
+			n = 1
+		}
+		in.lock()
+		e.heldNext += n // taken: no longer counted as queued
+		in.unlock()
+		e.run(span[:n])
+		ran += n
+	}
+	if e.heldNext == e.held.len() {
+		e.dropHeld()
+	}
+	return ran
+}
+
+// dropHeld recycles a finished held batch.
+func (e *Executor) dropHeld() {
+	if len(e.held.chunks) == 0 {
+		return
+	}
+	e.recycle(e.held, -1)
+	in := e.in.Load()
+	in.lock()
+	e.held, e.heldNext = batch{}, 0
+	in.unlock()
+}
+
+// runLeftovers runs, at the start of RunUntil, the items an earlier
+// RunReady held: they are older than anything queued. They are taken all
+// at once, like a batch, so they no longer count as queued.
+func (e *Executor) runLeftovers() {
+	in := e.in.Load()
+	in.lock()
+	b, i := e.held, e.heldNext
+	e.held, e.heldNext = batch{}, 0
+	in.unlock()
+	for i < b.len() {
+		span := b.span(i)
+		e.run(span)
+		i += uint64(len(span))
+	}
+	if len(b.chunks) > 0 {
+		e.recycle(b, -1)
+	}
+}

@@ -1,0 +1,184 @@
+package executor
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// fakeHost counts the host hooks and models a descriptor's readability.
+type fakeHost struct {
+	wakes, notifies, clears atomic.Int64
+	readable                atomic.Bool
+}
+
+func (h *fakeHost) runner() Runner {
+	return Runner{
+		Run: runTable,
+		WakeHost: func(_ *Ingress, notify bool) {
+			h.wakes.Add(1)
+			h.readable.Store(true)
+			if notify {
+				h.notifies.Add(1)
+			}
+		},
+		ClearHost: func(*Ingress) { h.clears.Add(1); h.readable.Store(false) },
+	}
+}
+
+// pushN queues n items from another thread that append their index to *order.
+func pushN(t *testing.T, e *Executor, from, n int, order *[]int) {
+	inThread(func() {
+		for i := from; i < from+n; i++ {
+			i := i
+			if _, st := e.Submit(other, call(func() (uintptr, Status) { *order = append(*order, i); return 0, OK }), false); st != OK {
+				t.Errorf("submit: %v", st)
+			}
+		}
+	})
+}
+
+func TestRunReadyBudgetKeepsFIFOAcrossChunks(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	var order []int
+	n := chunkLen + 100 // the budget must stop inside a multi-chunk batch
+	pushN(t, e, 0, n, &order)
+	ran, more, st := e.RunReady(owner, chunkLen-10, -1)
+	if st != OK || ran != chunkLen-10 || !more || e.Queued() != 110 {
+		t.Fatalf("ran=%d more=%v st=%v queued=%d", ran, more, st, e.Queued())
+	}
+	pushN(t, e, n, 5, &order) // queued after the held items: they run after them
+	ran, more, st = e.RunReady(owner, 0, -1)
+	if st != OK || ran != 115 || more {
+		t.Fatalf("ran=%d more=%v st=%v", ran, more, st)
+	}
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("order[%d] = %d", i, v)
+		}
+	}
+	if len(order) != n+5 || e.Queued() != 0 {
+		t.Fatalf("ran %d, queued %d", len(order), e.Queued())
+	}
+}
+
+func TestRunReadySnapshotLeavesLaterItems(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	var order []int
+	var e2 *Executor = e
+	inThread(func() {
+		e2.Submit(other, call(func() (uintptr, Status) {
+			order = append(order, 0)
+			// queued while the call runs: not part of its snapshot
+			inThread(func() {
+				e2.Submit(other, call(func() (uintptr, Status) { order = append(order, 1); return 0, OK }), false)
+			})
+			return 0, OK
+		}), false)
+	})
+	if ran, more, _ := e.RunReady(owner, 0, -1); ran != 1 || !more {
+		t.Fatalf("ran=%d more=%v", ran, more)
+	}
+	if ran, more, _ := e.RunReady(owner, 0, -1); ran != 1 || more || len(order) != 2 {
+		t.Fatalf("ran=%d more=%v order=%v", ran, more, order)
+	}
+}
+
+func TestRunReadyTimeBudgetRunsOneAtLeast(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	var order []int
+	pushN(t, e, 0, 3, &order)
+	if ran, more, _ := e.RunReady(owner, 0, 0); ran != 1 || !more {
+		t.Fatalf("ran=%d more=%v", ran, more)
+	}
+	if ran, more, _ := e.RunReady(owner, 0, -1); ran != 2 || more {
+		t.Fatalf("ran=%d more=%v", ran, more)
+	}
+}
+
+func TestRunReadyStatuses(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	if _, _, st := e.RunReady(other, 0, -1); st != EWRONGTHREAD {
+		t.Fatalf("other thread: %v", st)
+	}
+	var inner Status
+	inThread(func() {
+		e.Submit(other, call(func() (uintptr, Status) { _, _, inner = e.RunReady(owner, 0, -1); return 0, OK }), false)
+	})
+	if _, _, st := e.RunReady(owner, 0, -1); st != OK || inner != EBUSY {
+		t.Fatalf("got %v, inner %v", st, inner)
+	}
+}
+
+func TestRunUntilRunsHeldItemsFirst(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	var order []int
+	pushN(t, e, 0, 10, &order)
+	e.RunReady(owner, 4, -1)
+	pushN(t, e, 10, 2, &order)
+	p := NewPromise()
+	p.SetResult(0)
+	if st := e.RunUntil(owner, p, -1); st != OK || len(order) != 12 {
+		t.Fatalf("st=%v order=%v", st, order)
+	}
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("order = %v", order)
+		}
+	}
+}
+
+func TestFreeCancelsHeldItems(t *testing.T) {
+	e := New(owner, nil, Runner{Run: runTable}, nil)
+	var fs []*Future
+	inThread(func() {
+		for i := 0; i < 3; i++ {
+			f, _ := e.Submit(other, call(func() (uintptr, Status) { return 7, OK }), true)
+			fs = append(fs, f)
+		}
+	})
+	e.RunReady(owner, 1, -1)
+	if n, st := e.Free(); n != 2 || st != OK {
+		t.Fatalf("free: %d %v", n, st)
+	}
+	if _, code := fs[0].Outcome(); code != OK {
+		t.Fatalf("first: %v", code)
+	}
+	for _, f := range fs[1:] {
+		if _, code := f.Outcome(); code != ECANCELLED {
+			t.Fatalf("held: %v", code)
+		}
+	}
+}
+
+func TestHostWokenOncePerTransition(t *testing.T) {
+	h := &fakeHost{}
+	e := New(owner, nil, h.runner(), nil)
+	if e.AttachHost() {
+		t.Fatal("pending on an empty queue")
+	}
+	var order []int
+	pushN(t, e, 0, 100, &order)
+	if h.notifies.Load() != 1 || !h.readable.Load() {
+		t.Fatalf("notifies=%d readable=%v", h.notifies.Load(), h.readable.Load())
+	}
+	if _, more, _ := e.RunReady(owner, 10, -1); !more || !h.readable.Load() {
+		t.Fatal("budget left items but the descriptor was cleared")
+	}
+	pushN(t, e, 100, 5, &order) // not drained yet: coalesced
+	if h.notifies.Load() != 1 {
+		t.Fatalf("notifies=%d", h.notifies.Load())
+	}
+	if _, more, _ := e.RunReady(owner, 0, -1); more || h.readable.Load() {
+		t.Fatalf("more=%v readable=%v", more, h.readable.Load())
+	}
+	pushN(t, e, 105, 1, &order)
+	if h.notifies.Load() != 2 || !h.readable.Load() {
+		t.Fatalf("notifies=%d readable=%v", h.notifies.Load(), h.readable.Load())
+	}
+	p := NewPromise()
+	p.SetResult(0)
+	e.RunUntil(owner, p, -1) // run_until drains too, and tells the host
+	if h.readable.Load() || len(order) != 106 {
+		t.Fatalf("readable=%v ran=%d", h.readable.Load(), len(order))
+	}
+}
