@@ -6,7 +6,8 @@
 package main
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include -fvisibility=hidden
+#cgo CFLAGS: -I${SRCDIR}/../include -DCTEXEC_BUILDING
+#cgo !windows CFLAGS: -fvisibility=hidden
 #cgo windows LDFLAGS: -lsynchronization
 #include <stdlib.h>
 #include "shim.h"

@@ -10,7 +10,13 @@
 #include "ctexec.h"
 #include "shared.h"
 
+/* Internal symbols. A DLL exports only what is dllexport (and listed in
+ * ctexec.def), so Windows needs no attribute. */
+#if defined(_WIN32)
+#define CX_HIDDEN
+#else
 #define CX_HIDDEN __attribute__((visibility("hidden")))
+#endif
 
 /* The C allocation behind a ctexec*: a slot in one mmap'd slab, so a
  * pointer is validated by arithmetic and a magic number, never by reading
