@@ -6,6 +6,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__APPLE__)
+#include <sys/random.h> /* getentropy */
+#endif
 #include "shim.h"
 
 int64_t cx_now(void) {
