@@ -33,7 +33,7 @@ type parkBucket struct {
 var parkLot [64]parkBucket
 
 func bucketFor(addr *atomic.Uint32) *parkBucket {
-	return &parkLot[(uintptr(unsafe.Pointer(addr))>>2*0x9e3779b97f4a7c15)>>58]
+	return &parkLot[(uint64(uintptr(unsafe.Pointer(addr)))>>2*0x9e3779b97f4a7c15)>>58]
 }
 
 var osPlatform = Platform{
