@@ -1,5 +1,5 @@
 /* Futures in C memory. A future is a 16-byte slot (cx_future, shared.h) in
- * one mmap'd slab; its state word, outcome and started flag live there, so
+ * one slab of pages (cx_pages_alloc); its state word, outcome and started flag live there, so
  * submitting with a future, waiting, polling, cancelling, completing a
  * promise and freeing never enter Go. The transitions are the protocol in
  * executor/shared.go; this file mirrors its C-marked parts (alloc, claim,
@@ -15,9 +15,6 @@
  * its slot has been reused 2^24 times (the generation wraps then). */
 #define _GNU_SOURCE
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
 #include "shim.h"
 #include "_cgo_export.h"
 
@@ -33,22 +30,10 @@ static uint64_t cx_ffree;      /* free stack: tag << 32 | index (0: empty) */
 static uint64_t cx_key, cx_mul, cx_mul_inv;
 uint64_t cx_futures_live;
 
-static uint64_t cx_random64(void) {
-    uint64_t v = 0;
-    if (getentropy(&v, sizeof v) != 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)&v ^ (uint64_t)getpid();
-    }
-    return v;
-}
-
 static uint64_t cx_decode_v(uint64_t h) { return (h ^ cx_key) * cx_mul_inv; }
 
 __attribute__((constructor)) static void cx_future_init(void) {
-    void *m = mmap(NULL, (size_t)CX_FSLOTS * sizeof(cx_future), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m != MAP_FAILED) cx_fslab = m;
+    cx_fslab = cx_pages_alloc((size_t)CX_FSLOTS * sizeof(cx_future));
     cx_mul = cx_random64() | 1;
     cx_mul_inv = cx_mul; /* Newton's iteration: each step doubles the correct low bits */
     for (int i = 0; i < 6; i++) cx_mul_inv *= 2 - cx_mul * cx_mul_inv;
@@ -174,7 +159,7 @@ static int cx_fut_outcome(cx_future *f, uint32_t gen, uintptr_t *out) {
 static uint32_t cx_spinners, cx_max_spinners = 1;
 
 __attribute__((constructor)) static void cx_spin_init(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = cx_ncpus();
     if (n > 2) cx_max_spinners = (uint32_t)(n - 1);
 }
 

@@ -17,8 +17,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "shim.h"
 #include "_cgo_export.h"
 
@@ -31,7 +29,7 @@ char cx_debug_panic[32];
 static void cx_on_fork_child(void) { cx_forked = 1; }
 
 __attribute__((constructor)) static void cx_init(void) {
-    pthread_atfork(NULL, NULL, cx_on_fork_child);
+    cx_fork_guard(cx_on_fork_child);
     /* CTEXEC_SPIN_NS: how long waiters spin before they sleep (0: never). */
     const char *v = getenv("CTEXEC_SPIN_NS");
     if (v != NULL && *v != 0) {
@@ -71,9 +69,8 @@ struct ctexec *cx_slot_alloc(void) {
     struct ctexec *s = NULL;
     pthread_mutex_lock(&cx_slab_mu);
     if (cx_slab == NULL) {
-        void *m = mmap(NULL, (size_t)CX_SLOTS * sizeof(struct ctexec), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (m != MAP_FAILED) __atomic_store_n(&cx_slab, (struct ctexec *)m, __ATOMIC_RELEASE);
+        void *m = cx_pages_alloc((size_t)CX_SLOTS * sizeof(struct ctexec));
+        if (m != NULL) __atomic_store_n(&cx_slab, (struct ctexec *)m, __ATOMIC_RELEASE);
     }
     if (cx_slab != NULL) {
         /* Reuse a released slot only past the quarantine, so a stale

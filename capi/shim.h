@@ -10,7 +10,13 @@
 #include "ctexec.h"
 #include "shared.h"
 
+/* Internal symbols. A DLL exports only what is dllexport (and listed in
+ * ctexec.def), so Windows needs no attribute. */
+#if defined(_WIN32)
+#define CX_HIDDEN
+#else
 #define CX_HIDDEN __attribute__((visibility("hidden")))
+#endif
 
 /* The C allocation behind a ctexec*: a slot in one mmap'd slab, so a
  * pointer is validated by arithmetic and a magic number, never by reading
@@ -84,13 +90,22 @@ CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
 CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
 
-/* The waits and the clock (park.c). */
+/* The platform layer (platform.c lists its files). */
+/* Blocks while *addr == val, at most ns nanoseconds (ns < 0: forever). May
+ * return early; callers re-check. Orders no memory. */
 CX_HIDDEN void cx_wait_on(uint32_t *addr, uint32_t val, int64_t ns);
 CX_HIDDEN void cx_wake_one(uint32_t *addr);
 CX_HIDDEN void cx_wake_all(uint32_t *addr);
-CX_HIDDEN int64_t cx_now(void);
+CX_HIDDEN void cx_pl_wait(uint32_t *addr, uint32_t val, int64_t ns); /* the parking lot */
+CX_HIDDEN void cx_pl_wake(uint32_t *addr, int all);
+CX_HIDDEN int64_t cx_now(void); /* monotonic, ns */
 CX_HIDDEN int64_t cx_deadline(int64_t timeout_ns);
 CX_HIDDEN void cx_relax(void);
+CX_HIDDEN void *cx_pages_alloc(size_t size); /* zeroed; NULL on failure */
+CX_HIDDEN void cx_pages_free(void *p, size_t size);
+CX_HIDDEN void cx_fork_guard(void (*child)(void)); /* none on Windows */
+CX_HIDDEN uint64_t cx_random64(void);
+CX_HIDDEN long cx_ncpus(void); /* online CPUs */
 
 /* Entry-point prologue: the two states in which Go must not be entered. */
 #define CX_ENTER()                              \

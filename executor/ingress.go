@@ -2,7 +2,6 @@ package executor
 
 import (
 	"sync"
-	"syscall"
 	"unsafe"
 )
 
@@ -41,7 +40,7 @@ func (in *Ingress) lock() {
 
 func (in *Ingress) unlock() {
 	if in.Lock.Swap(0) == 2 {
-		futexWake(&in.Lock, 1)
+		futexWake(&in.Lock)
 	}
 }
 
@@ -99,17 +98,4 @@ func putChunk(c chunk) {
 // touches: the garbage collector then sees the futures their entries hold.
 func heapChunk() chunk {
 	return unsafe.Pointer(unsafe.SliceData(make([]Entry, chunkLen)))
-}
-
-func allocChunk() chunk {
-	mem, err := syscall.Mmap(-1, 0, int(chunkLen*entrySize), syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		return nil
-	}
-	return unsafe.Pointer(&mem[0])
-}
-
-func freeChunk(c chunk) {
-	syscall.Munmap(unsafe.Slice((*byte)(c), chunkLen*entrySize))
 }

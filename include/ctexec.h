@@ -63,7 +63,14 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+/* CTEXEC_API marks the exported functions. On Windows it is dllimport for
+ * users of ctexec.dll and dllexport while the DLL itself is built
+ * (CTEXEC_BUILDING, defined by capi/main.go). */
+#if defined(_WIN32) && defined(CTEXEC_BUILDING)
+#define CTEXEC_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define CTEXEC_API __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
 #define CTEXEC_API __attribute__((visibility("default")))
 #else
 #define CTEXEC_API

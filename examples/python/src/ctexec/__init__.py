@@ -40,6 +40,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import os
+import sys
 import threading
 from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
@@ -362,7 +363,10 @@ _OPTIONAL = frozenset(
 # Loading
 # ---------------------------------------------------------------------------
 
-_SONAME = "libctexec.so.0"
+# The library's file name by the platform's rules. A bare name is looked up
+# by the system loader (on Windows, Python 3.8+ leaves the current directory
+# and PATH out of that search).
+_SONAME = {"win32": "ctexec.dll", "darwin": "libctexec.0.dylib"}.get(sys.platform, "libctexec.so.0")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE_LIB = os.path.join(_HERE, _SONAME)
 
