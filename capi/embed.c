@@ -1,4 +1,4 @@
-/* Embedding in a host event loop: the descriptor (an eventfd), the notify
+/* Embedding in a host event loop: the descriptor (hostfd_*.c), the notify
  * callback and ctexec_run_ready. The protocol that decides when the host is
  * woken and when its descriptor is cleared is the Host part of
  * executor/shared.go; the owner's side of it runs in Go (RunReady, and
@@ -9,8 +9,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 #include "shim.h"
 #include "_cgo_export.h"
 
@@ -25,13 +23,6 @@ static struct ctexec *cx_slot_of(cx_ingress *in) {
     return (struct ctexec *)((char *)in - offsetof(struct ctexec, in));
 }
 
-static void cx_fd_raise(int fd) {
-    uint64_t one = 1;
-    /* EAGAIN only if the counter is near 2^64: it is readable then. */
-    while (write(fd, &one, sizeof one) < 0 && errno == EINTR)
-        ;
-}
-
 /* Runner.WakeHost: on a pushing thread, outside the ingress lock. The
  * callback is copied under the lock and notify_busy is raised first, so
  * ctexec_set_notify can wait out every call of the callback it replaced. */
@@ -40,10 +31,11 @@ void cx_host_wake(cx_ingress *in, int notify) {
     __atomic_add_fetch(&s->notify_busy, 1, __ATOMIC_SEQ_CST);
     cx_lock(in);
     int fd = __atomic_load_n(&s->host_fd, __ATOMIC_ACQUIRE) - 1;
+    int wfd = s->host_wfd;
     ctexec_notify_fn cb = s->notify;
     void *ud = s->notify_ud;
     cx_unlock(in);
-    if (fd >= 0) cx_fd_raise(fd);
+    if (fd >= 0) cx_hostfd_raise(wfd);
     if (notify && cb != NULL) {
         struct ctexec *outer = cx_notifying;
         cx_notifying = s;
@@ -57,20 +49,18 @@ void cx_host_wake(cx_ingress *in, int notify) {
 void cx_host_clear(cx_ingress *in) {
     int fd = __atomic_load_n(&cx_slot_of(in)->host_fd, __ATOMIC_ACQUIRE) - 1;
     if (fd < 0) return;
-    uint64_t v;
-    while (read(fd, &v, sizeof v) < 0 && errno == EINTR)
-        ;
+    cx_hostfd_clear(fd);
 }
 
 /* At ctexec_free, once Go has let go of the executor. */
 void cx_host_detach(struct ctexec *s) {
     pthread_mutex_lock(&cx_embed_mu);
-    int fd = s->host_fd - 1;
+    int fd = s->host_fd - 1, wfd = s->host_wfd;
     s->host_fd = 0;
     s->notify = NULL;
     s->notify_ud = NULL;
     pthread_mutex_unlock(&cx_embed_mu);
-    if (fd >= 0) close(fd);
+    if (fd >= 0) cx_hostfd_close(fd, wfd);
 }
 
 int ctexec_fd(ctexec *ex, int *out_fd) {
@@ -81,13 +71,17 @@ int ctexec_fd(ctexec *ex, int *out_fd) {
     pthread_mutex_lock(&cx_embed_mu);
     int fd = s->host_fd - 1, rc = CTEXEC_OK;
     if (fd < 0) {
-        fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (fd < 0) {
+        int wfd = -1;
+        fd = cx_hostfd_open(&wfd);
+        if (fd == -2) {
+            rc = CTEXEC_EINVAL; /* no descriptors on this platform */
+        } else if (fd < 0) {
             rc = CTEXEC_ENOMEM;
         } else {
+            s->host_wfd = wfd;
             __atomic_store_n(&s->host_fd, fd + 1, __ATOMIC_RELEASE);
             rc = ctexecgo_attach(s->handle);
-            if (rc == 1) cx_fd_raise(fd); /* work was queued before */
+            if (rc == 1) cx_hostfd_raise(wfd); /* work was queued before */
             if (rc > 0) rc = CTEXEC_OK;
         }
     }

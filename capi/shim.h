@@ -28,7 +28,8 @@ struct ctexec {
     /* Embedding in a host loop (embed.c). host_fd is written once, before
      * the executor is attached; notify and notify_ud change under in's
      * lock; notify_busy counts wakes that may still call notify. */
-    int32_t host_fd; /* the eventfd + 1; 0: none yet */
+    int32_t host_fd;  /* the descriptor the host polls, + 1; 0: none yet */
+    int32_t host_wfd; /* the end that raises it (the same, for an eventfd) */
     uint32_t notify_busy;
     ctexec_notify_fn notify;
     void *notify_ud;
@@ -78,6 +79,14 @@ CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
 CX_HIDDEN void cx_lock(cx_ingress *in);
 CX_HIDDEN void cx_unlock(cx_ingress *in);
 CX_HIDDEN void cx_host_wake(cx_ingress *in, int notify);
+
+/* The host's descriptor (hostfd_*.c): readable while raised. open returns
+ * the end to poll (or -1) and sets *wfd to the end that raises it;
+ * raise never blocks; clear drains it without blocking. */
+CX_HIDDEN int cx_hostfd_open(int *wfd);
+CX_HIDDEN void cx_hostfd_raise(int wfd);
+CX_HIDDEN void cx_hostfd_clear(int fd);
+CX_HIDDEN void cx_hostfd_close(int fd, int wfd);
 CX_HIDDEN void cx_host_clear(cx_ingress *in);
 CX_HIDDEN void cx_host_detach(struct ctexec *s);
 

@@ -328,8 +328,9 @@ CTEXEC_API int ctexec_free(ctexec *ex);
  * triggered from the host's point of view: it stays readable until a
  * ctexec_run_ready or ctexec_run_until call has drained the queue, and a
  * ctexec_run_ready call whose budget leaves items queued leaves it
- * readable). It is made on the first call (an eventfd on Linux); later
- * calls return the same descriptor. Executors that never call this pay
+ * readable). It is made on the first call (an eventfd on Linux, the read
+ * end of a pipe on macOS and other POSIX systems); later calls return the
+ * same descriptor. Executors that never call this pay
  * nothing: no descriptor, no system call per submit.
  *
  * The descriptor is owned by ex and closed by ctexec_free. The host only
@@ -344,20 +345,22 @@ CTEXEC_API int ctexec_free(ctexec *ex);
  * Threads: any thread.
  * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_fd NULL), CTEXEC_EBADHANDLE
  *         (not a live executor, e.g. freed), CTEXEC_ENOMEM (no descriptor
- *         could be made), CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         could be made), CTEXEC_EFORK, CTEXEC_EPANIC. On Windows, which
+ *         has no descriptor to poll, always CTEXEC_EINVAL.
  * \since 0.2.0
  */
 CTEXEC_API int ctexec_fd(ctexec *ex, int *out_fd);
 
 /*
  * Windows: a manual-reset event HANDLE, signalled while ex has work, with
- * the rules of ctexec_fd. On POSIX builds there is no such handle: the call
- * always returns CTEXEC_EINVAL and leaves *out_handle untouched; use
- * ctexec_fd.
+ * the rules of ctexec_fd. Not implemented yet: this version returns
+ * CTEXEC_EINVAL everywhere and leaves *out_handle untouched. On POSIX use
+ * ctexec_fd; on Windows a host uses the notify callback
+ * (ctexec_set_notify) to post itself a message.
  *
  * Threads: any thread.
- * @return CTEXEC_EINVAL on POSIX (also CTEXEC_EFORK, CTEXEC_EPANIC in the
- *         states where every call returns those).
+ * @return CTEXEC_EINVAL (also CTEXEC_EFORK, CTEXEC_EPANIC in the states
+ *         where every call returns those).
  * \since 0.2.0
  */
 CTEXEC_API int ctexec_event_handle(ctexec *ex, void **out_handle);
