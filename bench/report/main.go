@@ -441,6 +441,29 @@ func (r *report) targets() []target {
 	t = append(t, target{"Python throughput, 2 submitters", "≥ 2× asgiref",
 		fmt.Sprintf("%.2f× (%s vs %s)", x, fmtRate(py.med("py_tp", "py_ctexec", 2, "rate")), fmtRate(py.med("py_tp", "py_asgiref", 2, "rate"))),
 		verdict(x >= 2, !math.IsNaN(x))})
+	// Embedding in host loops (issue 11).
+	for _, g := range []struct {
+		w, v, peer, m string
+		goal          float64
+		higher        bool
+		figure        string
+	}{
+		{"tp_fire", "ctexec_glib", "glib", "rate", 10, true, "items/s through a GLib loop with ctexec embedded, 2 submitters"},
+		{"tp_fire", "ctexec_uv", "libuv", "rate", 1.0, true, "items/s through a libuv loop with ctexec embedded, 2 submitters"},
+		{"rt", "ctexec_glib", "glib", "median", 1.1, false, "round trip into an embedded GLib loop, median"},
+	} {
+		p := 0
+		if g.w == "tp_fire" {
+			p = 2
+		}
+		x := ratio(g.w, g.v, p, g.m, g.peer)
+		ok := x <= g.goal
+		goal := fmt.Sprintf("≤ %.1f× %s", g.goal, r.title(g.peer))
+		if g.higher {
+			ok, goal = x >= g.goal, fmt.Sprintf("≥ %.1f× %s", g.goal, r.title(g.peer))
+		}
+		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
+	}
 	// C++ layer (issue 13), from bench/cpp_bench's own verdicts.
 	for _, line := range r.cppTargets {
 		t = append(t, line)
@@ -454,7 +477,7 @@ func (r *report) targets() []target {
 }
 
 func (r *report) targetsSection() {
-	r.p("## Targets (issues 9, 12 and 13)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
+	r.p("## Targets (issues 9, 11, 12 and 13)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.targets() {
 		r.p("| %s | %s | %s | %s |\n", t.figure, t.goal, t.measured, t.met)
 	}
