@@ -29,19 +29,6 @@ static void on_other_thread(void *(*fn)(void *), void *arg) {
     CHECK(pthread_join(t, NULL) == 0);
 }
 
-static ctexec_counts start_counts;
-
-static void counts_back_to_start(void) {
-    ctexec_counts c;
-    OK(ctexec_live_counts(&c));
-    if (c.executors != start_counts.executors || c.futures != start_counts.futures ||
-        c.queued != start_counts.queued)
-        FAIL("leak: executors %llu->%llu futures %llu->%llu queued %llu->%llu",
-             (unsigned long long)start_counts.executors, (unsigned long long)c.executors,
-             (unsigned long long)start_counts.futures, (unsigned long long)c.futures,
-             (unsigned long long)start_counts.queued, (unsigned long long)c.queued);
-}
-
 /* A promise that is already done. */
 static ctexec_future done_future(void) {
     ctexec_future f;
@@ -847,10 +834,7 @@ static void test_no_signal_handlers_installed(void) {
 
 /* ---- driver ------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const check_case cases[] = {
     {"run_from_other_thread_fails", test_run_from_other_thread_fails},
     {"submit_from_owner_fails", test_submit_from_owner_fails},
     {"callbacks_run_on_owner_thread", test_callbacks_run_on_owner_thread},
@@ -880,18 +864,5 @@ static const struct {
 
 int main(int argc, char **argv) {
     owner_thread = pthread_self();
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) printf("%s\n", cases[i].name);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) continue;
-        OK(ctexec_live_counts(&start_counts));
-        cases[i].fn();
-        counts_back_to_start();
-        printf("ok %s\n", cases[i].name);
-        if (argc > 1) return 0;
-    }
-    if (argc > 1) FAIL("no case %s", argv[1]);
-    return 0;
+    return run_cases(cases, sizeof cases / sizeof cases[0], argc, argv);
 }

@@ -21,19 +21,6 @@
 
 #include "../check.h"
 
-static ctexec_counts start_counts;
-
-static void counts_back_to_start(void) {
-    ctexec_counts c;
-    OK(ctexec_live_counts(&c));
-    if (c.executors != start_counts.executors || c.futures != start_counts.futures ||
-        c.queued != start_counts.queued)
-        FAIL("live counts not back to start: executors %llu->%llu futures %llu->%llu queued %llu->%llu",
-             (unsigned long long)start_counts.executors, (unsigned long long)c.executors,
-             (unsigned long long)start_counts.futures, (unsigned long long)c.futures,
-             (unsigned long long)start_counts.queued, (unsigned long long)c.queued);
-}
-
 static int readable(int fd) {
     struct pollfd p = {fd, POLLIN, 0};
     int n = poll(&p, 1, 0);
@@ -635,10 +622,7 @@ static void test_event_handle_is_einval_on_posix(void) {
 
 /* ---- driver ------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const check_case cases[] = {
     {"fd_readable_iff_work_queued", test_fd_readable_iff_work_queued},
     {"fd_made_late_is_readable_for_queued_work", test_fd_made_late_is_readable_for_queued_work},
     {"fd_level_triggered", test_fd_level_triggered},
@@ -666,18 +650,5 @@ static const struct {
 
 int main(int argc, char **argv) {
     owner = pthread_self();
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) printf("%s\n", cases[i].name);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) continue;
-        OK(ctexec_live_counts(&start_counts));
-        cases[i].fn();
-        counts_back_to_start();
-        printf("ok %s\n", cases[i].name);
-        if (argc > 1) return 0;
-    }
-    if (argc > 1) FAIL("no case %s", argv[1]);
-    return 0;
+    return run_cases(cases, sizeof cases / sizeof cases[0], argc, argv);
 }
