@@ -270,15 +270,24 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 		}
 		it := x.batch[0]
 		x.batch = x.batch[1:]
-		if f := m.items[it].fut; f >= 0 {
-			if m.futs[f].done {
-				continue
-			}
-			m.futs[f].started = true
+		if !m.startItem(it) {
+			continue
 		}
-		m.items[it].ran = true
 		return it, OK, true
 	}
+}
+
+// startItem starts item it, just taken from a batch: false if its future
+// was cancelled first (the item is skipped), else it runs now.
+func (m *refModel) startItem(it int) bool {
+	if f := m.items[it].fut; f >= 0 {
+		if m.futs[f].done {
+			return false
+		}
+		m.futs[f].started = true
+	}
+	m.items[it].ran = true
+	return true
 }
 
 // itemReturned completes an item's future with its callback's outcome; a
@@ -331,13 +340,9 @@ func (m *refModel) readyNext(e int) (item int, ret Status, ok bool) {
 		x.batch = x.batch[1:]
 		x.left--
 		x.ran++
-		if f := m.items[it].fut; f >= 0 {
-			if m.futs[f].done {
-				continue
-			}
-			m.futs[f].started = true
+		if !m.startItem(it) {
+			continue
 		}
-		m.items[it].ran = true
 		return it, OK, true
 	}
 	return -1, OK, false
