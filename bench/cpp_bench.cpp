@@ -92,7 +92,10 @@ double drive(int threads, Body body, Serve serve) {
 // ---- variants -------------------------------------------------------------
 // Each returns seconds for n items and checks the results.
 
-double c_call(long n, int threads) {
+// Runs n items over `threads` submitters through the C API; one_item(ex, s)
+// runs one and returns its result (null: wrong).
+template <class One>
+double c_run(const char *name, long n, int threads, One one_item) {
     item_state s;
     ctexec *ex;
     ctexec_future stop;
@@ -101,74 +104,63 @@ double c_call(long n, int threads) {
     std::atomic<int> left{threads};
     std::atomic<long> bad{0};
     double secs = drive(threads, [&](int) {
-        for (long i = 0; i < n / threads; i++) {
-            void *r = nullptr;
-            c_check(ctexec_call(ex, c_item, &s, &r), "ctexec_call");
-            if (r == nullptr) ++bad;
-        }
+        for (long i = 0; i < n / threads; i++)
+            if (one_item(ex, &s) == nullptr) ++bad;
         if (--left == 0) c_check(ctexec_future_set_result(stop, nullptr), "set_result");
     }, [&] { c_check(ctexec_run_until(ex, stop), "ctexec_run_until"); });
     c_check(ctexec_future_free(stop), "ctexec_future_free");
     c_check(ctexec_free(ex), "ctexec_free");
-    if (bad || s.counter != n / threads * threads) die("c_call: lost or bad items");
+    if (bad || s.counter != n / threads * threads) die(std::string(name) + ": lost or bad items");
     return secs;
+}
+
+// The same through the C++ layer; one_item(ex, s) returns the item's count
+// (0: wrong).
+template <class One>
+double cpp_run(const char *name, long n, int threads, One one_item) {
+    item_state s;
+    cte::executor ex;
+    cte::promise<void> stop;
+    cte::future<void> stopped = stop.get_future();
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++)
+            if (one_item(ex, s) == 0) ++bad;
+        if (--left == 0) stop.set_value();
+    }, [&] { ex.run_until(stopped); });
+    if (bad || s.counter != n / threads * threads) die(std::string(name) + ": lost or bad items");
+    return secs;
+}
+
+double c_call(long n, int threads) {
+    return c_run("c_call", n, threads, [](ctexec *ex, item_state *s) {
+        void *r = nullptr;
+        c_check(ctexec_call(ex, c_item, s, &r), "ctexec_call");
+        return r;
+    });
 }
 
 double c_submit(long n, int threads) {
-    item_state s;
-    ctexec *ex;
-    c_check(ctexec_new(nullptr, &ex), "ctexec_new");
-    ctexec_future stop;
-    c_check(ctexec_future_new(&stop), "ctexec_future_new");
-    std::atomic<int> left{threads};
-    std::atomic<long> bad{0};
-    double secs = drive(threads, [&](int) {
-        for (long i = 0; i < n / threads; i++) {
-            ctexec_future f;
-            void *r = nullptr;
-            c_check(ctexec_submit(ex, c_item, &s, &f), "ctexec_submit");
-            c_check(ctexec_future_wait(f, -1, &r), "ctexec_future_wait");
-            c_check(ctexec_future_free(f), "ctexec_future_free");
-            if (r == nullptr) ++bad;
-        }
-        if (--left == 0) c_check(ctexec_future_set_result(stop, nullptr), "set_result");
-    }, [&] { c_check(ctexec_run_until(ex, stop), "ctexec_run_until"); });
-    c_check(ctexec_future_free(stop), "ctexec_future_free");
-    c_check(ctexec_free(ex), "ctexec_free");
-    if (bad || s.counter != n / threads * threads) die("c_submit: lost or bad items");
-    return secs;
+    return c_run("c_submit", n, threads, [](ctexec *ex, item_state *s) {
+        ctexec_future f;
+        void *r = nullptr;
+        c_check(ctexec_submit(ex, c_item, s, &f), "ctexec_submit");
+        c_check(ctexec_future_wait(f, -1, &r), "ctexec_future_wait");
+        c_check(ctexec_future_free(f), "ctexec_future_free");
+        return r;
+    });
 }
 
 double cpp_call(long n, int threads) {
-    item_state s;
-    cte::executor ex;
-    cte::promise<void> stop;
-    cte::future<void> stopped = stop.get_future();
-    std::atomic<int> left{threads};
-    std::atomic<long> bad{0};
-    double secs = drive(threads, [&](int) {
-        for (long i = 0; i < n / threads; i++)
-            if (ex.call([&s] { return ++s.counter; }) == 0) ++bad;
-        if (--left == 0) stop.set_value();
-    }, [&] { ex.run_until(stopped); });
-    if (bad || s.counter != n / threads * threads) die("cpp_call: lost or bad items");
-    return secs;
+    return cpp_run("cpp_call", n, threads,
+                   [](cte::executor &ex, item_state &s) { return ex.call([&s] { return ++s.counter; }); });
 }
 
 double cpp_submit(long n, int threads) {
-    item_state s;
-    cte::executor ex;
-    cte::promise<void> stop;
-    cte::future<void> stopped = stop.get_future();
-    std::atomic<int> left{threads};
-    std::atomic<long> bad{0};
-    double secs = drive(threads, [&](int) {
-        for (long i = 0; i < n / threads; i++)
-            if (ex.submit([&s] { return ++s.counter; }).get() == 0) ++bad;
-        if (--left == 0) stop.set_value();
-    }, [&] { ex.run_until(stopped); });
-    if (bad || s.counter != n / threads * threads) die("cpp_submit: lost or bad items");
-    return secs;
+    return cpp_run("cpp_submit", n, threads, [](cte::executor &ex, item_state &s) {
+        return ex.submit([&s] { return ++s.counter; }).get();
+    });
 }
 
 struct workload {

@@ -134,6 +134,17 @@ def _swapped(cls, body):
     return box["r"]
 
 
+def timed_calls(call, n):
+    """Latencies of n calls of call(), in ns."""
+    clock = time.perf_counter_ns
+    lat = [0] * n
+    for i in range(n):
+        t0 = clock()
+        call()
+        lat[i] = clock() - t0
+    return lat
+
+
 def django_call(cls, n):
     from asgiref.sync import async_to_sync, sync_to_async
 
@@ -146,13 +157,7 @@ def django_call(cls, n):
     call = async_to_sync(view)
 
     def body():
-        clock = time.perf_counter_ns
-        lat = [0] * n
-        for i in range(n):
-            t0 = clock()
-            call()
-            lat[i] = clock() - t0
-        return lat
+        return timed_calls(call, n)
 
     lat = _swapped(cls, body)
     if work.n != n:
@@ -190,13 +195,7 @@ def django_empty(cls, n):
     call = async_to_sync(view)
 
     def body():
-        clock = time.perf_counter_ns
-        lat = [0] * n
-        for i in range(n):
-            t0 = clock()
-            call()
-            lat[i] = clock() - t0
-        return lat
+        return timed_calls(call, n)
 
     return latency_stats(_swapped(cls, body))
 
