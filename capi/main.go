@@ -227,7 +227,7 @@ func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self 
 // totals when ex is 0.
 //
 //export ctexecgo_stats
-func ctexecgo_stats(ex C.uint64_t, out *C.struct_ctexec_stats) (rc C.int) {
+func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
 	defer guard(&rc)
 	var st executor.Stats
 	if ex == 0 {

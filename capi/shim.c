@@ -332,7 +332,7 @@ int ctexec_live_counts(ctexec_counts *out) {
     return rc;
 }
 
-int ctexec_stats(ctexec *ex, struct ctexec_stats *out) {
+int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
     CX_ENTER();
     if (out == NULL || out->size != sizeof *out) return CTEXEC_EINVAL;
     uint64_t h = 0;

@@ -65,6 +65,27 @@ func (e *Executor) hostIdleLocked() bool {
 	if fl := in.Flags.Load(); fl&flagHost == 0 || fl&flagHostIdle != 0 {
 		return true
 	}
+	return e.clearHostLocked()
+}
+
+// hostStillIdleLocked is hostIdleLocked for RunReady, which clears the
+// descriptor even when the host was already told the queue is empty: a
+// push clears flagHostIdle under the lock but raises the descriptor after
+// it, so its raise can land after the owner has drained and set
+// flagHostIdle again, leaving the descriptor readable over an empty queue
+// (a host polling it would spin). Clearing it here is safe for the same
+// reason as in hostIdleLocked: the queue is checked again afterwards.
+func (e *Executor) hostStillIdleLocked() bool {
+	if e.in.Load().Flags.Load()&flagHost == 0 {
+		return true
+	}
+	return e.clearHostLocked()
+}
+
+// clearHostLocked clears the descriptor, then sets flagHostIdle if the
+// queue is still empty, or makes the descriptor readable again.
+func (e *Executor) clearHostLocked() bool {
+	in := e.in.Load()
 	in.unlock()
 	e.runner.ClearHost(in)
 	in.lock()
@@ -111,7 +132,7 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 	ran = e.runHeld(limit, deadlineFor(maxNs))
 	in.lock()
 	e.running = false
-	empty := e.emptyLocked() && e.hostIdleLocked()
+	empty := e.emptyLocked() && e.hostStillIdleLocked()
 	in.unlock()
 	return ran, !empty, OK
 }

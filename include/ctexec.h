@@ -386,9 +386,10 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
                                      ctexec_future *out_future, int64_t timeout_ns);
 
 /*
- * Statistics of one executor. Set size to sizeof(struct ctexec_stats)
- * before the call. (The struct has no typedef: the name ctexec_stats is
- * the function's, and C has one namespace for both.) queued is always filled; the rest only for an executor made with
+ * Statistics of one executor. Set size to sizeof(ctexec_stats_t) before
+ * the call. (The type has libuv's _t suffix because the name ctexec_stats
+ * is the function's: C has one namespace for both, and C++ warns when a
+ * function hides a struct's constructor.) queued is always filled; the rest only for an executor made with
  * CTEXEC_OPT_STATS (zero otherwise).
  *
  * Counters are exact. The wait from submit to start is sampled: the item
@@ -402,8 +403,8 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
  * ctexec_run_until* waiting for work (a host loop's own waits between
  * ctexec_run_ready calls are not seen).
  */
-struct ctexec_stats {
-    uint32_t size;          /* in: sizeof(struct ctexec_stats) */
+typedef struct ctexec_stats_t {
+    uint32_t size;          /* in: sizeof(ctexec_stats_t) */
     uint32_t flags;         /* the executor's CTEXEC_OPT_* flags */
     uint64_t queued;        /* submitted, not yet started or cancelled */
     uint64_t high_water;    /* the largest queued seen at a submit */
@@ -418,7 +419,7 @@ struct ctexec_stats {
     int64_t wait_max_ns;
     int64_t busy_ns;
     int64_t idle_ns;
-};
+} ctexec_stats_t;
 
 /*
  * Fill *out with ex's statistics. With ex NULL, the process totals of the
@@ -428,10 +429,10 @@ struct ctexec_stats {
  *
  * Threads: any thread, also from inside items and on_stall.
  * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL, or out->size is not
- *         sizeof(struct ctexec_stats)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
+ *         sizeof(ctexec_stats_t)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
  */
-CTEXEC_API int ctexec_stats(ctexec *ex, struct ctexec_stats *out);
+CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats_t *out);
 
 /* ------------------------------------------------------------------------ */
 /* Embedding in a host event loop                                           */

@@ -33,8 +33,8 @@ static void sleep_ns(int64_t ns) {
         ;
 }
 
-static struct ctexec_stats stats_of(ctexec *ex) {
-    struct ctexec_stats st;
+static ctexec_stats_t stats_of(ctexec *ex) {
+    ctexec_stats_t st;
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
     OK(ctexec_stats(ex, &st));
@@ -75,7 +75,7 @@ static void options_checked(void) {
     o.flags = CTEXEC_OPT_STATS;
     o.max_queued = 3;
     OK(ctexec_new_with(NULL, &o, &ex));
-    struct ctexec_stats st = stats_of(ex);
+    ctexec_stats_t st = stats_of(ex);
     CHECK(st.flags == CTEXEC_OPT_STATS);
     OK(ctexec_free(ex));
     /* NULL options are ctexec_new's: no statistics, no bound. */
@@ -88,7 +88,7 @@ static void options_checked(void) {
 static void stats_checked(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
-    struct ctexec_stats st;
+    ctexec_stats_t st;
     memset(&st, 0, sizeof st);
     EXPECT_RC(ctexec_stats(ex, NULL), CTEXEC_EINVAL);
     st.size = sizeof st + 8;
@@ -145,7 +145,7 @@ static void *bounded_submitter(void *p) {
 static void *queue_sampler(void *p) {
     (void)p;
     while (!atomic_load(&bnd->stop_sampling)) {
-        struct ctexec_stats st = stats_of(bnd->ex);
+        ctexec_stats_t st = stats_of(bnd->ex);
         if (st.queued > atomic_load(&bnd->max_seen)) atomic_store(&bnd->max_seen, st.queued);
     }
     return NULL;
@@ -180,7 +180,7 @@ static void bounded_run(int when_full, int attempts) {
     }
     CHECK(ran == b.accepted);
     CHECK(b.accepted + b.again == total);
-    struct ctexec_stats st = stats_of(b.ex);
+    ctexec_stats_t st = stats_of(b.ex);
     if (b.max_seen > BOUND || st.high_water > BOUND)
         FAIL("queue above its bound: sampled %lu, high water %llu", (unsigned long)b.max_seen,
              (unsigned long long)st.high_water);
@@ -280,7 +280,7 @@ static void blocked_submit_released_by_quit(void) {
     OK(b.rc);
     OK(ctexec_future_wait(filler.f, 0, NULL));
     CHECK(ctexec_future_done(b.f) == 0); /* went to old, which has not run */
-    struct ctexec_stats st = stats_of(b.ex);
+    ctexec_stats_t st = stats_of(b.ex);
     CHECK(st.submitted == 1 && st.run == 1);
     uint64_t ran = 0;
     EXPECT_RC(ctexec_run_ready(old, 0, -1, &ran), 0);
@@ -343,7 +343,7 @@ static void submit_timeout_bounds_the_wait(void) {
     CHECK(took < 20 * MS);
     EXPECT_RC(timed(ex, 50 * MS, &took), CTEXEC_ETIMEDOUT);
     if (took < 50 * MS) FAIL("gave up after %lld ns, before its 50 ms", (long long)took);
-    struct ctexec_stats st = stats_of(ex);
+    ctexec_stats_t st = stats_of(ex);
     CHECK(st.submitted == 2 && st.rejected == 2 && st.queued == 2);
     uint64_t ran;
     EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
@@ -407,7 +407,7 @@ static void *mixed_submitter(void *p) {
 }
 
 static void stats_exact_after_1m_mixed(void) {
-    struct ctexec_stats before;
+    ctexec_stats_t before;
     memset(&before, 0, sizeof before);
     before.size = sizeof before;
     OK(ctexec_stats(NULL, &before));
@@ -423,7 +423,7 @@ static void stats_exact_after_1m_mixed(void) {
     pthread_create(&t, NULL, mixed_submitter, &m);
     OK(ctexec_run_until(m.ex, m.done));
     pthread_join(t, NULL);
-    struct ctexec_stats st = stats_of(m.ex);
+    ctexec_stats_t st = stats_of(m.ex);
     printf("  submitted %llu run %llu cancelled %llu samples %llu p50 %lld p99 %lld max %lld ns busy %lld idle %lld ns\n",
            (unsigned long long)st.submitted, (unsigned long long)st.run, (unsigned long long)st.cancelled,
            (unsigned long long)st.wait_samples, (long long)st.wait_p50_ns, (long long)st.wait_p99_ns,
@@ -452,7 +452,7 @@ static void stats_exact_after_1m_mixed(void) {
     }
     OK(ctexec_free(ex));
     OK(ctexec_free(m.ex));
-    struct ctexec_stats after;
+    ctexec_stats_t after;
     memset(&after, 0, sizeof after);
     after.size = sizeof after;
     OK(ctexec_stats(NULL, &after));
@@ -503,7 +503,7 @@ static void stats_latency_buckets(void) {
     }
     atomic_store(&s.go, -1);
     pthread_join(t, NULL);
-    struct ctexec_stats st = stats_of(s.ex);
+    ctexec_stats_t st = stats_of(s.ex);
     printf("  samples %llu p50 %lld p99 %lld max %lld ns\n", (unsigned long long)st.wait_samples,
            (long long)st.wait_p50_ns, (long long)st.wait_p99_ns, (long long)st.wait_max_ns);
     CHECK(st.wait_samples == 10); /* the first item after each take is sampled */
@@ -549,7 +549,7 @@ static void stats_busy_and_idle(void) {
     pthread_create(&t, NULL, submit_late, &l);
     OK(ctexec_run_until(l.ex, l.done)); /* waits ~60 ms, runs ~60 ms */
     pthread_join(t, NULL);
-    struct ctexec_stats st = stats_of(l.ex);
+    ctexec_stats_t st = stats_of(l.ex);
     printf("  busy %lld idle %lld ns\n", (long long)st.busy_ns, (long long)st.idle_ns);
     CHECK(st.busy_ns >= 60 * MS && st.busy_ns < 1000 * MS);
     CHECK(st.idle_ns >= 40 * MS && st.idle_ns < 1000 * MS);
@@ -567,7 +567,7 @@ static void stats_off_counts_queue_only(void) {
     pthread_create(&th, NULL, blocked_submit, &sub);
     pthread_join(th, NULL);
     OK(sub.rc);
-    struct ctexec_stats st = stats_of(ex);
+    ctexec_stats_t st = stats_of(ex);
     CHECK(st.flags == 0 && st.queued == 1 && st.submitted == 0 && st.run == 0);
     OK(ctexec_future_free(sub.f));
     OK(ctexec_free(ex));
