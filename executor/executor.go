@@ -150,11 +150,16 @@ func (e *Executor) Owner() ThreadID { return e.owner }
 // ESAMETHREAD when from is e's owner, EQUIT when the whole chain quit, and
 // ENOMEM when a queue cannot grow.
 func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Status) {
+	return e.submitNew(from, c, withFuture, -1)
+}
+
+// submitNew is Submit with SubmitTimeout's bound on a wait for room.
+func (e *Executor) submitNew(from ThreadID, c Call, withFuture bool, timeoutNs int64) (*Future, Status) {
 	var f *Future
 	if withFuture {
 		f = newFuture(futHandle | futQueued)
 	}
-	if st := e.SubmitWith(from, c, f); st != OK {
+	if st := e.SubmitTimeout(from, c, f, timeoutNs); st != OK {
 		if f != nil {
 			e.runner.release(f)
 		}

@@ -174,9 +174,18 @@ func (h *harness) opNew(depth int) {
 	}
 	many := h.next()&1 == 0
 	i := h.m.newExec(owner, old)
-	h.execs = append(h.execs, New(owner, oldEx, h.runner(i, many), nil))
+	var o Options
+	if b := h.next(); b&3 == 0 { // options: a bound and/or statistics
+		x := h.m.execs[i]
+		if b&4 != 0 {
+			x.max = 1 + int(b>>5)%6
+		}
+		x.fail, x.stats = b&8 != 0, b&16 != 0
+		o = Options{Stats: x.stats, MaxQueued: uint64(x.max), FailWhenFull: x.fail}
+	}
+	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i, many), nil, o))
 	h.depth = append(h.depth, 0)
-	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v)", i, owner, old, many)
+	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v, %+v)", i, owner, old, many, o)
 }
 
 // exec picks an executor, creating the first one if there is none.
@@ -244,7 +253,7 @@ func (h *harness) opBulk(depth int) {
 		if item >= 0 {
 			h.items = append(h.items, itemSpec{result: uintptr(item*10 + 1), completes: -1, bulk: true})
 		}
-		f, got := h.execs[e].Submit(from, Call{Fn: uintptr(max(item, 0))}, withFuture)
+		f, got := h.execs[e].submitNew(from, Call{Fn: uintptr(max(item, 0))}, withFuture, 0)
 		h.expect("bulk Submit", got, st)
 		if (f != nil) != (fut >= 0) {
 			h.failf("bulk Submit: core future %v, model f%d", f, fut)
@@ -255,7 +264,9 @@ func (h *harness) opBulk(depth int) {
 	}
 }
 
-func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec itemSpec) {
+// submit submits as the model does (a full bounded queue that blocks
+// times out at once: the harness never waits) and returns the status.
+func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec itemSpec) Status {
 	st, item, fut := h.m.submit(e, from, withFuture)
 	h.tracef(depth, "Submit(e%d, from %d, future %v, code %v) = %v item %d f%d",
 		e, from, withFuture, spec.code, st, item, fut)
@@ -265,7 +276,7 @@ func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec item
 			h.failf("harness: item numbering")
 		}
 	}
-	f, got := h.execs[e].Submit(from, Call{Fn: uintptr(max(item, 0))}, withFuture)
+	f, got := h.execs[e].submitNew(from, Call{Fn: uintptr(max(item, 0))}, withFuture, 0)
 	h.expect("Submit", got, st)
 	if (f != nil) != (fut >= 0) {
 		h.failf("Submit: core future %v, model f%d", f, fut)
@@ -273,6 +284,7 @@ func (h *harness) submit(depth, e int, from ThreadID, withFuture bool, spec item
 	if f != nil {
 		h.addFuture(f)
 	}
+	return st
 }
 
 // opRun runs an executor. blocking uses timeout -1; the harness only lets
@@ -288,8 +300,11 @@ func (h *harness) opRun(depth int, blocking bool) {
 	x := h.m.execs[e]
 	if blocking && from == x.owner && !x.running && !x.quit && !h.m.futs[f].done {
 		if h.m.futs[f].promise {
-			// Queue an item that completes f; it runs in the first batch.
-			h.submit(depth, e, completer, false, itemSpec{completes: f})
+			// Queue an item that completes f; it runs in the first batch
+			// (unless a full bounded queue refuses it).
+			if h.submit(depth, e, completer, false, itemSpec{completes: f}) != OK {
+				blocking = false
+			}
 		} else {
 			blocking = false
 		}
@@ -529,6 +544,9 @@ func (h *harness) check() {
 				i, e.Quit(), e.Queued(), x.quit, queued)
 		}
 	}
+	for i, e := range h.execs {
+		h.checkStats(i, e)
+	}
 	for i, f := range h.futs {
 		r, st := f.outcomeAt(h.gens[i])
 		mr, mst := h.m.outcome(i)
@@ -542,6 +560,29 @@ func (h *harness) check() {
 			h.failf("f%d: core done %v outcome %d %v, model done %v outcome %d %v",
 				i, f.Done(), r, st, h.m.futs[i].done, mr, mst)
 		}
+	}
+}
+
+// checkStats compares a counted executor's exact figures with the model:
+// queued (submitted, not yet started or skipped, even inside a run), and
+// with statistics the counters.
+func (h *harness) checkStats(i int, e *Executor) {
+	x := h.m.execs[i]
+	if x.freed || x.max == 0 && !x.stats {
+		return
+	}
+	got := e.Stats()
+	want := Stats{Stats: x.stats, Queued: uint64(len(x.queue) + len(x.batch))}
+	if x.stats {
+		want.Submitted, want.Run = uint64(x.submitted), uint64(x.started-x.skipped)
+		want.Cancelled, want.Rejected = uint64(x.skipped), uint64(x.rejected)
+	}
+	if got.Queued != want.Queued || got.Submitted != want.Submitted || got.Run != want.Run ||
+		got.Cancelled != want.Cancelled || got.Rejected != want.Rejected || got.Stats != want.Stats {
+		h.failf("e%d stats: core %+v, model %+v", i, got, want)
+	}
+	if got.HighWater > uint64(x.max) && x.max > 0 {
+		h.failf("e%d: high water %d above the bound %d", i, got.HighWater, x.max)
 	}
 }
 

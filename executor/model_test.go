@@ -23,6 +23,13 @@ type refExec struct {
 	// be reached. Its batch stays between calls (held items).
 	ready     bool
 	left, ran int
+	// Options (issue 14): a bound of max items queued and not started
+	// (0: none), which fails (fail) or times out at once (the harness
+	// submits with timeout 0); counted: the statistics' counters.
+	max                         int
+	fail, stats                 bool
+	submitted, started, skipped int
+	rejected                    int
 }
 
 // refFuture models one future: a promise or an item's future.
@@ -87,6 +94,14 @@ func (m *refModel) submit(e int, from ThreadID, withFuture bool) (st Status, ite
 		if m.execs[x].quit {
 			continue
 		}
+		if rx := m.execs[x]; rx.max > 0 && len(rx.queue)+len(rx.batch) >= rx.max {
+			rx.rejected++
+			if rx.fail {
+				return EAGAIN, -1, -1
+			}
+			return ETIMEDOUT, -1, -1
+		}
+		m.execs[x].submitted++
 		fut = -1
 		if withFuture {
 			m.futs = append(m.futs, &refFuture{})
@@ -280,8 +295,11 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 // startItem starts item it, just taken from a batch: false if its future
 // was cancelled first (the item is skipped), else it runs now.
 func (m *refModel) startItem(it int) bool {
+	x := m.execs[m.items[it].exec]
+	x.started++
 	if f := m.items[it].fut; f >= 0 {
 		if m.futs[f].done {
+			x.skipped++
 			return false
 		}
 		m.futs[f].started = true
