@@ -245,6 +245,8 @@ typedef struct variant {
     /* Optional synchronous round trip in one call (submit, wait, release).
      * Variants that have it are measured in the round-trip workload only. */
     void *(*call)(void *q, work_fn fn, void *arg);
+    /* Optional: the workloads it runs in (comma-separated; NULL: all). */
+    const char *only;
 } variant;
 
 /* ---- pthread: ring buffer, one pop per lock ----------------------------- */
@@ -645,11 +647,25 @@ static void cx_check(int rc, const char *what) {
     if (rc != CTEXEC_OK) die("%s: %s (%d)", what, ctexec_strerror(rc), rc);
 }
 
-static void *cq_create(void) {
+static void *cq_create_with(const ctexec_options *o) {
     cq *q = xmalloc(sizeof *q);
-    cx_check(ctexec_new(NULL, &q->ex), "ctexec_new");
+    cx_check(ctexec_new_with(NULL, o, &q->ex), "ctexec_new_with");
     cx_check(ctexec_future_new(&q->done), "ctexec_future_new");
     return q;
+}
+
+static void *cq_create(void) { return cq_create_with(NULL); }
+
+/* Issue 14's options: statistics on; a queue bounded at 1,024 that makes
+ * submitters wait for room. */
+static void *cq_create_stats(void) {
+    ctexec_options o = {sizeof o, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    return cq_create_with(&o);
+}
+
+static void *cq_create_bounded(void) {
+    ctexec_options o = {sizeof o, 0, 1024, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    return cq_create_with(&o);
 }
 
 static void cq_destroy(void *p) {
@@ -674,6 +690,25 @@ static void *cq_wait_free(uintptr_t token) {
     cx_check(ctexec_future_wait((ctexec_future)token, -1, &r), "ctexec_future_wait");
     cx_check(ctexec_future_free((ctexec_future)token), "ctexec_future_free");
     return r;
+}
+
+/* The waiter owns an executor of its own (made on its first wait, freed
+ * when the thread exits), so that every wait goes through the deadlock
+ * check: a thread that owns none is never part of a cycle and skips it. */
+static pthread_key_t owned_key;
+static pthread_once_t owned_once = PTHREAD_ONCE_INIT;
+
+static void owned_free(void *ex) { cx_check(ctexec_free(ex), "ctexec_free (owned)"); }
+static void owned_init(void) { pthread_key_create(&owned_key, owned_free); }
+
+static void *cq_owned_wait_free(uintptr_t token) {
+    pthread_once(&owned_once, owned_init);
+    if (pthread_getspecific(owned_key) == NULL) {
+        ctexec *mine;
+        cx_check(ctexec_new(NULL, &mine), "ctexec_new (owned)");
+        pthread_setspecific(owned_key, mine);
+    }
+    return cq_wait_free(token);
 }
 
 static void *cq_call(void *p, work_fn fn, void *arg) {
@@ -819,34 +854,40 @@ static void eu_stop(void *p) { uv_async_send(&((eq *)p)->quit); }
 
 static const variant variants[] = {
     {"pthread", "pthread mutex/condvar", 0, pq_create, pq_destroy, pq_fire, pq_submit_f,
-     peer_wait_free, pq_run, pq_stop, NULL},
+     peer_wait_free, pq_run, pq_stop, NULL, NULL},
     {"pthread_batch", "pthread, batch drain", 0, bq_create, bq_destroy, bq_fire, bq_submit_f,
-     peer_wait_free, bq_run, bq_stop, NULL},
+     peer_wait_free, bq_run, bq_stop, NULL, NULL},
 #ifdef HAVE_GLIB
     {"glib", "GLib invoke_full", 0, gq_create, gq_destroy, gq_fire, gq_submit_f, peer_wait_free,
-     gq_run, gq_stop, NULL},
+     gq_run, gq_stop, NULL, NULL},
 #endif
 #ifdef HAVE_LIBUV
     {"libuv", "libuv async", 0, uq_create, uq_destroy, uq_fire, uq_submit_f, peer_wait_free,
-     uq_run, uq_stop, NULL},
+     uq_run, uq_stop, NULL, NULL},
 #endif
     {"spin_mailbox", "C spin mailbox (both spin)", 0, mq_create, mq_destroy, mq_unused_fire,
-     mq_unused_submit, mq_unused_wait, mq_run, mq_stop, mq_call},
+     mq_unused_submit, mq_unused_wait, mq_run, mq_stop, mq_call, NULL},
     {"ctexec", "ctexec (adaptive spin)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
-     cq_wait_free, cq_run, cq_stop, NULL},
+     cq_wait_free, cq_run, cq_stop, NULL, NULL},
     {"ctexec_nospin", "ctexec (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
-     cq_submit_f, cq_wait_free, cq_run, cq_stop, NULL},
+     cq_submit_f, cq_wait_free, cq_run, cq_stop, NULL, NULL},
     {"ctexec_call", "ctexec_call (adaptive spin)", 0, cq_create, cq_destroy, cq_fire, cq_submit_f,
-     cq_wait_free, cq_run, cq_stop, cq_call},
+     cq_wait_free, cq_run, cq_stop, cq_call, NULL},
     {"ctexec_call_nospin", "ctexec_call (CTEXEC_SPIN_NS=0)", 1, cq_create, cq_destroy, cq_fire,
-     cq_submit_f, cq_wait_free, cq_run, cq_stop, cq_call},
+     cq_submit_f, cq_wait_free, cq_run, cq_stop, cq_call, NULL},
+    {"ctexec_stats", "ctexec, statistics on", 0, cq_create_stats, cq_destroy, cq_fire, cq_submit_f,
+     cq_wait_free, cq_run, cq_stop, NULL, "tp_fire,tp_future"},
+    {"ctexec_bounded", "ctexec, bounded at 1,024 (block)", 0, cq_create_bounded, cq_destroy, cq_fire,
+     cq_submit_f, cq_wait_free, cq_run, cq_stop, NULL, "tp_fire,tp_future"},
+    {"ctexec_owner_nospin", "ctexec (CTEXEC_SPIN_NS=0), waiter owns an executor", 1, cq_create,
+     cq_destroy, cq_fire, cq_submit_f, cq_owned_wait_free, cq_run, cq_stop, NULL, "rt"},
 #ifdef HAVE_GLIB
     {"ctexec_glib", "ctexec in a GLib loop (fd + run_ready)", 0, eg_create, eg_destroy, cq_fire,
-     cq_submit_f, cq_wait_free, eg_run, eg_stop, NULL},
+     cq_submit_f, cq_wait_free, eg_run, eg_stop, NULL, NULL},
 #endif
 #ifdef HAVE_LIBUV
     {"ctexec_uv", "ctexec in a libuv loop (uv_poll + run_ready)", 0, eu_create, eu_destroy,
-     cq_fire, cq_submit_f, cq_wait_free, eu_run, eu_stop, NULL},
+     cq_fire, cq_submit_f, cq_wait_free, eu_run, eu_stop, NULL, NULL},
 #endif
 };
 #define NVARIANTS ((int)(sizeof variants / sizeof variants[0]))
@@ -1369,7 +1410,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nthreads; i++)
         if (threads[i] < 1 || threads[i] > 64) usage();
 
-    const variant *vs[16];
+    const variant *vs[32];
     int nv = 0;
     for (int i = 0; i < NVARIANTS; i++)
         if (list_has(only_v, variants[i].name)) vs[nv++] = &variants[i];
@@ -1414,11 +1455,12 @@ int main(int argc, char **argv) {
             params[np++] = 0;
         for (int pi = 0; pi < np; pi++) {
             /* Spin is irrelevant to a queue that is filled before run. */
-            const variant *wv[16];
+            const variant *wv[32];
             int nwv = 0;
             for (int j = 0; j < nv; j++) {
                 if (w->always_child && vs[j]->nospin) continue;
                 if (vs[j]->call != NULL && strcmp(w->name, "rt") != 0) continue;
+                if (vs[j]->only != NULL && !list_has(vs[j]->only, w->name)) continue;
                 wv[nwv++] = vs[j];
             }
             fprintf(stderr, "[%6.1fs] %s param %ld:", (double)(now_ns() - t_start) / 1e9,

@@ -37,7 +37,8 @@ typedef struct cx_ingress {
     uint64_t max; /* Max */
     uint64_t pushed; /* Pushed */
     uint64_t high_water; /* HighWater */
-    uint64_t pad11[5]; /* _ */
+    uint64_t started_seen; /* StartedSeen */
+    uint64_t pad12[4]; /* _ */
     uint64_t started; /* Started */
     uint64_t cancelled; /* Cancelled */
 } cx_ingress;
@@ -53,7 +54,8 @@ _Static_assert(offsetof(cx_ingress, cap) == 40 && sizeof(((cx_ingress *)0)->cap)
 _Static_assert(offsetof(cx_ingress, max) == 48 && sizeof(((cx_ingress *)0)->max) == 8, "cx_ingress.max");
 _Static_assert(offsetof(cx_ingress, pushed) == 56 && sizeof(((cx_ingress *)0)->pushed) == 8, "cx_ingress.pushed");
 _Static_assert(offsetof(cx_ingress, high_water) == 64 && sizeof(((cx_ingress *)0)->high_water) == 8, "cx_ingress.high_water");
-_Static_assert(offsetof(cx_ingress, pad11) == 72 && sizeof(((cx_ingress *)0)->pad11) == 40, "cx_ingress.pad11");
+_Static_assert(offsetof(cx_ingress, started_seen) == 72 && sizeof(((cx_ingress *)0)->started_seen) == 8, "cx_ingress.started_seen");
+_Static_assert(offsetof(cx_ingress, pad12) == 80 && sizeof(((cx_ingress *)0)->pad12) == 32, "cx_ingress.pad12");
 _Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
 _Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
@@ -95,7 +97,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 52
+#define CX_SHARED_COUNT 53
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
@@ -116,7 +118,8 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_ingress, max)), \
     (int64_t)(offsetof(cx_ingress, pushed)), \
     (int64_t)(offsetof(cx_ingress, high_water)), \
-    (int64_t)(offsetof(cx_ingress, pad11)), \
+    (int64_t)(offsetof(cx_ingress, started_seen)), \
+    (int64_t)(offsetof(cx_ingress, pad12)), \
     (int64_t)(offsetof(cx_ingress, started)), \
     (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \

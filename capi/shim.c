@@ -134,10 +134,15 @@ static void cx_signal(cx_ingress *in) {
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
  * queue is full (Go then fails or waits for room), else counts it. */
 static int cx_count_push(cx_ingress *in, uint32_t fl) {
-    uint64_t q = in->pushed - CX_LOAD(&in->started);
-    if (in->max != 0 && q >= in->max) return 0;
+    if (fl & CX_FLAG_STAMP) in->started_seen = CX_LOAD(&in->started);
+    uint64_t q = in->pushed - in->started_seen;
+    if (in->max != 0 && q >= in->max) {
+        in->started_seen = CX_LOAD(&in->started);
+        q = in->pushed - in->started_seen;
+        if (q >= in->max) return 0;
+    }
     in->pushed++;
-    if (q + 1 > in->high_water) in->high_water = q + 1;
+    if ((fl & CX_FLAG_STAMP) && q + 1 > in->high_water) in->high_water = q + 1;
     if ((fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0)
         ((int64_t *)(in->buf + CX_CHUNK_LEN))[in->len / CX_STAMP_EVERY] = cx_now();
     return 1;

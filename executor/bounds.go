@@ -34,17 +34,19 @@ func (e *Executor) configure(in *Ingress, o Options) {
 	}
 }
 
-// fullLocked reports whether a bounded queue has no room for a push.
+// fullLocked reports whether a bounded queue has no room for a push. It
+// refreshes StartedSeen: the slow path can afford the owner's cache line.
 func (in *Ingress) fullLocked() bool {
-	return in.Max != 0 && in.Pushed-in.Started.Load() >= in.Max
+	in.StartedSeen = in.Started.Load()
+	return in.Max != 0 && in.Pushed-in.StartedSeen >= in.Max
 }
 
-// countLocked records an accepted counted push, before its entry is
-// written at in.Len (shared.go: counted push).
+// countLocked records an accepted counted push, after fullLocked and
+// before its entry is written at in.Len (shared.go: counted push).
 func (in *Ingress) countLocked(fl uint32) {
-	q := in.Pushed - in.Started.Load() + 1
+	q := in.Pushed - in.StartedSeen + 1
 	in.Pushed++
-	if q > in.HighWater {
+	if fl&flagStamp != 0 && q > in.HighWater {
 		in.HighWater = q
 	}
 	if fl&flagStamp != 0 && in.Len%stampEvery == 0 {
@@ -120,6 +122,11 @@ func (e *Executor) waitRoom(deadline int64) Status {
 		seq := in.Room.Load()
 		in.Flags.Store(in.Flags.Load() | flagRoomWait)
 		in.unlock()
+		// Half a bound of 1,024 drains in tens of microseconds, about
+		// what waking a sleeper costs: spin first, as the owner does.
+		if roomSpin.spinUntil(deadline, func() bool { return in.Room.Load() != seq }) {
+			continue
+		}
 		left := int64(-1)
 		if deadline >= 0 {
 			left = max(deadline-now(), 0)
@@ -127,6 +134,9 @@ func (e *Executor) waitRoom(deadline int64) Status {
 		futexSleep(&in.Room, seq, left)
 	}
 }
+
+// roomSpin serves submitters waiting for room.
+var roomSpin spinner
 
 // reject counts a submit refused by a full queue.
 func (e *Executor) reject() {

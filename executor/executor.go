@@ -113,7 +113,7 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 	in.Wake.Store(wakeIdle)
 	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
 	in.Room.Store(0)
-	in.Max, in.Pushed, in.HighWater = o.MaxQueued, 0, 0
+	in.Max, in.Pushed, in.HighWater, in.StartedSeen = o.MaxQueued, 0, 0, 0
 	in.Started.Store(0)
 	in.Cancelled.Store(0)
 	e := &Executor{owner: owner, old: old, runner: runner, heap: heap, failWhenFull: o.FailWhenFull}

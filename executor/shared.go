@@ -36,14 +36,16 @@ import (
 //     descriptor readable, call the notify callback). Both bits are tested
 //     with one mask, so an executor with no host pays nothing more.
 //   - Counted push [Go, C] (flagCount; an unflagged push pays nothing,
-//     since C tests flagCount with flagQuit in one mask): under Lock, with
-//     q = Pushed - Started, refuse if Max != 0 and q >= Max (C falls back
-//     to Go, which fails with EAGAIN or waits for room), else Pushed++,
-//     HighWater = max(HighWater, q+1), and with flagStamp, if Len is a
-//     multiple of stampEvery, write the clock (platform Now, C's
-//     cx_now) into the chunk's stamp Len/stampEvery, which follows its
-//     chunkLen entries. Started only grows, so q never undercounts and
-//     the bound is never exceeded.
+//     since C tests flagCount with flagQuit in one mask): under Lock, let
+//     q = Pushed - StartedSeen, after StartedSeen = Started if flagStamp
+//     (statistics want the exact queue) or if Max != 0 and q >= Max (the
+//     bound looks reached). Refuse if Max != 0 and q >= Max still (C
+//     falls back to Go, which fails with EAGAIN or waits for room), else
+//     Pushed++, with flagStamp HighWater = max(HighWater, q+1), and with
+//     flagStamp, if Len is a multiple of stampEvery, write the clock
+//     (platform Now, C's cx_now) into the chunk's stamp Len/stampEvery,
+//     which follows its chunkLen entries. Started only grows, so q never
+//     undercounts and the bound is never exceeded.
 //   - Counters [Go, C] (the owner): before an item starts, or is skipped
 //     as cancelled, Started++ (and Cancelled++ for a skip), as atomic
 //     stores. Room [Go only]: a submitter waiting for room sets
@@ -119,8 +121,12 @@ type Ingress struct {
 	// Counted pushes (flagCount): under Lock.
 	Max       uint64 // max_queued; 0: unbounded; immutable
 	Pushed    uint64 // items accepted onto this queue
-	HighWater uint64 // the largest Pushed - Started seen at a push
-	_         [5]uint64
+	HighWater uint64 // the largest Pushed - Started seen at a push (statistics)
+	// StartedSeen is a copy of Started, refreshed only when the bound
+	// looks reached, so that submits to a bounded queue do not read the
+	// owner's cache line at every push.
+	StartedSeen uint64
+	_           [4]uint64
 	// Written by the owner only, on a cache line of their own (the C slot
 	// is 64-byte aligned and holds the Ingress at offset 16).
 	Counters
