@@ -464,6 +464,27 @@ func (r *report) targets() []target {
 		}
 		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
 	}
+	// Safety and diagnostics (issue 14): each option against ctexec
+	// without it, in the same run.
+	for _, g := range []struct {
+		w, v, against, m string
+		p                int
+		goal             float64
+		higher           bool
+		figure           string
+	}{
+		{"tp_fire", "ctexec_stats", "ctexec", "rate", 2, 0.95, true, "fire-and-forget throughput, 2 submitters, statistics on"},
+		{"tp_fire", "ctexec_bounded", "ctexec", "rate", 2, 0.8, true, "fire-and-forget throughput, 2 submitters, bounded at 1,024 (block)"},
+		{"rt", "ctexec_owner_nospin", "ctexec_nospin", "median", 0, 1.05, false, "round trip, both sides sleeping, median, the waiter owns an executor (deadlock-checked)"},
+		{"rt", "ctexec_owner_nospin", "ctexec_nospin", "mean", 0, 1.05, false, "the same, mean"},
+	} {
+		x := ratio(g.w, g.v, g.p, g.m, g.against)
+		ok, goal := x <= g.goal, fmt.Sprintf("≤ %.2f× %s", g.goal, r.title(g.against))
+		if g.higher {
+			ok, goal = x >= g.goal, fmt.Sprintf("≥ %.2f× %s", g.goal, r.title(g.against))
+		}
+		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
+	}
 	// C++ layer (issue 13), from bench/cpp_bench's own verdicts.
 	for _, line := range r.cppTargets {
 		t = append(t, line)
@@ -477,7 +498,7 @@ func (r *report) targets() []target {
 }
 
 func (r *report) targetsSection() {
-	r.p("## Targets (issues 9, 11, 12 and 13)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
+	r.p("## Targets (issues 9, 11, 12, 13 and 14)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.targets() {
 		r.p("| %s | %s | %s | %s |\n", t.figure, t.goal, t.measured, t.met)
 	}
