@@ -670,7 +670,9 @@ static void watchdog_one_call_per_stall(void) {
     stall_rounds(&l, 1);
     printf("  calls %d, age %lld ns\n", atomic_load(&l.calls), (long long)atomic_load(&l.age));
     CHECK(atomic_load(&l.calls) == 1);
-    CHECK(atomic_load(&l.age) >= 100 * MS && atomic_load(&l.age) <= 300 * MS);
+    /* At least the stall; at most the item's 300 ms plus a loaded
+     * machine's scheduling delays. */
+    CHECK(atomic_load(&l.age) >= 100 * MS && atomic_load(&l.age) < 1000 * MS);
     CHECK(!atomic_load(&l.on_owner_or_submitter));
 }
 
