@@ -278,15 +278,21 @@ static int cx_item_over(cx_future *f, int started, int code, uintptr_t result) {
     return 1;
 }
 
+/* The owner's counts of a counted executor (executor/shared.go: Counters):
+ * an item is counted as it starts or is skipped. */
+static inline void cx_count(uint64_t *c) { __atomic_store_n(c, *c + 1, __ATOMIC_RELEASE); }
+
 /* Runs entries in order on the owner: fire-and-forget items, and items
  * whose future has no Go side, started (or skipped if cancelled), run and
- * completed here. Stops at the first entry that needs Go. */
-cx_batch_stop cx_run_batch(const cx_entry *e, size_t n) {
+ * completed here. Stops at the first entry that needs Go. cnt, if not
+ * NULL, counts each item it starts or skips. */
+cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         cx_future *f = e[i].fut;
         void *result = NULL;
         if (f == NULL) {
+            if (cnt != NULL) cx_count(&cnt->started);
             ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
             continue;
         }
@@ -302,6 +308,10 @@ cx_batch_stop cx_run_batch(const cx_entry *e, size_t n) {
                 started = 1;
                 break;
             }
+        }
+        if (cnt != NULL) {
+            cx_count(&cnt->started);
+            if (!started) cx_count(&cnt->cancelled);
         }
         int code = started ? ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result) : 0;
         if (!cx_item_over(f, started, code, (uintptr_t)result)) {

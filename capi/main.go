@@ -54,6 +54,8 @@ var cPlatform = executor.Platform{
 	},
 	AllocChunk: func(size uintptr) unsafe.Pointer { return C.cx_pages_alloc(C.size_t(size)) },
 	FreeChunk:  func(p unsafe.Pointer, size uintptr) { C.cx_pages_free(p, C.size_t(size)) },
+	// C pushes stamp items for the statistics with cx_now.
+	Now: func() int64 { return int64(C.cx_now()) },
 }
 
 // runner runs items through the C trampolines: a whole batch per Go→C
@@ -64,10 +66,11 @@ var runner = executor.Runner{
 		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
 		return uintptr(o.result), executor.Status(o.rc)
 	},
-	RunBatch: func(batch []executor.Entry) (int, bool, uintptr, executor.Status) {
-		// The batch lives in mmap'd memory, not the Go heap, so passing it
-		// costs cgocheck nothing.
-		st := C.cx_run_batch((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)))
+	RunBatch: func(batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
+		// The batch and the counters live in C memory, not the Go heap, so
+		// passing them costs cgocheck nothing.
+		st := C.cx_run_batch((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
+			(*C.cx_counters)(unsafe.Pointer(cnt)))
 		return int(st.done), st.ran != 0, uintptr(st.result), executor.Status(st.rc)
 	},
 	// Every future slot the core sees under the C API came from the C pool.
@@ -170,7 +173,7 @@ func lookupExec(h C.uint64_t) (e *exEntry) {
 }
 
 //export ctexecgo_new
-func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) {
+func ctexecgo_new(old C.uint64_t, self C.uint64_t, opts *C.ctexec_options, out *C.uintptr_t) (rc C.int) {
 	defer guard(&rc)
 	hook("new")
 	var oldEx *executor.Executor
@@ -186,7 +189,20 @@ func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) 
 		return C.CTEXEC_ENOMEM
 	}
 	in := (*executor.Ingress)(unsafe.Pointer(&slot.in))
-	e := &exEntry{ex: executor.New(executor.ThreadID(self), oldEx, runner, in)}
+	o := executor.Options{
+		Stats:        opts.flags&C.CTEXEC_OPT_STATS != 0,
+		MaxQueued:    uint64(opts.max_queued),
+		FailWhenFull: opts.when_full == C.CTEXEC_FULL_FAIL,
+		StallNs:      int64(opts.stall_ns),
+	}
+	if o.StallNs > 0 {
+		fn, ud, ex := uintptr(unsafe.Pointer(opts.on_stall)), uintptr(opts.stall_userdata), uintptr(unsafe.Pointer(slot))
+		o.OnStall = func(age int64) {
+			defer guard(new(C.int))
+			C.cx_stall(C.uintptr_t(fn), C.uintptr_t(ex), C.int64_t(age), C.uintptr_t(ud))
+		}
+	}
+	e := &exEntry{ex: executor.NewWith(executor.ThreadID(self), oldEx, runner, in, o)}
 	e.handle = cgo.NewHandle(e)
 	slot.handle = C.uint64_t(e.handle)
 	slot.magic = C.CX_MAGIC_LIVE
@@ -197,13 +213,50 @@ func ctexecgo_new(old C.uint64_t, self C.uint64_t, out *C.uintptr_t) (rc C.int) 
 }
 
 //export ctexecgo_submit
-func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t) (rc C.int) {
+func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t, timeout C.int64_t) (rc C.int) {
 	defer guard(&rc)
 	e := lookupExec(ex)
 	if e == nil {
 		return C.CTEXEC_EBADHANDLE
 	}
-	return C.int(e.ex.SubmitWith(executor.ThreadID(self), executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}, slot(fut)))
+	c := executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}
+	return C.int(e.ex.SubmitTimeout(executor.ThreadID(self), c, slot(fut), int64(timeout)))
+}
+
+// ctexecgo_stats fills out with ex's statistics, or with the process
+// totals when ex is 0.
+//
+//export ctexecgo_stats
+func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
+	defer guard(&rc)
+	var st executor.Stats
+	if ex == 0 {
+		var live []executor.Stats
+		executors.Range(func(_, v any) bool {
+			live = append(live, v.(*exEntry).ex.Stats())
+			return true
+		})
+		st = executor.Totals(live)
+	} else {
+		e := lookupExec(ex)
+		if e == nil {
+			return C.CTEXEC_EBADHANDLE
+		}
+		st = e.ex.Stats()
+		if st.Stats {
+			out.flags = C.CTEXEC_OPT_STATS
+		}
+	}
+	if ex == 0 {
+		out.flags = 0
+	}
+	out.queued, out.high_water = C.uint64_t(st.Queued), C.uint64_t(st.HighWater)
+	out.submitted, out.run = C.uint64_t(st.Submitted), C.uint64_t(st.Run)
+	out.cancelled, out.discarded = C.uint64_t(st.Cancelled), C.uint64_t(st.Discarded)
+	out.rejected, out.wait_samples = C.uint64_t(st.Rejected), C.uint64_t(st.WaitSamples)
+	out.wait_p50_ns, out.wait_p99_ns = C.int64_t(st.WaitP50), C.int64_t(st.WaitP99)
+	out.wait_max_ns, out.busy_ns, out.idle_ns = C.int64_t(st.WaitMax), C.int64_t(st.Busy), C.int64_t(st.Idle)
+	return C.CTEXEC_OK
 }
 
 //export ctexecgo_run_until

@@ -17,25 +17,45 @@ _Static_assert(offsetof(cx_entry, fn) == 0 && sizeof(((cx_entry *)0)->fn) == 8, 
 _Static_assert(offsetof(cx_entry, arg) == 8 && sizeof(((cx_entry *)0)->arg) == 8, "cx_entry.arg");
 _Static_assert(offsetof(cx_entry, fut) == 16 && sizeof(((cx_entry *)0)->fut) == 8, "cx_entry.fut");
 
+typedef struct cx_counters {
+    uint64_t started; /* Started */
+    uint64_t cancelled; /* Cancelled */
+} cx_counters;
+_Static_assert(sizeof(cx_counters) == 16, "cx_counters size");
+_Static_assert(offsetof(cx_counters, started) == 0 && sizeof(((cx_counters *)0)->started) == 8, "cx_counters.started");
+_Static_assert(offsetof(cx_counters, cancelled) == 8 && sizeof(((cx_counters *)0)->cancelled) == 8, "cx_counters.cancelled");
+
 typedef struct cx_ingress {
     uint32_t lock; /* Lock */
     uint32_t flags; /* Flags */
     uint32_t wake; /* Wake */
-    uint32_t pad3; /* _ */
+    uint32_t room; /* Room */
     uint64_t owner; /* Owner */
     cx_entry *buf; /* Buf */
     uint64_t len; /* Len */
     uint64_t cap; /* Cap */
+    uint64_t max; /* Max */
+    uint64_t pushed; /* Pushed */
+    uint64_t high_water; /* HighWater */
+    uint64_t pad11[5]; /* _ */
+    uint64_t started; /* Started */
+    uint64_t cancelled; /* Cancelled */
 } cx_ingress;
-_Static_assert(sizeof(cx_ingress) == 48, "cx_ingress size");
+_Static_assert(sizeof(cx_ingress) == 128, "cx_ingress size");
 _Static_assert(offsetof(cx_ingress, lock) == 0 && sizeof(((cx_ingress *)0)->lock) == 4, "cx_ingress.lock");
 _Static_assert(offsetof(cx_ingress, flags) == 4 && sizeof(((cx_ingress *)0)->flags) == 4, "cx_ingress.flags");
 _Static_assert(offsetof(cx_ingress, wake) == 8 && sizeof(((cx_ingress *)0)->wake) == 4, "cx_ingress.wake");
-_Static_assert(offsetof(cx_ingress, pad3) == 12 && sizeof(((cx_ingress *)0)->pad3) == 4, "cx_ingress.pad3");
+_Static_assert(offsetof(cx_ingress, room) == 12 && sizeof(((cx_ingress *)0)->room) == 4, "cx_ingress.room");
 _Static_assert(offsetof(cx_ingress, owner) == 16 && sizeof(((cx_ingress *)0)->owner) == 8, "cx_ingress.owner");
 _Static_assert(offsetof(cx_ingress, buf) == 24 && sizeof(((cx_ingress *)0)->buf) == 8, "cx_ingress.buf");
 _Static_assert(offsetof(cx_ingress, len) == 32 && sizeof(((cx_ingress *)0)->len) == 8, "cx_ingress.len");
 _Static_assert(offsetof(cx_ingress, cap) == 40 && sizeof(((cx_ingress *)0)->cap) == 8, "cx_ingress.cap");
+_Static_assert(offsetof(cx_ingress, max) == 48 && sizeof(((cx_ingress *)0)->max) == 8, "cx_ingress.max");
+_Static_assert(offsetof(cx_ingress, pushed) == 56 && sizeof(((cx_ingress *)0)->pushed) == 8, "cx_ingress.pushed");
+_Static_assert(offsetof(cx_ingress, high_water) == 64 && sizeof(((cx_ingress *)0)->high_water) == 8, "cx_ingress.high_water");
+_Static_assert(offsetof(cx_ingress, pad11) == 72 && sizeof(((cx_ingress *)0)->pad11) == 40, "cx_ingress.pad11");
+_Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
+_Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
 typedef struct cx_future {
     uint32_t state; /* State */
@@ -51,6 +71,11 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_FLAG_WAITING 2
 #define CX_FLAG_HOST 4
 #define CX_FLAG_HOST_IDLE 8
+#define CX_FLAG_COUNT 16
+#define CX_FLAG_STAMP 32
+#define CX_FLAG_ROOM_WAIT 64
+#define CX_CHUNK_LEN 4096
+#define CX_STAMP_EVERY 64
 #define CX_WAKE_IDLE 0
 #define CX_WAKE_ARMED 1
 #define CX_WAKE_SLEEPING 2
@@ -70,21 +95,30 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 38
+#define CX_SHARED_COUNT 52
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
     (int64_t)(offsetof(cx_entry, arg)), \
     (int64_t)(offsetof(cx_entry, fut)), \
+    (int64_t)(sizeof(cx_counters)), \
+    (int64_t)(offsetof(cx_counters, started)), \
+    (int64_t)(offsetof(cx_counters, cancelled)), \
     (int64_t)(sizeof(cx_ingress)), \
     (int64_t)(offsetof(cx_ingress, lock)), \
     (int64_t)(offsetof(cx_ingress, flags)), \
     (int64_t)(offsetof(cx_ingress, wake)), \
-    (int64_t)(offsetof(cx_ingress, pad3)), \
+    (int64_t)(offsetof(cx_ingress, room)), \
     (int64_t)(offsetof(cx_ingress, owner)), \
     (int64_t)(offsetof(cx_ingress, buf)), \
     (int64_t)(offsetof(cx_ingress, len)), \
     (int64_t)(offsetof(cx_ingress, cap)), \
+    (int64_t)(offsetof(cx_ingress, max)), \
+    (int64_t)(offsetof(cx_ingress, pushed)), \
+    (int64_t)(offsetof(cx_ingress, high_water)), \
+    (int64_t)(offsetof(cx_ingress, pad11)), \
+    (int64_t)(offsetof(cx_ingress, started)), \
+    (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \
     (int64_t)(offsetof(cx_future, state)), \
     (int64_t)(offsetof(cx_future, code)), \
@@ -93,6 +127,11 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(CX_FLAG_WAITING), \
     (int64_t)(CX_FLAG_HOST), \
     (int64_t)(CX_FLAG_HOST_IDLE), \
+    (int64_t)(CX_FLAG_COUNT), \
+    (int64_t)(CX_FLAG_STAMP), \
+    (int64_t)(CX_FLAG_ROOM_WAIT), \
+    (int64_t)(CX_CHUNK_LEN), \
+    (int64_t)(CX_STAMP_EVERY), \
     (int64_t)(CX_WAKE_IDLE), \
     (int64_t)(CX_WAKE_ARMED), \
     (int64_t)(CX_WAKE_SLEEPING), \

@@ -131,14 +131,30 @@ static void cx_signal(cx_ingress *in) {
         cx_wake_all(&in->wake);
 }
 
+/* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
+ * queue is full (Go then fails or waits for room), else counts it. */
+static int cx_count_push(cx_ingress *in, uint32_t fl) {
+    uint64_t q = in->pushed - CX_LOAD(&in->started);
+    if (in->max != 0 && q >= in->max) return 0;
+    in->pushed++;
+    if (q + 1 > in->high_water) in->high_water = q + 1;
+    if ((fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0)
+        ((int64_t *)(in->buf + CX_CHUNK_LEN))[in->len / CX_STAMP_EVERY] = cx_now();
+    return 1;
+}
+
 /* Appends an entry if that is all it takes. Returns 1 when done, 0 when Go
  * must handle the submit. */
 static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
-    if ((fl & CX_FLAG_QUIT) || in->len == in->cap) {
-        cx_unlock(in);
-        return 0;
+    /* One mask for the rare cases: an uncounted executor pays nothing for
+     * bounds and statistics. */
+    if ((fl & (CX_FLAG_QUIT | CX_FLAG_COUNT)) || in->len == in->cap) {
+        if ((fl & CX_FLAG_QUIT) || in->len == in->cap || !cx_count_push(in, fl)) {
+            cx_unlock(in);
+            return 0;
+        }
     }
     cx_entry *e = &in->buf[in->len++];
     e->fn = fn;
@@ -173,17 +189,27 @@ void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata) {
 
 /* ---- executors ----------------------------------------------------------- */
 
-int ctexec_new(ctexec *old_executor, ctexec **out) {
+int ctexec_new(ctexec *old_executor, ctexec **out) { return ctexec_new_with(old_executor, NULL, out); }
+
+int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
+    ctexec_options o = {sizeof o, 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    if (opts != NULL) {
+        if (opts->size != sizeof *opts || (opts->flags & ~CTEXEC_OPT_STATS) != 0 ||
+            (opts->when_full != CTEXEC_FULL_BLOCK && opts->when_full != CTEXEC_FULL_FAIL) ||
+            opts->stall_ns < 0 || (opts->stall_ns > 0 && opts->on_stall == NULL))
+            return CTEXEC_EINVAL;
+        o = *opts;
+    }
     uint64_t old = 0;
     if (old_executor != NULL) {
-        struct ctexec *o = cx_valid(old_executor);
-        if (o == NULL) return CTEXEC_EBADHANDLE;
-        old = o->handle;
+        struct ctexec *p = cx_valid(old_executor);
+        if (p == NULL) return CTEXEC_EBADHANDLE;
+        old = p->handle;
     }
     uintptr_t ex = 0;
-    int rc = ctexecgo_new(old, cx_self(), &ex);
+    int rc = ctexecgo_new(old, cx_self(), &o, &ex);
     if (rc == CTEXEC_OK) *out = (ctexec *)ex;
     return rc;
 }
@@ -197,24 +223,31 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
     return CTEXEC_OK;
 }
 
-/* Queues fn(arg) with the future slot f (NULL: fire and forget). */
-static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self) {
+/* Queues fn(arg) with the future slot f (NULL: fire and forget); timeout
+ * bounds a wait for room in a full bounded queue (< 0: none). */
+static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
+                      int64_t timeout) {
     if (cx_push(&s->in, fn, arg, f)) return CTEXEC_OK;
-    return ctexecgo_submit(s->handle, fn, arg, f, self);
+    return ctexecgo_submit(s->handle, fn, arg, f, self, timeout);
 }
 
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
+    return ctexec_submit_timeout(ex, fn, arg, out_future, -1);
+}
+
+int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future,
+                          int64_t timeout_ns) {
     CX_ENTER();
     struct ctexec *s;
     uint64_t self;
     int rc = cx_submit_checks(ex, fn, &s, &self);
     if (rc != CTEXEC_OK) return rc;
     CX_HOOK("submit");
-    if (out_future == NULL) return cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, NULL, self);
+    if (out_future == NULL) return cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, NULL, self, timeout_ns);
     uint32_t gen;
     cx_future *f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen);
     if (f == NULL) return CTEXEC_ENOMEM;
-    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self);
+    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self, timeout_ns);
     if (rc != CTEXEC_OK) {
         cx_fut_release(f); /* never queued, never seen */
         return rc;
@@ -235,7 +268,7 @@ int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
     uint32_t gen;
     cx_future *f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen);
     if (f == NULL) return CTEXEC_ENOMEM;
-    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self);
+    rc = cx_enqueue(s, (uintptr_t)fn, (uintptr_t)arg, f, self, -1);
     if (rc != CTEXEC_OK) {
         cx_fut_release(f);
         return rc;
@@ -261,11 +294,23 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     return ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self());
 }
 
+/* The executor whose stall callback this thread is running, if any: it
+ * must not free that executor (free waits for the callback to return). */
+static __thread struct ctexec *cx_stalling;
+
+void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata) {
+    struct ctexec *outer = cx_stalling;
+    cx_stalling = (struct ctexec *)ex;
+    ((ctexec_stall_fn)fn)((ctexec *)ex, age, (void *)userdata);
+    cx_stalling = outer;
+}
+
 int ctexec_free(ctexec *ex) {
     CX_ENTER();
     if (ex == NULL) return CTEXEC_OK;
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
+    if (s == cx_stalling) return CTEXEC_EBUSY;
     int rc = ctexecgo_free(s->handle);
     if (rc == CTEXEC_OK) {
         cx_host_detach(s);
@@ -285,6 +330,18 @@ int ctexec_live_counts(ctexec_counts *out) {
     int rc = ctexecgo_live_counts(&out->executors, &out->queued);
     if (rc == CTEXEC_OK) out->futures = __atomic_load_n(&cx_futures_live, __ATOMIC_RELAXED);
     return rc;
+}
+
+int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
+    CX_ENTER();
+    if (out == NULL || out->size != sizeof *out) return CTEXEC_EINVAL;
+    uint64_t h = 0;
+    if (ex != NULL) {
+        struct ctexec *s = cx_valid(ex);
+        if (s == NULL) return CTEXEC_EBADHANDLE;
+        h = s->handle;
+    }
+    return ctexecgo_stats(h, out);
 }
 
 unsigned ctexec_version(void) { return CTEXEC_VERSION_NUMBER; }

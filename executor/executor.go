@@ -24,8 +24,9 @@ type Runner struct {
 	// item already (ran), result and code are its outcome, for the core
 	// to complete; otherwise the core runs it. The C API uses it to cross
 	// into C once per batch instead of once per item. The slice lives
-	// outside the Go heap.
-	RunBatch func(batch []Entry) (done int, ran bool, result uintptr, code Status)
+	// outside the Go heap. cnt, if not nil, counts each item as it starts
+	// or is skipped (shared.go: Counters).
+	RunBatch func(batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
 	// Release, if set, takes back a future slot whose handle and item are
 	// both gone; it must be the pool that made the slot (the C API's pool
 	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
@@ -73,12 +74,35 @@ type Executor struct {
 	// out); its entries from heldNext on run before anything queued later.
 	held     batch
 	heldNext uint64
+
+	// Set at creation (Options), then read-only.
+	cnt          *Counters // &in.Counters when pushes are counted, else nil
+	failWhenFull bool
+	seg          uint64 // items per counted run segment: a power of two <= stampEvery
+	st           *stats // nil without Options.Stats
+	wd           *watchdog
+}
+
+// Options are the creation-time settings of NewWith; the zero value is
+// New's behaviour.
+type Options struct {
+	Stats        bool   // keep statistics (Stats)
+	MaxQueued    uint64 // 0: unbounded; else at most this many queued, not started
+	FailWhenFull bool   // a push to a full queue fails with EAGAIN instead of waiting
+	StallNs      int64  // > 0: call OnStall when the oldest queued item waited this long
+	OnStall      func(ageNs int64)
 }
 
 // New returns an executor owned by owner, forwarding to old (may be nil)
 // once it has quit. in may be nil; the C API passes an Ingress in C memory
 // so that its fast path can push without entering Go.
 func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
+	return NewWith(owner, old, runner, in, Options{})
+}
+
+// NewWith is New with options. The caller has checked them (StallNs > 0
+// needs OnStall).
+func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Options) *Executor {
 	heap := in == nil
 	if heap {
 		in = new(Ingress)
@@ -88,8 +112,16 @@ func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
 	in.Flags.Store(0)
 	in.Wake.Store(wakeIdle)
 	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
-	e := &Executor{owner: owner, old: old, runner: runner, heap: heap}
+	in.Room.Store(0)
+	in.Max, in.Pushed, in.HighWater = o.MaxQueued, 0, 0
+	in.Started.Store(0)
+	in.Cancelled.Store(0)
+	e := &Executor{owner: owner, old: old, runner: runner, heap: heap, failWhenFull: o.FailWhenFull}
+	e.configure(in, o)
 	e.in.Store(in)
+	if o.StallNs > 0 {
+		e.wd = e.startWatchdog(o.StallNs, o.OnStall)
+	}
 	if !heap {
 		// A first chunk now, so that the first submits take the C fast path
 		// instead of entering Go for it: short-lived executors (asgiref
@@ -135,14 +167,34 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 // futHandle|futQueued), or nil for fire and forget. On failure the caller
 // still owns the slot.
 func (e *Executor) SubmitWith(from ThreadID, c Call, f *Future) Status {
+	return e.SubmitTimeout(from, c, f, -1)
+}
+
+// SubmitTimeout is SubmitWith that waits at most timeoutNs (< 0: as long
+// as it takes) for room in a full bounded queue that blocks, then fails
+// with ETIMEDOUT. A full queue that fails gives EAGAIN; a queue that quits
+// while the submit waits sends the item down the chain, and one that is
+// freed meanwhile gives ECANCELLED.
+func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int64) Status {
 	if from == e.owner {
 		return ESAMETHREAD
 	}
+	deadline, haveDeadline := int64(-1), false
 	for x := e; x != nil; x = x.old {
-		switch st := x.push(c, f); st {
-		case EQUIT:
-			continue
-		default:
+		st := x.push(c, f)
+		for st == full {
+			if x.failWhenFull {
+				x.reject()
+				return EAGAIN
+			}
+			if !haveDeadline {
+				deadline, haveDeadline = deadlineFor(timeoutNs), true
+			}
+			if st = x.waitRoom(deadline); st == OK {
+				st = x.push(c, f)
+			}
+		}
+		if st != EQUIT {
 			return st
 		}
 	}
@@ -167,13 +219,20 @@ func (e *Executor) push(c Call, f *Future) Status {
 		in.unlock()
 		return EQUIT
 	}
+	fl := in.Flags.Load()
+	if fl&flagCount != 0 && in.fullLocked() {
+		in.unlock()
+		return full
+	}
 	if in.Len == in.Cap && !e.nextChunkLocked() {
 		in.unlock()
 		return ENOMEM
 	}
+	if fl&flagCount != 0 {
+		in.countLocked(fl)
+	}
 	chunkEntries(in.Buf, chunkLen)[in.Len] = Entry{Call: c, Fut: f}
 	in.Len++
-	fl := in.Flags.Load()
 	in.Flags.Store(fl &^ (flagWaiting | flagHostIdle))
 	in.unlock()
 	if fl&flagWaiting != 0 {
@@ -235,9 +294,13 @@ func (e *Executor) targetDone(f *Future) {
 	in.Flags.Store(in.Flags.Load() | flagQuit)
 	e.quitBy = f
 	wake := in.takeWaiterLocked()
+	room := in.takeRoomWaitersLocked()
 	in.unlock()
 	if wake {
 		in.signal()
+	}
+	if room {
+		futexWakeAll(&in.Room)
 	}
 }
 
@@ -331,7 +394,9 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		in.Flags.Store(in.Flags.Load() | flagWaiting)
 		in.Wake.Store(wakeArmed)
 		in.unlock()
+		t := e.st.clock()
 		e.sleep(deadline)
+		e.st.idleSince(t)
 	}
 }
 
@@ -355,7 +420,7 @@ func (e *Executor) runBatch(b batch) {
 		if i == len(b.chunks)-1 {
 			n = b.last
 		}
-		e.run(chunkEntries(c, n))
+		e.run(c, 0, n)
 	}
 }
 
@@ -414,13 +479,38 @@ func (e *Executor) sleep(deadline int64) {
 	}
 }
 
-// run runs part of a swapped-out batch in order: through RunBatch where
-// it can, one item at a time where it cannot. An item with a future is
-// started (unless cancelled), run and completed before the next starts.
-func (e *Executor) run(batch []Entry) {
+// run runs entries lo to hi of chunk c, part of a swapped-out batch, in
+// order. A counted executor runs them in segments of e.seg, so that
+// submitters waiting for room hear of it as items start, and times the
+// sampled items (those at multiples of stampEvery) as their segment
+// starts.
+func (e *Executor) run(c chunk, lo, hi uint64) {
+	entries := chunkEntries(c, hi)
+	if e.cnt == nil {
+		e.runEntries(entries[lo:])
+		return
+	}
+	t := e.st.clock()
+	for lo < hi {
+		end := min(hi, (lo/e.seg+1)*e.seg)
+		if e.st != nil && lo%stampEvery == 0 {
+			e.st.sample(chunkStamps(c)[lo/stampEvery])
+		}
+		e.runEntries(entries[lo:end])
+		lo = end
+		e.makeRoom()
+	}
+	e.st.busySince(t)
+}
+
+// runEntries runs entries in order: through RunBatch where it can, one
+// item at a time where it cannot. An item with a future is started (unless
+// cancelled), run and completed before the next starts.
+func (e *Executor) runEntries(batch []Entry) {
+	cnt := e.cnt
 	for len(batch) > 0 {
 		if e.runner.RunBatch != nil {
-			k, ran, r, code := e.runner.RunBatch(batch)
+			k, ran, r, code := e.runner.RunBatch(batch, cnt)
 			if batch = batch[k:]; len(batch) == 0 {
 				return
 			}
@@ -433,6 +523,7 @@ func (e *Executor) run(batch []Entry) {
 		}
 		ent := batch[0]
 		batch = batch[1:]
+		cnt.starting()
 		switch f := ent.Fut; {
 		case f == nil:
 			e.runner.Run(ent.Call)
@@ -440,6 +531,7 @@ func (e *Executor) run(batch []Entry) {
 			r, code := checked(e.runner.Run(ent.Call))
 			e.itemOver(f, r, code)
 		default: // cancelled
+			cnt.skipped()
 			e.itemOver(f, 0, ECANCELLED)
 		}
 	}
@@ -480,6 +572,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 	}
 	e.freed = true
 	in.Flags.Store(in.Flags.Load() | flagQuit)
+	room := in.takeRoomWaitersLocked()
 	chunks := append(e.full, e.pool...)
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
@@ -503,10 +596,15 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.held, e.heldNext = batch{}, 0
 	in.Buf, in.Len, in.Cap = nil, 0, 0
 	e.full, e.spareFull, e.pool = nil, nil, nil
+	e.st.freed(in, n)
 	tomb := &Ingress{Owner: in.Owner}
 	tomb.Flags.Store(flagQuit)
 	e.in.Store(tomb)
 	in.unlock()
+	if room {
+		futexWakeAll(&in.Room)
+	}
+	e.wd.stop()
 	for _, entries := range queued {
 		for _, ent := range entries {
 			if ent.Fut != nil {

@@ -357,15 +357,17 @@ func (h *harness) opRunReady(depth int) {
 func (h *harness) runner(e int, batched bool) Runner {
 	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
 	if batched {
-		r.RunBatch = func(batch []Entry) (int, bool, uintptr, Status) {
+		r.RunBatch = func(batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range batch {
 				if ent.Fut == nil {
+					cnt.starting()
 					h.runItem(e, ent.Call, true)
 					continue
 				}
 				if ent.Fn%2 == 0 || !ent.Fut.start() {
 					return i, false, 0, OK
 				}
+				cnt.starting()
 				r, code := h.runItem(e, ent.Call, false)
 				return i, true, r, code
 			}

@@ -44,10 +44,11 @@ func (in *Ingress) unlock() {
 	}
 }
 
-// chunkLen is the number of entries in one buffer chunk: 24 pages.
-const chunkLen = 4096
-
 const entrySize = unsafe.Sizeof(Entry{})
+
+// chunkBytes is the size of a chunk: chunkLen entries (24 pages), then
+// one int64 stamp per stampEvery positions (shared.go: counted push).
+const chunkBytes = chunkLen*entrySize + chunkLen/stampEvery*8
 
 // A chunk is a fixed-size buffer of entries outside the Go heap. A queue is
 // the executor's list of full chunks plus the ingress's current chunk, so
@@ -56,6 +57,12 @@ type chunk = unsafe.Pointer
 
 func chunkEntries(c chunk, n uint64) []Entry {
 	return unsafe.Slice((*Entry)(c), chunkLen)[:n]
+}
+
+// chunkStamps returns c's stamps: stamp k is the time the entry at
+// position k*stampEvery was pushed, if it was stamped.
+func chunkStamps(c chunk) []int64 {
+	return unsafe.Slice((*int64)(unsafe.Add(c, chunkLen*entrySize)), chunkLen/stampEvery)
 }
 
 // spareChunks is a process-wide pool of empty chunks, so that short-lived
@@ -97,5 +104,9 @@ func putChunk(c chunk) {
 // heapChunk returns a chunk in the Go heap, for executors that no C code
 // touches: the garbage collector then sees the futures their entries hold.
 func heapChunk() chunk {
-	return unsafe.Pointer(unsafe.SliceData(make([]Entry, chunkLen)))
+	c := new(struct {
+		entries [chunkLen]Entry
+		stamps  [chunkLen / stampEvery]int64
+	})
+	return unsafe.Pointer(&c.entries[0])
 }

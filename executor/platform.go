@@ -37,6 +37,9 @@ type Platform struct {
 	// (nil on failure); FreeChunk gives it back.
 	AllocChunk func(size uintptr) unsafe.Pointer
 	FreeChunk  func(p unsafe.Pointer, size uintptr)
+	// Now, if set, is a monotonic clock in nanoseconds that C code shares
+	// (pushes in C stamp items with it); nil: the core's own clock.
+	Now func() int64
 }
 
 var plat = osPlatform
@@ -53,9 +56,18 @@ func futexWake(addr *atomic.Uint32) { plat.Wake(addr, false) }
 // futexWakeAll wakes every thread sleeping on addr.
 func futexWakeAll(addr *atomic.Uint32) { plat.Wake(addr, true) }
 
-func allocChunk() chunk { return plat.AllocChunk(chunkLen * entrySize) }
+func allocChunk() chunk { return plat.AllocChunk(chunkBytes) }
 
-func freeChunk(c chunk) { plat.FreeChunk(c, chunkLen*entrySize) }
+func freeChunk(c chunk) { plat.FreeChunk(c, chunkBytes) }
+
+// stampNow is the clock of the statistics' wait samples, which C stamps
+// too: the platform's Now when it has one (the C API's cx_now), else now.
+func stampNow() int64 {
+	if plat.Now != nil {
+		return plat.Now()
+	}
+	return now()
+}
 
 // base anchors monotonic time; now() is nanoseconds since it. Go's
 // monotonic clock is portable; deadlines never cross into C.

@@ -14,13 +14,20 @@ func (b batch) len() uint64 {
 	return uint64(len(b.chunks)-1)*chunkLen + b.last
 }
 
+// at locates b's entry i: its chunk c, and the positions lo (i's) to hi
+// (the end of what b holds in c).
+func (b batch) at(i uint64) (c chunk, lo, hi uint64) {
+	k, hi := i/chunkLen, uint64(chunkLen)
+	if k == uint64(len(b.chunks))-1 {
+		hi = b.last
+	}
+	return b.chunks[k], i % chunkLen, hi
+}
+
 // span returns b's entries from index i to the end of i's chunk.
 func (b batch) span(i uint64) []Entry {
-	c, n := i/chunkLen, uint64(chunkLen)
-	if c == uint64(len(b.chunks))-1 {
-		n = b.last
-	}
-	return chunkEntries(b.chunks[c], n)[i%chunkLen:]
+	c, lo, hi := b.at(i)
+	return chunkEntries(c, hi)[lo:]
 }
 
 func (e *Executor) heldLeftLocked() uint64 { return e.held.len() - e.heldNext }
@@ -58,6 +65,27 @@ func (e *Executor) hostIdleLocked() bool {
 	if fl := in.Flags.Load(); fl&flagHost == 0 || fl&flagHostIdle != 0 {
 		return true
 	}
+	return e.clearHostLocked()
+}
+
+// hostStillIdleLocked is hostIdleLocked for RunReady, which clears the
+// descriptor even when the host was already told the queue is empty: a
+// push clears flagHostIdle under the lock but raises the descriptor after
+// it, so its raise can land after the owner has drained and set
+// flagHostIdle again, leaving the descriptor readable over an empty queue
+// (a host polling it would spin). Clearing it here is safe for the same
+// reason as in hostIdleLocked: the queue is checked again afterwards.
+func (e *Executor) hostStillIdleLocked() bool {
+	if e.in.Load().Flags.Load()&flagHost == 0 {
+		return true
+	}
+	return e.clearHostLocked()
+}
+
+// clearHostLocked clears the descriptor, then sets flagHostIdle if the
+// queue is still empty, or makes the descriptor readable again.
+func (e *Executor) clearHostLocked() bool {
+	in := e.in.Load()
 	in.unlock()
 	e.runner.ClearHost(in)
 	in.lock()
@@ -104,7 +132,7 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 	ran = e.runHeld(limit, deadlineFor(maxNs))
 	in.lock()
 	e.running = false
-	empty := e.emptyLocked() && e.hostIdleLocked()
+	empty := e.emptyLocked() && e.hostStillIdleLocked()
 	in.unlock()
 	return ran, !empty, OK
 }
@@ -126,15 +154,15 @@ func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 			e.held = e.takeBatchLocked()
 			in.unlock()
 		}
-		span := e.held.span(e.heldNext)
-		n := min(uint64(len(span)), limit-ran)
+		c, lo, hi := e.held.at(e.heldNext)
+		n := min(hi-lo, limit-ran)
 		if deadline >= 0 {
 			n = 1
 		}
 		in.lock()
 		e.heldNext += n // taken: no longer counted as queued
 		in.unlock()
-		e.run(span[:n])
+		e.run(c, lo, lo+n)
 		ran += n
 	}
 	if e.heldNext == e.held.len() {
@@ -165,9 +193,9 @@ func (e *Executor) runLeftovers() {
 	e.held, e.heldNext = batch{}, 0
 	in.unlock()
 	for i < b.len() {
-		span := b.span(i)
-		e.run(span)
-		i += uint64(len(span))
+		c, lo, hi := b.at(i)
+		e.run(c, lo, hi)
+		i += hi - lo
 	}
 	if len(b.chunks) > 0 {
 		e.recycle(b, -1)

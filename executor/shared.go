@@ -4,6 +4,7 @@ package executor
 
 import (
 	"reflect"
+	"strconv"
 	"sync/atomic"
 	"unsafe"
 )
@@ -34,6 +35,21 @@ import (
 //     Lock and, after unlock, wake the host (Runner.WakeHost: make the
 //     descriptor readable, call the notify callback). Both bits are tested
 //     with one mask, so an executor with no host pays nothing more.
+//   - Counted push [Go, C] (flagCount; an unflagged push pays nothing,
+//     since C tests flagCount with flagQuit in one mask): under Lock, with
+//     q = Pushed - Started, refuse if Max != 0 and q >= Max (C falls back
+//     to Go, which fails with EAGAIN or waits for room), else Pushed++,
+//     HighWater = max(HighWater, q+1), and with flagStamp, if Len is a
+//     multiple of stampEvery, write the clock (platform Now, C's
+//     cx_now) into the chunk's stamp Len/stampEvery, which follows its
+//     chunkLen entries. Started only grows, so q never undercounts and
+//     the bound is never exceeded.
+//   - Counters [Go, C] (the owner): before an item starts, or is skipped
+//     as cancelled, Started++ (and Cancelled++ for a skip), as atomic
+//     stores. Room [Go only]: a submitter waiting for room sets
+//     flagRoomWait under Lock and sleeps on Room; the owner (once the
+//     queue is down to Max/2), quit and Free clear it under Lock, bump
+//     Room and wake all.
 //   - Host [Go only, the owner]: flagHost says a host loop is attached
 //     (ctexec_fd, ctexec_set_notify). flagHostIdle says the host was told
 //     the queue is empty. The owner sets it when it finds the queue empty
@@ -92,14 +108,30 @@ type Entry struct {
 // When C uses it, it lives outside the Go heap (capi places it in C
 // memory), because C keeps its address between calls.
 type Ingress struct {
-	Lock  atomic.Uint32 // 0 free, 1 held, 2 held and contended
-	Flags atomic.Uint32 // flag*, under Lock
-	Wake  atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
-	_     uint32
+	Lock  atomic.Uint32  // 0 free, 1 held, 2 held and contended
+	Flags atomic.Uint32  // flag*, under Lock
+	Wake  atomic.Uint32  // wakeIdle .. wakeSignaled; the owner sleeps on it
+	Room  atomic.Uint32  // submitters waiting for room sleep on it (flagRoomWait)
 	Owner uint64         // the owner's ThreadID; immutable
 	Buf   unsafe.Pointer `c:"cx_entry *buf"` // Cap entries; nil when Cap is 0
 	Len   uint64
 	Cap   uint64
+	// Counted pushes (flagCount): under Lock.
+	Max       uint64 // max_queued; 0: unbounded; immutable
+	Pushed    uint64 // items accepted onto this queue
+	HighWater uint64 // the largest Pushed - Started seen at a push
+	_         [5]uint64
+	// Written by the owner only, on a cache line of their own (the C slot
+	// is 64-byte aligned and holds the Ingress at offset 16).
+	Counters
+}
+
+// Counters are the owner's per-item counts of a counted executor: items
+// that left the queue (started, or skipped as cancelled) and, of those,
+// the skipped ones. Only the owner writes them; others load them.
+type Counters struct {
+	Started   atomic.Uint64
+	Cancelled atomic.Uint64
 }
 
 // Future is a future's slot: its state word and outcome. A Future
@@ -114,10 +146,19 @@ type Future struct {
 
 // Ingress.Flags.
 const (
-	flagQuit     = 1 // quit or freed: pushes must go down the chain
-	flagWaiting  = 2 // the owner is (about to be) asleep on Wake
-	flagHost     = 4 // a host loop is attached (descriptor or notify)
-	flagHostIdle = 8 // the host was told the queue is empty: the next push wakes it
+	flagQuit     = 1  // quit or freed: pushes must go down the chain
+	flagWaiting  = 2  // the owner is (about to be) asleep on Wake
+	flagHost     = 4  // a host loop is attached (descriptor or notify)
+	flagHostIdle = 8  // the host was told the queue is empty: the next push wakes it
+	flagCount    = 16 // counted pushes: a bound (Max) or statistics
+	flagStamp    = 32 // statistics: stamp every stampEvery-th chunk position
+	flagRoomWait = 64 // a submitter sleeps on Room, waiting for room
+)
+
+// Queue chunks and the statistics' wait samples.
+const (
+	chunkLen   = 4096 // entries in one chunk
+	stampEvery = 64   // a stamp per this many chunk positions, after the entries
 )
 
 // Ingress.Wake, the word the owner sleeps on.
@@ -151,6 +192,8 @@ type sharedConst struct {
 var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
 	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
+	{"CX_FLAG_COUNT", flagCount}, {"CX_FLAG_STAMP", flagStamp}, {"CX_FLAG_ROOM_WAIT", flagRoomWait},
+	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
 	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},
@@ -170,6 +213,7 @@ type sharedStruct struct {
 
 var sharedStructs = []sharedStruct{
 	{"cx_entry", reflect.TypeOf(Entry{})},
+	{"cx_counters", reflect.TypeOf(Counters{})},
 	{"cx_ingress", reflect.TypeOf(Ingress{})},
 	{"cx_future", reflect.TypeOf(Future{})},
 }
@@ -193,7 +237,9 @@ func sharedFields(t reflect.Type, base uintptr) []sharedField {
 		}
 		name := cName(f.Name, i)
 		decl := f.Tag.Get("c")
-		if decl == "" {
+		if decl == "" && f.Type.Kind() == reflect.Array {
+			decl = cType(f.Type.Elem()) + " " + name + "[" + strconv.Itoa(f.Type.Len()) + "]"
+		} else if decl == "" {
 			decl = cType(f.Type) + " " + name
 		} else {
 			name = decl[lastIdent(decl):]
@@ -222,7 +268,7 @@ func SharedValues() []int64 {
 
 func cName(goName string, i int) string {
 	if goName == "_" {
-		return "pad" + string(rune('0'+i))
+		return "pad" + strconv.Itoa(i)
 	}
 	var b []byte
 	for j, r := range goName {
@@ -241,6 +287,8 @@ func cType(t reflect.Type) string {
 	switch t {
 	case reflect.TypeOf(atomic.Uint32{}):
 		return "uint32_t"
+	case reflect.TypeOf(atomic.Uint64{}):
+		return "uint64_t"
 	}
 	switch t.Kind() {
 	case reflect.Uint32:

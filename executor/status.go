@@ -23,12 +23,15 @@ const (
 	EFORK        Status = -10
 	EPANIC       Status = -11
 	ENOMEM       Status = -12
+	EDEADLK      Status = -13
+	EAGAIN       Status = -14
 )
 
 var statusNames = map[Status]string{
 	OK: "OK", EINVAL: "EINVAL", EBADHANDLE: "EBADHANDLE", EWRONGTHREAD: "EWRONGTHREAD",
 	ESAMETHREAD: "ESAMETHREAD", EQUIT: "EQUIT", EBUSY: "EBUSY", ECANCELLED: "ECANCELLED",
 	ETIMEDOUT: "ETIMEDOUT", ESTATE: "ESTATE", EFORK: "EFORK", EPANIC: "EPANIC", ENOMEM: "ENOMEM",
+	EDEADLK: "EDEADLK", EAGAIN: "EAGAIN",
 }
 
 func (s Status) String() string {

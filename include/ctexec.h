@@ -105,6 +105,8 @@ extern "C" {
 #define CTEXEC_EFORK        (-10) /* called in a child forked after load */
 #define CTEXEC_EPANIC       (-11) /* an internal panic happened earlier */
 #define CTEXEC_ENOMEM       (-12) /* out of memory */
+#define CTEXEC_EDEADLK      (-13) /* the wait could never finish: see ctexec_future_wait */
+#define CTEXEC_EAGAIN       (-14) /* the executor's queue is full (CTEXEC_FULL_FAIL) */
 
 /*
  * The text ctexec_strerror() gives for each code above, one row per code:
@@ -126,7 +128,9 @@ extern "C" {
     X(ESTATE, "future already completed or started")                          \
     X(EFORK, "called in a process forked after the library was loaded")      \
     X(EPANIC, "internal panic earlier; the library refuses calls")            \
-    X(ENOMEM, "out of memory")
+    X(ENOMEM, "out of memory")                                                \
+    X(EDEADLK, "deadlock: the wait could never finish")                       \
+    X(EAGAIN, "queue full")
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
@@ -206,11 +210,15 @@ CTEXEC_API int ctexec_new(ctexec *old_executor, ctexec **out);
  *             a new future the caller owns and must free exactly once with
  *             ctexec_future_free. Freeing it does not cancel the item.
  *
+ * A bounded executor (ctexec_new_with) that is full makes this call wait
+ * for room (CTEXEC_FULL_BLOCK) or fail with CTEXEC_EAGAIN (CTEXEC_FULL_FAIL).
+ *
  * Threads: any thread except ex's owner.
  * @return CTEXEC_OK, CTEXEC_EINVAL (ex or fn NULL), CTEXEC_EBADHANDLE,
  *         CTEXEC_ESAMETHREAD (called on ex's owner thread; fn never runs and
  *         no future is created), CTEXEC_EQUIT (ex and its whole chain have
- *         quit), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         quit), CTEXEC_EAGAIN, CTEXEC_ECANCELLED (ex was freed while the
+ *         call waited for room), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
  *         On any error fn never runs and no future is created.
  */
 CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
@@ -222,9 +230,11 @@ CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
  * handle. This is the cheapest synchronous round trip.
  *
  * As with ctexec_submit, the item goes down the old_executor chain if ex
- * has quit. The call waits with no time limit, so never make it from a
- * thread that owns an executor in ex's chain while that executor cannot
- * run (it would wait for itself).
+ * has quit, and a full bounded queue makes it wait for room (or fail with
+ * CTEXEC_EAGAIN). The call waits with no time limit; a wait that could
+ * never finish (see ctexec_future_wait) returns CTEXEC_EDEADLK at once,
+ * and the item is then cancelled if it has not started (if it has, it
+ * runs to its end unobserved).
  *
  * ex, fn, arg  as for ctexec_submit.
  * out_result   out, nullable. Receives fn's result when the call returns
@@ -234,8 +244,9 @@ CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
  * @return CTEXEC_OK, a positive host error code returned by fn,
  *         CTEXEC_EINVAL (ex or fn NULL, or fn returned a negative code),
  *         CTEXEC_ECANCELLED (the executor holding the item was freed before
- *         it ran), CTEXEC_EBADHANDLE, CTEXEC_ESAMETHREAD, CTEXEC_EQUIT,
- *         CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         it ran), CTEXEC_EDEADLK, CTEXEC_EAGAIN, CTEXEC_EBADHANDLE,
+ *         CTEXEC_ESAMETHREAD, CTEXEC_EQUIT, CTEXEC_ENOMEM, CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
  * \since 0.1.0
  */
 CTEXEC_API int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result);
@@ -289,6 +300,139 @@ CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
  *         twice), CTEXEC_EBUSY (ex is running), CTEXEC_EFORK, CTEXEC_EPANIC.
  */
 CTEXEC_API int ctexec_free(ctexec *ex);
+
+/* ------------------------------------------------------------------------ */
+/* Options: bounded queues, statistics, the stall watchdog                  */
+/* ------------------------------------------------------------------------ */
+
+/* ctexec_options.flags */
+#define CTEXEC_OPT_STATS 1u /* keep statistics: see ctexec_stats */
+
+/* ctexec_options.when_full */
+#define CTEXEC_FULL_BLOCK 0 /* a submit to a full queue waits for room */
+#define CTEXEC_FULL_FAIL  1 /* a submit to a full queue fails with CTEXEC_EAGAIN */
+
+/*
+ * A stall callback: the oldest item queued on ex has waited oldest_wait_ns
+ * (at least the options' stall_ns) without starting. It runs on a library
+ * thread, never on the owner or a submitter, once per stall: it is called
+ * again only after the owner has caught up, that is, once every item that
+ * was queued when it was called has started (or was cancelled). It may
+ * call ctexec_stats and submit to other executors; it must not block for
+ * long (it holds up the next check) and must not free ex (CTEXEC_EBUSY).
+ */
+typedef void (*ctexec_stall_fn)(ctexec *ex, int64_t oldest_wait_ns, void *userdata);
+
+/*
+ * Options for ctexec_new_with. Zero every field you do not set (for
+ * example with `ctexec_options o = {sizeof o};`): a zeroed field means
+ * the default, which is ctexec_new's behaviour.
+ */
+typedef struct ctexec_options {
+    uint32_t size;       /* sizeof(ctexec_options), for later growth */
+    uint32_t flags;      /* CTEXEC_OPT_STATS: keep statistics */
+    uint64_t max_queued; /* 0: unbounded; else at most this many items
+                            queued and not yet started */
+    int when_full;       /* CTEXEC_FULL_BLOCK or CTEXEC_FULL_FAIL */
+    int64_t stall_ns;    /* 0: no watchdog; else call on_stall when the
+                            oldest queued item has waited this long */
+    ctexec_stall_fn on_stall; /* required when stall_ns > 0 */
+    void *stall_userdata;
+} ctexec_options;
+
+/*
+ * Create an executor with options. ctexec_new(old, out) is exactly
+ * ctexec_new_with(old, NULL, out).
+ *
+ * Bounded queue (max_queued > 0): an item counts from its submit until it
+ * starts (or is skipped as cancelled). A submit that finds max_queued items
+ * queued waits for room (CTEXEC_FULL_BLOCK: ctexec_submit and ctexec_call
+ * wait as long as it takes, ctexec_submit_timeout as long as it says) or
+ * fails at once with CTEXEC_EAGAIN (CTEXEC_FULL_FAIL). A waiting submitter
+ * is released by room, by ex quitting (its item then goes down the
+ * old_executor chain as any submit to a quit executor does, or it gets
+ * CTEXEC_EQUIT) and by ctexec_free (it gets CTEXEC_ECANCELLED). Waits for
+ * room are not checked for deadlocks. The bound applies to ex's own queue:
+ * an item that goes down the chain meets the bound of the executor that
+ * takes it. The bound costs submits a shared counter; an unbounded
+ * executor without statistics pays nothing for either.
+ *
+ * Watchdog (stall_ns > 0): a library thread checks ex every stall_ns / 4
+ * (at least every 1 ms) and calls on_stall as ctexec_stall_fn says. The
+ * age it reports is a lower bound, at most one check period late.
+ *
+ * opts  in, nullable. NULL: the defaults.
+ *
+ * Threads: any thread; the calling thread becomes the owner.
+ * @return as ctexec_new, plus CTEXEC_EINVAL for a size other than
+ *         sizeof(ctexec_options), an unknown flag, an unknown when_full,
+ *         a negative stall_ns, or stall_ns > 0 without on_stall.
+ */
+CTEXEC_API int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts,
+                               ctexec **out);
+
+/*
+ * ctexec_submit, with a bound on the wait for room in a full queue
+ * (CTEXEC_FULL_BLOCK): timeout_ns < 0 waits as long as it takes, 0 does
+ * not wait, > 0 waits at most that long (monotonic clock). On an executor
+ * without max_queued it is ctexec_submit.
+ *
+ * Threads: any thread except ex's owner.
+ * @return as ctexec_submit, plus CTEXEC_ETIMEDOUT (still full when the time
+ *         ran out; fn never runs), CTEXEC_EAGAIN (full, CTEXEC_FULL_FAIL),
+ *         CTEXEC_ECANCELLED (ex was freed while the call waited for room).
+ */
+CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
+                                     ctexec_future *out_future, int64_t timeout_ns);
+
+/*
+ * Statistics of one executor. Set size to sizeof(ctexec_stats_t) before
+ * the call. (The type has libuv's _t suffix because the name ctexec_stats
+ * is the function's: C has one namespace for both, and C++ warns when a
+ * function hides a struct's constructor.) queued is always filled; the rest only for an executor made with
+ * CTEXEC_OPT_STATS (zero otherwise).
+ *
+ * Counters are exact. The wait from submit to start is sampled: the item
+ * at every 64th position of a queue chunk, which includes the first item
+ * queued after each time the owner takes the queue (so at low rates nearly
+ * every item), goes into a histogram of 4 buckets per power of two of
+ * nanoseconds; p50 and p99 are the upper bounds of the buckets that hold
+ * them (at most 25% above the true value, never above the largest
+ * sample), and max is the largest sample.
+ * busy_ns is the owner's time running items; idle_ns its time asleep in
+ * ctexec_run_until* waiting for work (a host loop's own waits between
+ * ctexec_run_ready calls are not seen).
+ */
+typedef struct ctexec_stats_t {
+    uint32_t size;          /* in: sizeof(ctexec_stats_t) */
+    uint32_t flags;         /* the executor's CTEXEC_OPT_* flags */
+    uint64_t queued;        /* submitted, not yet started or cancelled */
+    uint64_t high_water;    /* the largest queued seen at a submit */
+    uint64_t submitted;     /* accepted onto this executor's queue */
+    uint64_t run;           /* started (their callback ran or is running) */
+    uint64_t cancelled;     /* skipped: cancelled before they started */
+    uint64_t discarded;     /* dropped by ctexec_free (process totals only) */
+    uint64_t rejected;      /* refused: CTEXEC_EAGAIN or CTEXEC_ETIMEDOUT */
+    uint64_t wait_samples;  /* items whose wait was sampled */
+    int64_t wait_p50_ns;
+    int64_t wait_p99_ns;
+    int64_t wait_max_ns;
+    int64_t busy_ns;
+    int64_t idle_ns;
+} ctexec_stats_t;
+
+/*
+ * Fill *out with ex's statistics. With ex NULL, the process totals of the
+ * counters (submitted, run, cancelled, discarded, rejected) over every
+ * executor made with CTEXEC_OPT_STATS, freed ones included, and queued
+ * summed over the live ones; the other fields are 0.
+ *
+ * Threads: any thread, also from inside items and on_stall.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL, or out->size is not
+ *         sizeof(ctexec_stats_t)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
+ */
+CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats_t *out);
 
 /* ------------------------------------------------------------------------ */
 /* Embedding in a host event loop                                           */
@@ -489,14 +633,32 @@ CTEXEC_API int ctexec_future_done(ctexec_future f);
  * out_result  out, nullable. Receives the result when the call returns
  *             CTEXEC_OK; untouched otherwise.
  *
- * Never call this with an infinite timeout on the owner thread for an item
- * queued on that owner's executor: the item cannot run while you wait.
+ * Deadlocks. A wait that could never finish returns CTEXEC_EDEADLK at once
+ * instead of blocking (timeout_ns != 0 only; a poll is never checked):
+ *   - a wait on an item queued to an executor that the waiting thread owns
+ *     (directly, from inside one of its items, or from an inner nested
+ *     loop): the owner cannot run the item while it waits;
+ *   - a cycle of any length: this thread waits on an item queued to an
+ *     executor owned by thread B, B waits without a time limit on an item
+ *     queued to one owned by C, ..., and the last waits on an item queued
+ *     to one this thread owns. Threads that close a cycle at the same
+ *     moment may each get CTEXEC_EDEADLK; at least one does.
+ * "Could never finish" counts only the items' owners as a way out: a
+ * third thread that cancels one of the items, or frees its executor,
+ * would end such a wait, and is not expected. A thread in a wait with a
+ * time limit is not a link of someone else's cycle (it may give up and
+ * serve its executor), but its own wait is checked. Waits on promises
+ * (ctexec_future_new) are not items and are never checked; nor are waits
+ * for room in a full queue. A thread that owns no executor is never part
+ * of a cycle, and its waits cost nothing extra. After CTEXEC_EDEADLK the
+ * future is still pending and still the caller's to wait on or free.
  *
  * @return CTEXEC_OK (completed with a result), a positive host error code
  *         (from the callback or ctexec_future_set_error), CTEXEC_ECANCELLED
  *         (cancelled, or discarded by ctexec_free), CTEXEC_EINVAL (the
  *         callback returned a negative code), CTEXEC_ETIMEDOUT,
- *         CTEXEC_EBADHANDLE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         CTEXEC_EDEADLK (see above), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
  */
 CTEXEC_API int ctexec_future_wait(ctexec_future f, int64_t timeout_ns,
                                   void **out_result);

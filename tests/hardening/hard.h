@@ -49,19 +49,11 @@ static inline void hard_sleep_ns(int64_t ns) {
 
 static inline const char *hard_status_name(int st) {
     switch (st) {
-    case CTEXEC_OK: return "CTEXEC_OK";
-    case CTEXEC_EINVAL: return "CTEXEC_EINVAL";
-    case CTEXEC_EBADHANDLE: return "CTEXEC_EBADHANDLE";
-    case CTEXEC_EWRONGTHREAD: return "CTEXEC_EWRONGTHREAD";
-    case CTEXEC_ESAMETHREAD: return "CTEXEC_ESAMETHREAD";
-    case CTEXEC_EQUIT: return "CTEXEC_EQUIT";
-    case CTEXEC_EBUSY: return "CTEXEC_EBUSY";
-    case CTEXEC_ECANCELLED: return "CTEXEC_ECANCELLED";
-    case CTEXEC_ETIMEDOUT: return "CTEXEC_ETIMEDOUT";
-    case CTEXEC_ESTATE: return "CTEXEC_ESTATE";
-    case CTEXEC_EFORK: return "CTEXEC_EFORK";
-    case CTEXEC_EPANIC: return "CTEXEC_EPANIC";
-    case CTEXEC_ENOMEM: return "CTEXEC_ENOMEM";
+#define HARD_STATUS_NAME(name, text) \
+    case CTEXEC_##name:              \
+        return "CTEXEC_" #name;
+        CTEXEC_STATUS_TEXTS(HARD_STATUS_NAME)
+#undef HARD_STATUS_NAME
     default: return st > 0 ? "host code" : "unknown";
     }
 }

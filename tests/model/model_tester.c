@@ -8,7 +8,13 @@
  * ex[i-1] as old_executor), sometimes plus an "orphan" executor chained to
  * the innermost one that is never run, and runs ex[0] until promise P[0].
  * An item queued on ex[L] (a "nest" item) runs ex[L+1] until P[L+1] inside
- * it, so the loops nest on the owner's thread. K submitter threads then
+ * it, so the loops nest on the owner's thread. Each level runs in one of
+ * four modes: one ctexec_run_until, ctexec_run_until_timeout loops with a
+ * zero or a 50 us timeout, or embedded: the owner calls ctexec_run_ready
+ * with random budgets (max_items 0, 1, 1..16 or 1000; max_ns -1, 0,
+ * 0..200 us or 10 s) as a host loop would, polling ctexec_fd for at most
+ * 1 ms whenever nothing is left, until P[L] is done, and then
+ * ctexec_run_until(P[L]), which quits it. K submitter threads then
  * perform random operations: submits with and without futures to any level,
  * cancels, bounded waits, done callbacks, early future frees, completions of
  * the P[L] (directly or from an item on the owner), runs from the wrong
@@ -30,6 +36,17 @@
  *     was in progress ("at the moment f completes the executor quits");
  *   - a run returns only once its future is done;
  *   - each promise was completed successfully exactly once;
+ *   - each ctexec_run_ready call, against the FIFO snapshot the header
+ *     documents: it returns 0 or 1 and writes out_ran; out_ran is at least
+ *     the items that ran in it and at most max_items (max_items > 0), 1
+ *     (max_ns 0), and at least 1 if an item was queued; it never runs an
+ *     item whose submit began after the call's first item started (the
+ *     growing tail); an item whose submit had returned before the call
+ *     runs in that call when the call returned 0 or its budget did not cut
+ *     it short (out_ran below max_items, and the call took less than
+ *     max_ns); it returns 0 when its budget did not cut it short and no
+ *     submit overlapped it; the descriptor is readable after a 1, and not
+ *     readable after a 0 when no submit overlapped the call and the poll;
  *   - ctexec_live_counts is back to its starting values.
  *
  * The seed fixes every choice of operation (each thread draws from its own
@@ -41,6 +58,7 @@
  * replay command are printed. */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -102,11 +120,19 @@ static rng stream(int round, int thread) {
     return r;
 }
 
-static double now_s(void) {
+static int64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+static double now_s(void) { return now_ns() / 1e9; }
+
+/* A logical clock that orders submits, ctexec_run_ready calls and item
+ * starts across threads. */
+static atomic_uint_fast64_t clk;
+static uint64_t tick(void) { return atomic_fetch_add(&clk, 1) + 1; }
+/* Submits begun and returned, to tell whether one overlapped a call. */
+static atomic_uint_fast64_t submits_begun, submits_returned;
 
 /* ---- one round's state --------------------------------------------------- */
 
@@ -124,7 +150,24 @@ typedef struct rec {
     atomic_int cbs;
     int ran_level, wrong_thread;
     uint64_t seq;
+    uint64_t t_begin, t_end, run_clk; /* tick() before and after the submit, at the start */
+    size_t call;                      /* 1 + the ctexec_run_ready call it ran in, or 0 */
 } rec;
+
+/* One ctexec_run_ready call of the round, as the owner made it. */
+typedef struct {
+    int level, ret;
+    uint64_t max_items, ran;
+    int64_t max_ns;
+    int cut;                   /* its budget may have cut it short */
+    uint64_t begin, first_run; /* tick()s: before the call, the first item it started */
+    uint64_t ran_here;         /* items (nest items too) that started in it */
+    int had_queued;            /* an item was queued when it began (found after the round) */
+} ready_call;
+static ready_call *calls;
+static size_t ncalls, calls_cap;
+static size_t cur_call; /* owner only: 1 + the call whose items run now, or 0 */
+static uint64_t ready_calls, ready_queued_checks; /* for the summary */
 
 static struct {
     int depth, orphan, ops;
@@ -149,11 +192,23 @@ static int cur_level = -1;  /* owner only: level of the innermost run */
 static uint64_t run_seq;    /* owner only */
 static atomic_uint_fast64_t ops_done;
 
+/* Every item start on the owner: a tick, and which run_ready call it is in. */
+static uint64_t item_starts(size_t *call) {
+    uint64_t t = tick();
+    *call = cur_call;
+    if (cur_call) {
+        ready_call *c = &calls[cur_call - 1];
+        if (c->ran_here++ == 0) c->first_run = t;
+    }
+    return t;
+}
+
 static int item_fn(void *arg, void **result) {
     rec *r = arg;
     if (atomic_fetch_add(&r->ran, 1) != 0) fail("item %d/%d ran twice", r->sub, r->index);
     r->wrong_thread = !pthread_equal(pthread_self(), owner);
     r->ran_level = cur_level;
+    r->run_clk = item_starts(&r->call);
     for (int j = 0; j <= cur_level; j++)
         if (R.run_mode[j] == 0 && !atomic_load_explicit(&R.began[j], memory_order_relaxed))
             atomic_store(&R.began[j], 1);
@@ -183,14 +238,81 @@ static void done_cb(ctexec_future f, void *userdata) {
     if (atomic_fetch_add(&r->cbs, 1) != 0) fail("done callback of item %d/%d ran twice", r->sub, r->index);
 }
 
+/* One ctexec_run_ready(ex[level]) call with a random budget; checks what
+ * needs no records (check_ready_calls does the rest after the round) and
+ * returns its result. */
+static int ready_once(int level, rng *g, int fd) {
+    unsigned a = below(g, 4), b = below(g, 4), n = below(g, 16), ns = below(g, 200000);
+    if (ncalls == calls_cap) {
+        calls_cap = calls_cap ? 2 * calls_cap : 1024;
+        calls = realloc(calls, calls_cap * sizeof *calls);
+        CHECK(calls != NULL);
+    }
+    size_t i = ncalls++, saved = cur_call;
+    ready_call *c = &calls[i];
+    memset(c, 0, sizeof *c);
+    c->level = level;
+    c->max_items = a == 0 ? 0 : a == 1 ? 1 : a == 2 ? 1 + n : 1000;
+    c->max_ns = b == 0 ? -1 : b == 1 ? 0 : b == 2 ? (int64_t)ns : 10000000000;
+    uint64_t ran = UINT64_MAX, returned_before = atomic_load(&submits_returned);
+    cur_call = i + 1;
+    c->begin = tick();
+    int64_t t0 = now_ns();
+    int ret = ctexec_run_ready(R.ex[level], c->max_items, c->max_ns, &ran);
+    int64_t took = now_ns() - t0;
+    cur_call = saved;
+    c = &calls[i]; /* a nested level's calls may have moved the array */
+    if (ret != 0 && ret != 1) fail("run_ready(ex[%d]) = %d (%s)", level, ret, ctexec_strerror(ret));
+    if (ran == UINT64_MAX) fail("run_ready(ex[%d]) returned %d without writing out_ran", level, ret);
+    c->ret = ret, c->ran = ran;
+    c->cut = (c->max_items && ran >= c->max_items) || (c->max_ns >= 0 && took >= c->max_ns);
+    if (ran < c->ran_here) fail("run_ready(ex[%d]): out_ran %" PRIu64 ", but %" PRIu64 " items ran in it",
+                                level, ran, c->ran_here);
+    if (c->max_items && ran > c->max_items)
+        fail("run_ready(ex[%d], max_items %" PRIu64 ") ran %" PRIu64, level, c->max_items, ran);
+    if (c->max_ns == 0 && ran > 1) fail("run_ready(ex[%d], max_ns 0) ran %" PRIu64, level, ran);
+    /* No submit overlapped the call: what was queued was all it could find. */
+    int alone = atomic_load(&submits_begun) == returned_before;
+    if (ret == 1 && alone && !c->cut)
+        fail("run_ready(ex[%d]) ran its whole snapshot (%" PRIu64 "), nothing was submitted "
+             "meanwhile, and it returned 1", level, ran);
+    /* After a 1 the descriptor is readable, but maybe not at once: a push
+     * makes it readable after it unlocks the queue, so a submit still in
+     * progress may have left items that it has not signalled yet. */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int readable = poll(&p, 1, ret ? 10000 : 1);
+    if (ret == 1 && readable != 1)
+        fail("run_ready(ex[%d]) returned 1, the descriptor is not readable after 10 s", level);
+    if (ret == 0 && readable == 1 && atomic_load(&submits_begun) == returned_before)
+        fail("run_ready(ex[%d]) returned 0 and nothing was submitted since, "
+             "but the descriptor is readable", level);
+    return ret;
+}
+
+/* Mode 3: ex[level] embedded in a host loop until P[level] is done, then
+ * ctexec_run_until, which quits it at once. A promise completed directly
+ * wakes nothing, hence the 1 ms poll in ready_once. */
+static int run_embedded(int level) {
+    rng g = stream(round_no, MAXSUB + 1 + level);
+    int fd;
+    EXPECT(ctexec_fd(R.ex[level], &fd), CTEXEC_OK);
+    while (ctexec_future_done(R.prom[level]) != 1) ready_once(level, &g, fd);
+    return ctexec_run_until(R.ex[level], R.prom[level]);
+}
+
 /* Runs ex[level] until P[level] on the owner, as its mode says. */
 static void run_level(int level) {
     int saved = cur_level, rc;
+    size_t saved_call = cur_call;
     cur_level = level;
+    cur_call = 0;
     atomic_store(&R.run_started[level], 1);
     switch (R.run_mode[level]) {
     case 0:
         rc = ctexec_run_until(R.ex[level], R.prom[level]);
+        break;
+    case 3:
+        rc = run_embedded(level);
         break;
     default: {
         int64_t t = R.run_mode[level] == 1 ? 0 : 50000;
@@ -203,6 +325,7 @@ static void run_level(int level) {
     if (done != 1) fail("run_until(ex[%d]) returned OK but ctexec_future_done(P[%d]) = %d", level, level, done);
     atomic_store(&R.run_done[level], 1);
     cur_level = saved;
+    cur_call = saved_call;
     /* A quit executor refuses a second run. */
     EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[level], 0), CTEXEC_EQUIT);
 }
@@ -210,12 +333,15 @@ static void run_level(int level) {
 /* The nest item on ex[L]: checks the owner's errors, then runs ex[L+1]. */
 static int nest_fn(void *arg, void **result) {
     int level = (int)(intptr_t)arg;
+    size_t call;
     (void)result;
+    item_starts(&call);
     if (!pthread_equal(pthread_self(), owner)) fail("nest item off the owner");
     ctexec_future f = 0;
     EXPECT(ctexec_submit(R.ex[level], never_fn, NULL, &f), CTEXEC_ESAMETHREAD);
     CHECK(f == 0);
     EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[level], 0), CTEXEC_EBUSY);
+    EXPECT(ctexec_run_ready(R.ex[level], 0, -1, NULL), CTEXEC_EBUSY);
     EXPECT(ctexec_free(R.ex[level]), CTEXEC_EBUSY);
     run_level(level + 1);
     return 0;
@@ -272,7 +398,11 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     r->cancel_rc = r->wait_rc = NO_RC;
     int quit_before = level < R.depth && all_returned(level);
     int seen_quit = strict_quit && level < R.depth && all_seen_quit(level);
+    atomic_fetch_add(&submits_begun, 1);
+    r->t_begin = tick();
     int rc = ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    r->t_end = tick();
+    atomic_fetch_add(&submits_returned, 1);
     if (rc == CTEXEC_EQUIT) {
         if (level == R.depth) fail("submit to the orphan got EQUIT");
         check_equit(level);
@@ -308,8 +438,11 @@ static void *submitter(void *arg) {
     rng g = stream(round_no, 1 + sub);
     nrecs[sub] = 0;
     if (sub == 0)
-        for (int l = 0; l + 1 < R.depth; l++)
+        for (int l = 0; l + 1 < R.depth; l++) {
+            atomic_fetch_add(&submits_begun, 1);
             EXPECT(ctexec_submit(R.ex[l], nest_fn, (void *)(intptr_t)l, NULL), CTEXEC_OK);
+            atomic_fetch_add(&submits_returned, 1);
+        }
     pthread_barrier_wait(&R.barrier);
     for (int op = 0; op < R.ops; op++) {
         for (int l = 0; l < R.depth; l++) {
@@ -324,6 +457,7 @@ static void *submitter(void *arg) {
             if (level > 0 && level < (unsigned)R.depth) complete_promise(level, x);
         } else if (what < 91) {
             EXPECT(ctexec_run_until_timeout(R.ex[level], R.prom[0], 0), CTEXEC_EWRONGTHREAD);
+            EXPECT(ctexec_run_ready(R.ex[level], x, -1, NULL), CTEXEC_EWRONGTHREAD);
         } else if (nrecs[sub] > 0) {
             /* Cancel an earlier item late. */
             rec *r = &recs[sub][x * 7919u % nrecs[sub]];
@@ -384,14 +518,62 @@ static void check_fifo(int sub) {
     }
 }
 
+/* The run_ready checks that need the records: r was queued on ex[L] when
+ * every call on ex[L] between its submit's return and its start began
+ * (calls are in order of their begin ticks). */
+static void check_ready_rec(const rec *r, uint64_t *skipped_budget) {
+    if (r->cancel_rc == CTEXEC_OK) (*skipped_budget)++;
+    if (!atomic_load(&r->ran)) return;
+    if (r->call) {
+        const ready_call *c = &calls[r->call - 1];
+        if (r->t_begin >= c->first_run)
+            fail("item %d/%d: its submit began after run_ready's first item started, and it ran in that "
+                 "call (the growing tail)", r->sub, r->index);
+    }
+    if (R.run_mode[r->level] != 3) return;
+    size_t lo = 0, hi = ncalls;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (calls[mid].begin < r->t_end) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i < ncalls && calls[i].begin < r->run_clk; i++) {
+        ready_call *c = &calls[i];
+        if (c->level != r->level) continue;
+        c->had_queued = 1;
+        ready_queued_checks++;
+        if ((c->ret == 0 || !c->cut) && r->call != i + 1)
+            fail("item %d/%d was queued on ex[%d] before a run_ready call that returned %d with "
+                 "out_ran %" PRIu64 " (max_items %" PRIu64 ", max_ns %" PRId64 "), but ran later",
+                 r->sub, r->index, r->level, c->ret, c->ran, c->max_items, c->max_ns);
+    }
+}
+
+static void check_ready_calls(void) {
+    uint64_t skipped_budget = 0, skipped = 0;
+    for (int s = 0; s < nsub; s++)
+        for (int i = 0; i < nrecs[s]; i++) check_ready_rec(&recs[s][i], &skipped_budget);
+    ready_calls += ncalls;
+    for (size_t i = 0; i < ncalls; i++) {
+        if (calls[i].had_queued && calls[i].ran == 0)
+            fail("run_ready(ex[%d]) ran nothing while an item was queued", calls[i].level);
+        skipped += calls[i].ran - calls[i].ran_here;
+    }
+    /* out_ran counts skipped (cancelled) items; only cancelled ones. */
+    if (skipped > skipped_budget)
+        fail("run_ready calls counted %" PRIu64 " items that did not run; only %" PRIu64 " were cancelled",
+             skipped, skipped_budget);
+}
+
 static void one_round(void) {
     rng g = stream(round_no, 0);
     memset(&R, 0, sizeof R);
+    ncalls = 0;
     R.depth = 1 + below(&g, MAXD);
     R.orphan = below(&g, 3) == 0;
     R.ops = 20 + below(&g, MAXOPS - 20);
     for (int l = 0; l < R.depth; l++) {
-        R.run_mode[l] = below(&g, 3);
+        R.run_mode[l] = below(&g, 4);
         R.comp_sub[l] = below(&g, nsub);
         /* P[0] late, so that most submits land before the chain quits. */
         R.comp_at[l] = l ? below(&g, R.ops) : R.ops - 1 - below(&g, R.ops / 4);
@@ -418,6 +600,7 @@ static void one_round(void) {
         check_fifo(s);
         for (int i = 0; i < nrecs[s]; i++) check_rec(&recs[s][i]);
     }
+    check_ready_calls();
 }
 
 int main(int argc, char **argv) {
@@ -455,9 +638,12 @@ int main(int argc, char **argv) {
                  ", queued %" PRIu64 "->%" PRIu64,
                  start.executors, end.executors, start.futures, end.futures, start.queued, end.queued);
     }
+    free(calls);
     if (!quiet)
         printf("model_tester: seed %" PRIu64 ": %d rounds, %" PRIu64 " ops, %" PRIu64
-               " items accepted, %.1f s: OK\n",
-               seed, rounds, (uint64_t)atomic_load(&ops_done), items, now_s() - t0);
+               " items accepted, %" PRIu64 " run_ready calls (%" PRIu64 " checks of an item queued"
+               " before one), %.1f s: OK\n",
+               seed, rounds, (uint64_t)atomic_load(&ops_done), items, ready_calls, ready_queued_checks,
+               now_s() - t0);
     return 0;
 }

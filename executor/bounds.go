@@ -1,0 +1,136 @@
+package executor
+
+// Bounded queues and counted pushes (issue 14). An executor made with a
+// bound, statistics or a watchdog counts its pushes and its starts
+// (shared.go: counted push, Counters); one made without pays for none of
+// it, since the push paths test flagCount together with flagQuit.
+
+// full is push's internal answer for a full bounded queue; SubmitTimeout
+// turns it into EAGAIN or a wait for room. Never returned to callers.
+const full Status = -1 << 20
+
+// configure sets e's counting from o, before anyone else sees e.
+func (e *Executor) configure(in *Ingress, o Options) {
+	var fl uint32
+	if o.MaxQueued > 0 || o.Stats || o.StallNs > 0 {
+		fl |= flagCount
+		e.cnt = &in.Counters
+	}
+	if o.Stats {
+		fl |= flagStamp
+		e.st = &stats{}
+	}
+	in.Flags.Store(fl)
+	// Segments: small enough that a bounded queue hears of room while the
+	// owner is still in its batch (a quarter of the bound), large enough
+	// to cost one Go→C crossing per up to stampEvery items. A power of
+	// two, so that every stamped position starts a segment.
+	e.seg = stampEvery
+	if q := o.MaxQueued / 4; o.MaxQueued > 0 && q < stampEvery {
+		e.seg = 1
+		for e.seg*2 <= q {
+			e.seg *= 2
+		}
+	}
+}
+
+// fullLocked reports whether a bounded queue has no room for a push.
+func (in *Ingress) fullLocked() bool {
+	return in.Max != 0 && in.Pushed-in.Started.Load() >= in.Max
+}
+
+// countLocked records an accepted counted push, before its entry is
+// written at in.Len (shared.go: counted push).
+func (in *Ingress) countLocked(fl uint32) {
+	q := in.Pushed - in.Started.Load() + 1
+	in.Pushed++
+	if q > in.HighWater {
+		in.HighWater = q
+	}
+	if fl&flagStamp != 0 && in.Len%stampEvery == 0 {
+		chunkStamps(in.Buf)[in.Len/stampEvery] = stampNow()
+	}
+}
+
+// starting counts an item that is about to start or be skipped; skipped
+// counts a skip. Owner only; nil-safe (uncounted executors).
+func (c *Counters) starting() {
+	if c != nil {
+		c.Started.Store(c.Started.Load() + 1)
+	}
+}
+
+func (c *Counters) skipped() {
+	if c != nil {
+		c.Cancelled.Store(c.Cancelled.Load() + 1)
+	}
+}
+
+// takeRoomWaitersLocked clears flagRoomWait and, if it was set, bumps Room
+// so that a submitter about to sleep on the old value does not; the caller
+// wakes Room's sleepers after unlocking.
+func (in *Ingress) takeRoomWaitersLocked() bool {
+	fl := in.Flags.Load()
+	if fl&flagRoomWait == 0 {
+		return false
+	}
+	in.Flags.Store(fl &^ flagRoomWait)
+	in.Room.Add(1)
+	return true
+}
+
+// makeRoom wakes the submitters waiting for room once the queue is down to
+// half its bound: one wake-up per Max/2 items, not one per item.
+func (e *Executor) makeRoom() {
+	in := e.in.Load()
+	if in.Flags.Load()&flagRoomWait == 0 {
+		return
+	}
+	in.lock()
+	wake := in.Pushed-in.Started.Load() <= in.Max/2 && in.takeRoomWaitersLocked()
+	in.unlock()
+	if wake {
+		futexWakeAll(&in.Room)
+	}
+}
+
+// waitRoom waits until e's queue has room (OK), e quits (EQUIT: the item
+// goes down the chain), e is freed (ECANCELLED) or deadline passes
+// (ETIMEDOUT). It reloads e's ingress at each turn: Free swaps in a
+// tombstone, and wakes the sleepers on the old one before it returns.
+func (e *Executor) waitRoom(deadline int64) Status {
+	for {
+		in := e.in.Load()
+		in.lock()
+		switch {
+		case e.freed:
+			in.unlock()
+			return ECANCELLED
+		case in.Flags.Load()&flagQuit != 0:
+			in.unlock()
+			return EQUIT
+		case !in.fullLocked():
+			in.unlock()
+			return OK
+		case deadline >= 0 && now() >= deadline:
+			in.unlock()
+			e.reject()
+			return ETIMEDOUT
+		}
+		seq := in.Room.Load()
+		in.Flags.Store(in.Flags.Load() | flagRoomWait)
+		in.unlock()
+		left := int64(-1)
+		if deadline >= 0 {
+			left = max(deadline-now(), 0)
+		}
+		futexSleep(&in.Room, seq, left)
+	}
+}
+
+// reject counts a submit refused by a full queue.
+func (e *Executor) reject() {
+	if e.st != nil {
+		e.st.rejected.Add(1)
+	}
+}
