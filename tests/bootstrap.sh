@@ -17,6 +17,11 @@ CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-p
 # to install. CTEXEC_NATIVE_ONLY=1 skips those tests and these packages.
 CTEXEC_WINDOWS_PACKAGES="${CTEXEC_WINDOWS_PACKAGES:-gcc-mingw-w64-x86-64-posix wine64 wine bc}"
 
+# Debian packages of the macOS cross-link (tests/darwin/run), besides zig:
+# clang and LLVM's ld64.lld link the dylib (zig's own Mach-O linker cannot
+# limit its exports), llvm-objdump reads its export trie.
+CTEXEC_DARWIN_PACKAGES="${CTEXEC_DARWIN_PACKAGES:-clang-14 lld-14 llvm-14}"
+
 ctexec_bootstrap() {
     command -v go >/dev/null || { echo "ctexec: Go is missing: install Go 1.24+ (https://go.dev/dl) and put it on PATH" >&2; return 1; }
     command -v gcc >/dev/null || { echo "ctexec: gcc is missing: apt-get install -y gcc" >&2; return 1; }

@@ -3,7 +3,8 @@
 //
 //	go run ./bench/report -dir bench/results -md bench/RESULTS.md -svg bench/ratios.svg
 //
-// It reads, from -dir: c.tsv (ctexec_bench --out), python.tsv
+// It reads, from -dir: c.tsv (ctexec_bench --out), parkinglot.tsv (the same
+// program against the parking-lot copy of the library), python.tsv
 // (python_bench.py --out), gobench.txt (go test -bench output),
 // machine.tsv (key<TAB>value lines written by bench/run) and, when present,
 // analysis.md (hand-written notes on the profile) and profile.md (written by
@@ -217,7 +218,7 @@ func fmtRatio(v, base float64) string {
 // ---- the report --------------------------------------------------------------
 
 type report struct {
-	c, py      *dataset
+	c, pl, py  *dataset // pl: the parking-lot copy's run (parkinglot.tsv)
 	gob        []*goBench
 	capiAllocs []capiAlloc
 	cppTargets []target
@@ -485,6 +486,7 @@ func (r *report) targets() []target {
 		}
 		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
 	}
+	t = append(t, r.parkinglotTargets()...)
 	// C++ layer (issue 13), from bench/cpp_bench's own verdicts.
 	for _, line := range r.cppTargets {
 		t = append(t, line)
@@ -497,8 +499,65 @@ func (r *report) targets() []target {
 	return t
 }
 
+// parkinglotTargets are issue 10's targets for the parking-lot copy, each
+// against the pthread queue measured in the same process (parkinglot.tsv).
+func (r *report) parkinglotTargets() []target {
+	d := r.pl
+	var t []target
+	for _, g := range []struct {
+		w, v   string
+		p      int
+		m      string
+		goal   float64
+		figure string
+	}{
+		{"rt", "ctexec_nospin", 0, "median", 1.2, "parking-lot copy: round trip, both sides sleeping, median: "},
+		{"tp_fire", "ctexec", 2, "rate", 1.5, "parking-lot copy: fire-and-forget throughput, 2 submitters: "},
+		{"tp_fire", "ctexec_nospin", 2, "rate", 1.5, "parking-lot copy: fire-and-forget throughput, 2 submitters: "},
+	} {
+		v, b := d.med(g.w, g.v, g.p, g.m), d.med(g.w, base, g.p, g.m)
+		x := v / b
+		goal, ok, show := fmt.Sprintf("≤ %.1f× pthread", g.goal), x <= g.goal, fmtNs
+		if g.m == "rate" {
+			goal, ok, show = fmt.Sprintf("≥ %.1f× pthread", g.goal), x >= g.goal, fmtRate
+		}
+		t = append(t, target{g.figure + r.title(g.v), goal + " (same process)",
+			fmt.Sprintf("%.2f× (%s vs %s)", x, show(v), show(b)), verdict(ok, !math.IsNaN(x))})
+	}
+	return t
+}
+
+// parkinglotSection shows the parking-lot copy's run whole.
+func (r *report) parkinglotSection() {
+	d := r.pl
+	r.p("## The parking-lot copy (issue 10's fallback)\n\n")
+	if !d.hasInput {
+		r.p("missing: no parking-lot benchmark output (parkinglot.tsv).\n\n")
+		return
+	}
+	r.p("`ctexec_bench_parkinglot`: the same benchmark program linked to the copy of the library built with the tag `ctexec_parkinglot` ")
+	r.p("(CMake option `CTEXEC_PARKINGLOT`), whose waits go through the portable parking lot (`capi/parkinglot.c`) instead of futexes: ")
+	r.p("the code paths of macOS before 14.4 and of other POSIX systems. It runs after the main benchmark, in its own process, ")
+	r.p("with the pthread queue measured again in that process; ratios are to that pthread figure. %s repetitions, %s round trips, %s items per throughput measurement.",
+		orQ(d.meta["reps"]), orQ(d.meta["rt_n"]), orQ(d.meta["tp_n"]))
+	if la := d.meta["loadavg_start"]; la != "" {
+		r.p(" Load average when it started: %s.", la)
+	}
+	r.p("\n\n| variant | round trip, median | round trip, p99 | fire-and-forget, 2 submitters |\n|---|---|---|---|\n")
+	for _, v := range d.order {
+		r.p("| %s |", r.title(v))
+		for _, m := range []string{"median", "p99"} {
+			x := d.med("rt", v, 0, m)
+			r.p(" %s%s |", fmtNs(x), fmtRatio(x, d.med("rt", base, 0, m)))
+		}
+		x := d.med("tp_fire", v, 2, "rate")
+		r.p(" %s%s |\n", fmtRate(x), fmtRatio(x, d.med("tp_fire", base, 2, "rate")))
+	}
+	r.p("\n")
+}
+
 func (r *report) targetsSection() {
-	r.p("## Targets (issues 9, 11, 12, 13 and 14)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
+	r.p("## Targets (issues 9, 10, 11, 12, 13 and 14)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.targets() {
 		r.p("| %s | %s | %s | %s |\n", t.figure, t.goal, t.measured, t.met)
 	}
@@ -864,8 +923,11 @@ func main() {
 	svgPath := flag.String("svg", "bench/ratios.svg", "the SVG chart to write")
 	flag.Parse()
 
-	r := &report{c: newDataset(), py: newDataset()}
+	r := &report{c: newDataset(), pl: newDataset(), py: newDataset()}
 	if err := r.c.readTSV(filepath.Join(*dir, "c.tsv")); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+	}
+	if err := r.pl.readTSV(filepath.Join(*dir, "parkinglot.tsv")); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 	}
 	if err := r.py.readTSV(filepath.Join(*dir, "python.tsv")); err != nil {
@@ -905,6 +967,7 @@ func main() {
 	r.rtSection()
 	r.tpSection("tp_fire", "Throughput, fire-and-forget")
 	r.tpSection("tp_future", "Throughput with a future per item (freed after the wait)")
+	r.parkinglotSection()
 	r.growthSection()
 	r.idleSection()
 	r.allocSection()

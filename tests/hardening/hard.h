@@ -87,6 +87,42 @@ static inline uint64_t hard_rand(uint64_t *s) {
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* A reusable barrier of a mutex and a condition variable, because macOS has
+ * no pthread_barrier_t; the same code on every platform. Destroy it only
+ * after every waiter has returned (the tests join the threads first). */
+typedef struct hard_barrier {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned count, waiting, generation;
+} hard_barrier;
+
+static inline void hard_barrier_init(hard_barrier *b, unsigned count) {
+    CHECK(count > 0);
+    CHECK(pthread_mutex_init(&b->mu, NULL) == 0);
+    CHECK(pthread_cond_init(&b->cv, NULL) == 0);
+    b->count = count;
+    b->waiting = 0;
+    b->generation = 0;
+}
+
+static inline void hard_barrier_wait(hard_barrier *b) {
+    CHECK(pthread_mutex_lock(&b->mu) == 0);
+    unsigned gen = b->generation;
+    if (++b->waiting == b->count) {
+        b->waiting = 0;
+        b->generation++;
+        CHECK(pthread_cond_broadcast(&b->cv) == 0);
+    } else {
+        while (gen == b->generation) CHECK(pthread_cond_wait(&b->cv, &b->mu) == 0);
+    }
+    CHECK(pthread_mutex_unlock(&b->mu) == 0);
+}
+
+static inline void hard_barrier_destroy(hard_barrier *b) {
+    CHECK(pthread_cond_destroy(&b->cv) == 0);
+    CHECK(pthread_mutex_destroy(&b->mu) == 0);
+}
+
 /* Watchdog: a hang anywhere fails the test with a message instead of
  * waiting for the CTest timeout. */
 static inline void *hard_watchdog_main(void *arg) {

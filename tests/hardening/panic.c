@@ -59,11 +59,11 @@ static int call_entry(void) {
     FAIL("unknown entry %s", entry);
 }
 
-static pthread_barrier_t barrier;
+static hard_barrier barrier;
 
 static void *caller_main(void *arg) {
     int *rc = arg;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     *rc = call_entry();
     return NULL;
 }
@@ -124,7 +124,7 @@ static int child(int threads) {
          * EPANIC; the stack is still printed once. */
         pthread_t *ts = calloc((size_t)threads, sizeof *ts);
         int *rcs = calloc((size_t)threads, sizeof *rcs);
-        pthread_barrier_init(&barrier, NULL, (unsigned)threads);
+        hard_barrier_init(&barrier, (unsigned)threads);
         for (int i = 0; i < threads; i++) CHECK(pthread_create(&ts[i], NULL, caller_main, &rcs[i]) == 0);
         for (int i = 0; i < threads; i++) CHECK(pthread_join(ts[i], NULL) == 0);
         for (int i = 0; i < threads; i++)
@@ -134,7 +134,7 @@ static int child(int threads) {
         free(rcs);
     } else if (!strcmp(entry, "submit")) {
         /* Submit from a thread that is not the owner, as a host would. */
-        pthread_barrier_init(&barrier, NULL, 1);
+        hard_barrier_init(&barrier, 1);
         pthread_t t;
         CHECK(pthread_create(&t, NULL, caller_main, &first) == 0);
         CHECK(pthread_join(t, NULL) == 0);

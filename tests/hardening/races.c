@@ -45,7 +45,7 @@
  */
 #include "hard.h"
 
-static pthread_barrier_t barrier;
+static hard_barrier barrier;
 static const int64_t WAIT_NS = 10 * SEC_NS;
 
 /* ---- complete ----------------------------------------------------------- */
@@ -59,7 +59,7 @@ struct completer {
 
 static void *completer_main(void *p) {
     struct completer *c = p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     switch (c->id % 3) {
     case 0: c->rc = ctexec_future_set_result(promise, (void *)(uintptr_t)(100 + c->id)); break;
     case 1: c->rc = ctexec_future_set_error(promise, 100 + c->id); break;
@@ -75,7 +75,7 @@ struct waiter {
 
 static void *waiter_main(void *p) {
     struct waiter *w = p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     w->rc = ctexec_future_wait(promise, WAIT_NS, &w->r);
     return NULL;
 }
@@ -94,7 +94,7 @@ static void case_complete(int iterations) {
         OK(ctexec_future_new(&promise));
         atomic_store(&dones, 0);
         OK(ctexec_future_add_done_callback(promise, count_done, NULL));
-        pthread_barrier_init(&barrier, NULL, NCOMP + 1);
+        hard_barrier_init(&barrier, NCOMP + 1);
         pthread_t ts[NCOMP + 1];
         struct completer cs[NCOMP];
         struct waiter w = {0, NULL};
@@ -104,7 +104,7 @@ static void case_complete(int iterations) {
         }
         CHECK(pthread_create(&ts[NCOMP], NULL, waiter_main, &w) == 0);
         for (int i = 0; i <= NCOMP; i++) CHECK(pthread_join(ts[i], NULL) == 0);
-        pthread_barrier_destroy(&barrier);
+        hard_barrier_destroy(&barrier);
         int winner = -1;
         for (int i = 0; i < NCOMP; i++) {
             if (cs[i].rc == CTEXEC_OK) {
@@ -142,7 +142,7 @@ struct freer {
 
 static void *freer_main(void *p) {
     struct freer *fr = p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     fr->rc = fr->which ? ctexec_future_free(shared_f) : ctexec_free(shared_ex);
     return NULL;
 }
@@ -155,7 +155,7 @@ static void case_double_free(int iterations, int which) {
         } else {
             OK(ctexec_new(NULL, &shared_ex));
         }
-        pthread_barrier_init(&barrier, NULL, 4);
+        hard_barrier_init(&barrier, 4);
         pthread_t ts[4];
         struct freer fr[4];
         for (int i = 0; i < 4; i++) {
@@ -163,7 +163,7 @@ static void case_double_free(int iterations, int which) {
             CHECK(pthread_create(&ts[i], NULL, freer_main, &fr[i]) == 0);
         }
         for (int i = 0; i < 4; i++) CHECK(pthread_join(ts[i], NULL) == 0);
-        pthread_barrier_destroy(&barrier);
+        hard_barrier_destroy(&barrier);
         int oks = 0;
         for (int i = 0; i < 4; i++) {
             if (fr[i].rc == CTEXEC_OK) oks++;
@@ -196,7 +196,7 @@ struct sub {
 
 static void *sub_main(void *p) {
     struct sub *s = p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     ctexec_future fs[64];
     int nf = 0;
     for (int i = 0; i < 64; i++) {
@@ -226,7 +226,7 @@ static void *sub_main(void *p) {
 
 static void *free_after_main(void *p) {
     (void)p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     for (volatile int i = 0; i < 2000; i++) {
     }
     OK(ctexec_free(shared_ex));
@@ -237,7 +237,7 @@ static void case_free_vs_submit(int iterations) {
     long ok = 0, equit = 0, bad = 0, cancelled = 0;
     for (int it = 0; it < iterations; it++) {
         OK(ctexec_new(NULL, &shared_ex)); /* owned by main, never run */
-        pthread_barrier_init(&barrier, NULL, 4);
+        hard_barrier_init(&barrier, 4);
         pthread_t ts[4];
         struct sub subs[3];
         for (int i = 0; i < 3; i++) {
@@ -246,7 +246,7 @@ static void case_free_vs_submit(int iterations) {
         }
         CHECK(pthread_create(&ts[3], NULL, free_after_main, NULL) == 0);
         for (int i = 0; i < 4; i++) CHECK(pthread_join(ts[i], NULL) == 0);
-        pthread_barrier_destroy(&barrier);
+        hard_barrier_destroy(&barrier);
         for (int i = 0; i < 3; i++) {
             ok += subs[i].ok;
             equit += subs[i].equit;
@@ -267,7 +267,7 @@ static atomic_int free_rc;
 
 static void *free_racer_main(void *p) {
     (void)p;
-    pthread_barrier_wait(&barrier);
+    hard_barrier_wait(&barrier);
     atomic_store(&free_rc, ctexec_free(shared_ex));
     return NULL;
 }
@@ -281,13 +281,13 @@ static void case_free_vs_run(int iterations) {
         /* A pending promise makes the run last a moment: 20 µs. */
         ctexec_future p;
         OK(ctexec_future_new(&p));
-        pthread_barrier_init(&barrier, NULL, 2);
+        hard_barrier_init(&barrier, 2);
         pthread_t t;
         CHECK(pthread_create(&t, NULL, free_racer_main, NULL) == 0);
-        pthread_barrier_wait(&barrier);
+        hard_barrier_wait(&barrier);
         int run = ctexec_run_until_timeout(shared_ex, p, 20000);
         CHECK(pthread_join(t, NULL) == 0);
-        pthread_barrier_destroy(&barrier);
+        hard_barrier_destroy(&barrier);
         int fr = atomic_load(&free_rc);
         if (fr == CTEXEC_EBUSY) {
             /* Free lost: the run was under way and ended normally. */
