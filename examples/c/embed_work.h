@@ -1,8 +1,9 @@
-/* The work both embedding examples (glib_embed.c, uv_embed.c) give their
- * host loop: submitter threads queue items onto an executor whose owner
- * runs a host event loop; each item checks that it runs on the owner, in
- * order per submitter, and the last one asks the loop to stop. Not part of
- * the API: it keeps the host code of each example short. */
+/* The work the embedding examples (glib_embed.c, uv_embed.c, epoll_embed.c,
+ * win32_embed.c) give their host loop: submitter threads queue items onto
+ * an executor whose owner runs a host event loop; each item checks that it
+ * runs on the owner, in order per submitter, and the last one asks the loop
+ * to stop. Not part of the API: it keeps the host code of each example
+ * short. */
 #ifndef CTEXEC_EMBED_WORK_H
 #define CTEXEC_EMBED_WORK_H
 
