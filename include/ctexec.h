@@ -364,7 +364,7 @@ CTEXEC_API int ctexec_fd(ctexec *ex, int *out_fd);
  * message queue, and calls ctexec_run_ready when it is signalled.
  *
  * The handle is owned by ex and closed by ctexec_free. The host only waits
- * on it: it must never set, reset, duplicate-and-keep or close it. A
+ * on it: it must never set, reset or close it. A
  * signalled handle may occasionally find nothing to run (a wake-up that
  * raced a drain): ctexec_run_ready then returns 0 and resets it.
  * MsgWaitForMultipleObjectsEx reports the lowest signalled index, so a
