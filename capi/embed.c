@@ -1,9 +1,10 @@
-/* Embedding in a host event loop: the descriptor (hostfd_*.c), the notify
- * callback and ctexec_run_ready. The protocol that decides when the host is
- * woken and when its descriptor is cleared is the Host part of
+/* Embedding in a host event loop: the host's signal (hostfd_*.c: a
+ * descriptor on POSIX, an event HANDLE on Windows), the notify callback
+ * and ctexec_run_ready. The protocol that decides when the host is woken
+ * and when its signal is cleared is the Host part of
  * executor/shared.go; the owner's side of it runs in Go (RunReady, and
- * RunUntil before it sleeps). This file only makes, signals, clears and
- * closes the descriptor and calls the callback. */
+ * RunUntil before it sleeps). This file only makes, raises, clears and
+ * closes the signal and calls the callback. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -13,7 +14,8 @@
 #include "_cgo_export.h"
 
 /* Serialises attaching and detaching (rare) so that two first calls of
- * ctexec_fd make one descriptor and a set_notify sees a finished attach. */
+ * ctexec_fd (or ctexec_event_handle) make one signal and a set_notify
+ * sees a finished attach. */
 static pthread_mutex_t cx_embed_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* The executor whose notify callback this thread is running, if any. */
@@ -30,12 +32,12 @@ void cx_host_wake(cx_ingress *in, int notify) {
     struct ctexec *s = cx_slot_of(in);
     __atomic_add_fetch(&s->notify_busy, 1, __ATOMIC_SEQ_CST);
     cx_lock(in);
-    int fd = __atomic_load_n(&s->host_fd, __ATOMIC_ACQUIRE) - 1;
-    int wfd = s->host_wfd;
+    intptr_t sig = __atomic_load_n(&s->host_sig, __ATOMIC_ACQUIRE);
+    intptr_t raise = s->host_raise;
     ctexec_notify_fn cb = s->notify;
     void *ud = s->notify_ud;
     cx_unlock(in);
-    if (fd >= 0) cx_hostfd_raise(wfd);
+    if (sig != 0) cx_hostsig_raise(raise);
     if (notify && cb != NULL) {
         struct ctexec *outer = cx_notifying;
         cx_notifying = s;
@@ -47,54 +49,64 @@ void cx_host_wake(cx_ingress *in, int notify) {
 
 /* Runner.ClearHost: on the owner, before it checks the queue again. */
 void cx_host_clear(cx_ingress *in) {
-    int fd = __atomic_load_n(&cx_slot_of(in)->host_fd, __ATOMIC_ACQUIRE) - 1;
-    if (fd < 0) return;
-    cx_hostfd_clear(fd);
+    intptr_t sig = __atomic_load_n(&cx_slot_of(in)->host_sig, __ATOMIC_ACQUIRE);
+    if (sig != 0) cx_hostsig_clear(sig - 1);
 }
 
 /* At ctexec_free, once Go has let go of the executor. */
 void cx_host_detach(struct ctexec *s) {
     pthread_mutex_lock(&cx_embed_mu);
-    int fd = s->host_fd - 1, wfd = s->host_wfd;
-    s->host_fd = 0;
+    intptr_t sig = s->host_sig, raise = s->host_raise;
+    s->host_sig = 0;
     s->notify = NULL;
     s->notify_ud = NULL;
     pthread_mutex_unlock(&cx_embed_mu);
-    if (fd >= 0) cx_hostfd_close(fd, wfd);
+    if (sig != 0) cx_hostsig_close(sig - 1, raise);
 }
 
-int ctexec_fd(ctexec *ex, int *out_fd) {
-    CX_ENTER();
-    if (ex == NULL || out_fd == NULL) return CTEXEC_EINVAL;
+/* ctexec_fd and ctexec_event_handle, after their prologue: the host's
+ * signal, made and attached on the first call. kind is the caller's; the
+ * platform has only one (cx_host_kind), and the other is CTEXEC_EINVAL. */
+static int cx_host_signal(ctexec *ex, int kind, intptr_t *out) {
+    if (ex == NULL) return CTEXEC_EINVAL;
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
+    if (kind != cx_host_kind) return CTEXEC_EINVAL;
     pthread_mutex_lock(&cx_embed_mu);
-    int fd = s->host_fd - 1, rc = CTEXEC_OK;
-    if (fd < 0) {
-        int wfd = -1;
-        fd = cx_hostfd_open(&wfd);
-        if (fd == -2) {
-            rc = CTEXEC_EINVAL; /* no descriptors on this platform */
-        } else if (fd < 0) {
+    intptr_t sig = s->host_sig - 1, raise;
+    int rc = CTEXEC_OK;
+    if (s->host_sig == 0) {
+        if (cx_hostsig_open(&sig, &raise) != 0) {
             rc = CTEXEC_ENOMEM;
         } else {
-            s->host_wfd = wfd;
-            __atomic_store_n(&s->host_fd, fd + 1, __ATOMIC_RELEASE);
+            s->host_raise = raise;
+            __atomic_store_n(&s->host_sig, sig + 1, __ATOMIC_RELEASE);
             rc = ctexecgo_attach(s->handle);
-            if (rc == 1) cx_hostfd_raise(wfd); /* work was queued before */
+            if (rc == 1) cx_hostsig_raise(raise); /* work was queued before */
             if (rc > 0) rc = CTEXEC_OK;
         }
     }
     pthread_mutex_unlock(&cx_embed_mu);
-    if (rc == CTEXEC_OK) *out_fd = fd;
+    if (rc == CTEXEC_OK) *out = sig;
+    return rc;
+}
+
+int ctexec_fd(ctexec *ex, int *out_fd) {
+    CX_ENTER();
+    if (out_fd == NULL) return CTEXEC_EINVAL;
+    intptr_t sig;
+    int rc = cx_host_signal(ex, CX_HOST_FD, &sig);
+    if (rc == CTEXEC_OK) *out_fd = (int)sig;
     return rc;
 }
 
 int ctexec_event_handle(ctexec *ex, void **out_handle) {
     CX_ENTER();
-    (void)ex;
-    (void)out_handle;
-    return CTEXEC_EINVAL; /* POSIX has no event handles: use ctexec_fd */
+    if (out_handle == NULL) return CTEXEC_EINVAL;
+    intptr_t sig;
+    int rc = cx_host_signal(ex, CX_HOST_EVENT, &sig);
+    if (rc == CTEXEC_OK) *out_handle = (void *)sig;
+    return rc;
 }
 
 int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *out_ran) {

@@ -1,15 +1,26 @@
 //go:build windows
 
-/* Windows has no descriptor for a host to poll: ctexec_fd returns
- * CTEXEC_EINVAL there. (ctexec_event_handle, the Windows way, is not
- * implemented yet and returns CTEXEC_EINVAL too; see the header.) */
+/* The host's signal on Windows: a manual-reset event (ctexec_event_handle;
+ * Windows has no descriptor to poll, so ctexec_fd is CTEXEC_EINVAL). It
+ * stays signalled until reset, which is what level-triggered means for a
+ * WaitForMultipleObjects or MsgWaitForMultipleObjectsEx loop. Raising a
+ * signalled event and resetting a reset one are no-ops. */
+#include <windows.h>
 #include "shim.h"
 
-int cx_hostfd_open(int *wfd) {
-    *wfd = -1;
-    return -2;
+const int cx_host_kind = CX_HOST_EVENT;
+
+int cx_hostsig_open(intptr_t *sig, intptr_t *raise) {
+    HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL); /* manual reset, unsignalled */
+    if (h == NULL) return -1;
+    *sig = *raise = (intptr_t)h;
+    return 0;
 }
 
-void cx_hostfd_raise(int wfd) { (void)wfd; }
-void cx_hostfd_clear(int fd) { (void)fd; }
-void cx_hostfd_close(int fd, int wfd) { (void)fd, (void)wfd; }
+void cx_hostsig_raise(intptr_t raise) { SetEvent((HANDLE)raise); }
+void cx_hostsig_clear(intptr_t sig) { ResetEvent((HANDLE)sig); }
+
+void cx_hostsig_close(intptr_t sig, intptr_t raise) {
+    (void)raise;
+    CloseHandle((HANDLE)sig);
+}

@@ -25,11 +25,11 @@ struct ctexec {
     uint64_t magic;
     uint64_t handle; /* cgo.Handle of the Go-side entry */
     cx_ingress in;
-    /* Embedding in a host loop (embed.c). host_fd is written once, before
+    /* Embedding in a host loop (embed.c). host_sig is written once, before
      * the executor is attached; notify and notify_ud change under in's
      * lock; notify_busy counts wakes that may still call notify. */
-    int32_t host_fd;  /* the descriptor the host polls, + 1; 0: none yet */
-    int32_t host_wfd; /* the end that raises it (the same, for an eventfd) */
+    intptr_t host_sig;   /* what the host waits on (hostfd_*.c), + 1; 0: none yet */
+    intptr_t host_raise; /* what raises it (a pipe's write end; else the same) */
     uint32_t notify_busy;
     ctexec_notify_fn notify;
     void *notify_ud;
@@ -81,13 +81,19 @@ CX_HIDDEN void cx_lock(cx_ingress *in);
 CX_HIDDEN void cx_unlock(cx_ingress *in);
 CX_HIDDEN void cx_host_wake(cx_ingress *in, int notify);
 
-/* The host's descriptor (hostfd_*.c): readable while raised. open returns
- * the end to poll (or -1) and sets *wfd to the end that raises it;
- * raise never blocks; clear drains it without blocking. */
-CX_HIDDEN int cx_hostfd_open(int *wfd);
-CX_HIDDEN void cx_hostfd_raise(int wfd);
-CX_HIDDEN void cx_hostfd_clear(int fd);
-CX_HIDDEN void cx_hostfd_close(int fd, int wfd);
+/* The host's signal (hostfd_*.c): what a host loop waits on, set while
+ * raised. Each platform has one kind, cx_host_kind: a descriptor on POSIX
+ * (ctexec_fd), an event HANDLE on Windows (ctexec_event_handle); the other
+ * call returns CTEXEC_EINVAL. open returns 0 and sets *sig (what the host
+ * waits on) and *raise (what raises it), or returns -1; raise never
+ * blocks; clear resets it without blocking. */
+#define CX_HOST_FD 1
+#define CX_HOST_EVENT 2
+CX_HIDDEN extern const int cx_host_kind;
+CX_HIDDEN int cx_hostsig_open(intptr_t *sig, intptr_t *raise);
+CX_HIDDEN void cx_hostsig_raise(intptr_t raise);
+CX_HIDDEN void cx_hostsig_clear(intptr_t sig);
+CX_HIDDEN void cx_hostsig_close(intptr_t sig, intptr_t raise);
 CX_HIDDEN void cx_host_clear(cx_ingress *in);
 CX_HIDDEN void cx_host_detach(struct ctexec *s);
 

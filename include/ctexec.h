@@ -291,8 +291,9 @@ CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
  * NULL is a harmless no-op that returns CTEXEC_OK (but CTEXEC_EFORK or
  * CTEXEC_EPANIC in the states where every call returns those).
  *
- * The descriptor from ctexec_fd is closed (take it out of the host loop
- * first) and the notify callback removed; it is never called afterwards.
+ * The descriptor from ctexec_fd (on Windows, the event from
+ * ctexec_event_handle) is closed (take it out of the host loop first) and
+ * the notify callback removed; it is never called afterwards.
  *
  * Threads: any thread, while ex is not inside ctexec_run_until* or
  * ctexec_run_ready.
@@ -441,8 +442,9 @@ CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats_t *out);
 /*
  * A host loop that owns the owner thread (GLib, libuv, asyncio, a GUI
  * toolkit, a game loop) cannot block in ctexec_run_until. It watches
- * ctexec_fd (or is told through a notify callback) and calls
- * ctexec_run_ready, which runs what is queued and never waits:
+ * ctexec_fd (on Windows, ctexec_event_handle; or it is told through a
+ * notify callback) and calls ctexec_run_ready, which runs what is queued
+ * and never waits:
  *
  *     int fd;
  *     ctexec_fd(ex, &fd);                        // once, on any thread
@@ -487,24 +489,41 @@ CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats_t *out);
  * out_fd  out, not NULL.
  *
  * Threads: any thread.
- * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_fd NULL), CTEXEC_EBADHANDLE
- *         (not a live executor, e.g. freed), CTEXEC_ENOMEM (no descriptor
- *         could be made), CTEXEC_EFORK, CTEXEC_EPANIC. On Windows, which
- *         has no descriptor to poll, always CTEXEC_EINVAL.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_fd NULL; and on Windows,
+ *         which has no descriptor to poll, for every live executor: use
+ *         ctexec_event_handle there), CTEXEC_EBADHANDLE (not a live
+ *         executor, e.g. freed), CTEXEC_ENOMEM (no descriptor could be
+ *         made), CTEXEC_EFORK, CTEXEC_EPANIC.
  * \since 0.2.0
  */
 CTEXEC_API int ctexec_fd(ctexec *ex, int *out_fd);
 
 /*
- * Windows: a manual-reset event HANDLE, signalled while ex has work, with
- * the rules of ctexec_fd. Not implemented yet: this version returns
- * CTEXEC_EINVAL everywhere and leaves *out_handle untouched. On POSIX use
- * ctexec_fd; on Windows a host uses the notify callback
- * (ctexec_set_notify) to post itself a message.
+ * Windows: a manual-reset event HANDLE that is signalled while ex has work
+ * for its owner, with the rules of ctexec_fd: it stays signalled until a
+ * ctexec_run_ready or ctexec_run_until call has drained the queue (a
+ * budget that leaves items queued leaves it signalled), it is made on the
+ * first call, and later calls return the same handle. A host waits on it
+ * with WaitForMultipleObjects or MsgWaitForMultipleObjectsEx beside its
+ * message queue, and calls ctexec_run_ready when it is signalled.
+ *
+ * The handle is owned by ex and closed by ctexec_free. The host only waits
+ * on it: it must never set, reset or close it. A
+ * signalled handle may occasionally find nothing to run (a wake-up that
+ * raced a drain): ctexec_run_ready then returns 0 and resets it.
+ * MsgWaitForMultipleObjectsEx reports the lowest signalled index, so a
+ * loop that always has work would not see its messages from that call
+ * alone: check the message queue on every turn too.
+ *
+ * ex          in, not NULL.
+ * out_handle  out, not NULL. Receives the HANDLE.
  *
  * Threads: any thread.
- * @return CTEXEC_EINVAL (also CTEXEC_EFORK, CTEXEC_EPANIC in the states
- *         where every call returns those).
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_handle NULL; and on POSIX,
+ *         which has no event handles, for every live executor: use
+ *         ctexec_fd there), CTEXEC_EBADHANDLE (not a live executor, e.g.
+ *         freed), CTEXEC_ENOMEM (no event could be made), CTEXEC_EFORK,
+ *         CTEXEC_EPANIC. *out_handle is untouched on every error.
  * \since 0.2.0
  */
 CTEXEC_API int ctexec_event_handle(ctexec *ex, void **out_handle);

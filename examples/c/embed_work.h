@@ -1,5 +1,5 @@
-/* The work every embedding example (the GLib, libuv and epoll ones here,
- * the Qt ones in examples/cpp) gives its host loop: submitter threads
+/* The work every embedding example (the GLib, libuv, epoll and Win32 ones
+ * here, the Qt ones in examples/cpp) gives its host loop: submitter threads
  * queue items onto an executor whose owner runs a host event loop; each
  * item checks that it runs on the owner, in order per submitter, and the
  * last one asks the loop to stop. Not part of the API: it keeps the host
