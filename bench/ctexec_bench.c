@@ -746,6 +746,7 @@ typedef struct eq {
 #endif
 } eq;
 
+#if defined(HAVE_GLIB) || defined(HAVE_LIBUV)
 static eq *eq_new(void) {
     eq *q = xmalloc(sizeof *q);
     memset(q, 0, sizeof *q);
@@ -767,6 +768,7 @@ static void eq_drain(eq *q) {
     }
     if (rc < 0) cx_check(rc, "ctexec_run_ready");
 }
+#endif
 
 #ifdef HAVE_GLIB
 static gboolean eg_ready(gint fd, GIOCondition cond, gpointer p) {
