@@ -386,8 +386,9 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
                                      ctexec_future *out_future, int64_t timeout_ns);
 
 /*
- * Statistics of one executor. Set size to sizeof(ctexec_stats) before the
- * call. queued is always filled; the rest only for an executor made with
+ * Statistics of one executor. Set size to sizeof(struct ctexec_stats)
+ * before the call. (The struct has no typedef: the name ctexec_stats is
+ * the function's, and C has one namespace for both.) queued is always filled; the rest only for an executor made with
  * CTEXEC_OPT_STATS (zero otherwise).
  *
  * Counters are exact. The wait from submit to start is sampled: the item
@@ -395,13 +396,14 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
  * queued after each time the owner takes the queue (so at low rates nearly
  * every item), goes into a histogram of 4 buckets per power of two of
  * nanoseconds; p50 and p99 are the upper bounds of the buckets that hold
- * them (at most 19% above the true value), and max is the largest sample.
+ * them (at most 25% above the true value, never above the largest
+ * sample), and max is the largest sample.
  * busy_ns is the owner's time running items; idle_ns its time asleep in
  * ctexec_run_until* waiting for work (a host loop's own waits between
  * ctexec_run_ready calls are not seen).
  */
-typedef struct ctexec_stats {
-    uint32_t size;          /* in: sizeof(ctexec_stats) */
+struct ctexec_stats {
+    uint32_t size;          /* in: sizeof(struct ctexec_stats) */
     uint32_t flags;         /* the executor's CTEXEC_OPT_* flags */
     uint64_t queued;        /* submitted, not yet started or cancelled */
     uint64_t high_water;    /* the largest queued seen at a submit */
@@ -416,7 +418,7 @@ typedef struct ctexec_stats {
     int64_t wait_max_ns;
     int64_t busy_ns;
     int64_t idle_ns;
-} ctexec_stats;
+};
 
 /*
  * Fill *out with ex's statistics. With ex NULL, the process totals of the
@@ -426,10 +428,10 @@ typedef struct ctexec_stats {
  *
  * Threads: any thread, also from inside items and on_stall.
  * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL, or out->size is not
- *         sizeof(ctexec_stats)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
+ *         sizeof(struct ctexec_stats)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
  */
-CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats *out);
+CTEXEC_API int ctexec_stats(ctexec *ex, struct ctexec_stats *out);
 
 /* ------------------------------------------------------------------------ */
 /* Embedding in a host event loop                                           */
