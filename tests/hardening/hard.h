@@ -62,6 +62,7 @@ static inline const char *hard_status_name(int st) {
     case CTEXEC_EFORK: return "CTEXEC_EFORK";
     case CTEXEC_EPANIC: return "CTEXEC_EPANIC";
     case CTEXEC_ENOMEM: return "CTEXEC_ENOMEM";
+    case CTEXEC_EDEADLK: return "CTEXEC_EDEADLK";
     default: return st > 0 ? "host code" : "unknown";
     }
 }
