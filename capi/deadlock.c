@@ -41,7 +41,10 @@
  *     of a cycle and its waits are not checked (no false positive, a missed
  *     detection). A thread that owns no executor never gets a record; its
  *     waits cost one TLS load (cx_fut_wait). A record whose destructor never
- *     runs (a thread killed without pthread cleanup) just stays in use.
+ *     runs (a thread killed without pthread cleanup; on Windows, a thread
+ *     not made by pthread_create if winpthreads does not run destructors
+ *     for it) just stays in use: its tid never matches another thread, so
+ *     that costs slab space, never a false report.
  *
  * The check (cx_dl_enter, called by cx_fut_wait before it spins, only when
  * the timeout is not 0, the future is a pending item and the thread has a
@@ -66,10 +69,11 @@
  *      (but for CX_FUT_SLEEPERS), every owner's wait word and every tid
  *      seen in pass 1; report CTEXEC_EDEADLK only if all are unchanged.
  *      Within one generation a state word only gains bits (CX_FUT_CLAIMED
- *      is shed only together with gaining CX_FUT_DONE), wait words carry
- *      their count, and tids never come back (cx_self ids are never
- *      reused), so each value held for the whole time between its two
- *      reads; all pass-1 reads come before all pass-2 reads (a fence
+ *      is shed only together with gaining CX_FUT_DONE; the generation
+ *      wraps after 2^24 reuses of the slot, not within one walk), wait
+ *      words carry their count, and tids never come back (cx_self ids are
+ *      never reused), so each value held for the whole time between its
+ *      two reads; all pass-1 reads come before all pass-2 reads (a fence
  *      between them), so at the instant between the passes every link held
  *      at once: each item pending and queued to its executor, each owner
  *      blocked in an untimed wait on the next, the last executor mine.
