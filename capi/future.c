@@ -217,6 +217,10 @@ static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
 int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out) {
     uint32_t s = CX_LOAD(&f->state);
     if (CX_LIVE(s, gen) && !(s & CX_FUT_DONE) && timeout_ns != 0) {
+        /* Deadlock detection (deadlock.c): waits on items, by threads that
+         * own an executor; everyone else pays the TLS load only. */
+        struct cx_thread *me = (s & CX_FUT_PROMISE) ? NULL : cx_thread_self;
+        if (me != NULL && cx_dl_enter(me, f, gen, timeout_ns < 0)) return CTEXEC_EDEADLK;
         int64_t deadline = cx_deadline(timeout_ns);
         if (!cx_spin_until_done(&f->state, deadline)) {
             for (;;) {
@@ -231,6 +235,7 @@ int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out) 
                 cx_wait_on(&f->state, s, left);
             }
         }
+        if (me != NULL) cx_dl_leave(me);
     }
     return cx_fut_outcome(f, gen, out);
 }
@@ -414,6 +419,19 @@ int ctexec_future_free(ctexec_future h) {
     int rc = cx_fut_free(f, gen);
     if (rc == CTEXEC_OK) __atomic_sub_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
     return rc;
+}
+
+/* Used by deadlock.c: the slot of an index, and the index of a slot. */
+cx_future *cx_fut_at(uint32_t i) {
+    return i != 0 && i < __atomic_load_n(&cx_fused, __ATOMIC_ACQUIRE) ? &cx_fslab[i] : NULL;
+}
+uint32_t cx_fut_index(const cx_future *f) { return (uint32_t)(f - cx_fslab); }
+
+/* Used by ctexec_call after CTEXEC_EDEADLK: cancels the item unless it
+ * has started. */
+int cx_fut_cancel(cx_future *f, uint32_t gen) {
+    int rc = cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
+    return rc == CX_TO_GO ? ctexecgo_future_cancel(f, gen) : rc;
 }
 
 /* Used by ctexec_run_until: the slot and generation a handle names. */

@@ -165,6 +165,7 @@ static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) 
     e->fn = fn;
     e->arg = arg;
     e->fut = fut;
+    if (fut != NULL) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
     /* One test covers both the sleeping owner and an idle host loop, so an
      * executor that never embeds pays nothing for embedding. */
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
@@ -215,6 +216,7 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
     }
     uintptr_t ex = 0;
     int rc = ctexecgo_new(old, cx_self(), &o, &ex);
+    if (rc == CTEXEC_OK) ((struct ctexec *)ex)->owner_rec = cx_thread_rec(); /* deadlock.c */
     if (rc == CTEXEC_OK) *out = (ctexec *)ex;
     return rc;
 }
@@ -280,6 +282,7 @@ int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
     }
     uintptr_t r = 0;
     rc = cx_fut_wait(f, gen, -1, &r);
+    if (rc == CTEXEC_EDEADLK) cx_fut_cancel(f, gen); /* unless it started: ctexec.h */
     cx_fut_free(f, gen);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
     return rc;

@@ -33,6 +33,9 @@ struct ctexec {
     uint32_t notify_busy;
     ctexec_notify_fn notify;
     void *notify_ud;
+    /* The creating (owner) thread's record, for deadlock detection
+     * (deadlock.c); NULL if it has none. Set once, by ctexec_new. */
+    struct cx_thread *owner_rec;
 } __attribute__((aligned(64)));
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
@@ -105,6 +108,20 @@ CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintpt
 CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
 CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
+
+/* Deadlock detection (deadlock.c, which documents it). cx_thread_self is
+ * the calling thread's record, NULL until it creates an executor;
+ * cx_thread_rec makes it (NULL if none is left). cx_dl_enter publishes a
+ * wait on an item and reports 1 for a deadlock (the publication is then
+ * cleared already); cx_dl_leave clears it when the wait ends. */
+struct cx_thread;
+CX_HIDDEN extern __thread struct cx_thread *cx_thread_self;
+CX_HIDDEN struct cx_thread *cx_thread_rec(void);
+CX_HIDDEN int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed);
+CX_HIDDEN void cx_dl_leave(struct cx_thread *me);
+CX_HIDDEN cx_future *cx_fut_at(uint32_t index);      /* NULL: never handed out */
+CX_HIDDEN uint32_t cx_fut_index(const cx_future *f);
+CX_HIDDEN int cx_fut_cancel(cx_future *f, uint32_t gen); /* ctexec_future_cancel, by slot */
 
 /* The platform layer (platform.c lists its files). */
 /* Blocks while *addr == val, at most ns nanoseconds (ns < 0: forever). May

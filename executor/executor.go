@@ -1,6 +1,9 @@
 package executor
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // ThreadID identifies an OS thread. The core never looks inside it: the
 // caller passes its own identity to the calls whose rules depend on the
@@ -232,6 +235,9 @@ func (e *Executor) push(c Call, f *Future) Status {
 	if in.Len == in.Cap && !e.nextChunkLocked() {
 		in.unlock()
 		return ENOMEM
+	}
+	if f != nil {
+		f.Result = uintptr(unsafe.Pointer(in)) // where it is queued: capi/deadlock.c
 	}
 	if fl&flagCount != 0 {
 		in.countLocked(fl)

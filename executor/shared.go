@@ -88,6 +88,11 @@ import (
 //     futex calls themselves order nothing).
 //   - wait [Go, C]: while live and not futDone, spin, then CAS in
 //     futSleepers and futex-wait on the word with that value.
+//   - where [Go, C]: while an item's future is pending and unclaimed,
+//     Result holds the address of the Ingress its entry was pushed to
+//     (push stores it under Lock before it writes the entry; an item never
+//     moves to another executor). Only deadlock detection reads it, with
+//     a seqlock read of State around it: capi/deadlock.c has the protocol.
 //   - free the handle [Go, C]: clear futHandle. release when the handle
 //     and the item are both gone: bump the generation, clear the bits,
 //     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
@@ -147,7 +152,7 @@ type Counters struct {
 type Future struct {
 	State  atomic.Uint32 // generation << futGenShift | fut* bits
 	Code   int32         // the outcome's Status; the claimer writes it
-	Result uintptr       // the claimer writes it; the pool's link while free
+	Result uintptr       // the claimer writes it; the pool's link while free; see "where"
 }
 
 // Ingress.Flags.

@@ -80,6 +80,10 @@ static void *submitter_main(void *arg) {
     struct phase *ph = &phases[(uintptr_t)arg];
     uint64_t seed = 0xabcdef12345ULL * (uint64_t)((uintptr_t)arg + 1);
     struct pending pend[BATCH + 1];
+    /* An idle executor of its own: a thread that owns one takes the
+     * deadlock check on every wait (one that owns none never does). */
+    ctexec *mine;
+    OK(ctexec_new(NULL, &mine));
     while (!atomic_load(&stopping)) {
         int np = 0;
         for (int j = 0; j < BATCH; j++) {
@@ -139,6 +143,7 @@ static void *submitter_main(void *arg) {
             int64_t dt = hard_now_ns() - t0;
             if (dt > atomic_load(&ph->max_wait_ns)) atomic_store(&ph->max_wait_ns, dt);
             if (rc == CTEXEC_ETIMEDOUT) FAIL("a waiter hung for 10 s");
+            if (rc == CTEXEC_EDEADLK) FAIL("EDEADLK on a wait that finishes");
             if (rc != pend[i].want) {
                 fprintf(stderr, "soak: future outcome %d, want %d\n", rc, pend[i].want);
                 atomic_fetch_add(&failures, 1);
@@ -146,6 +151,7 @@ static void *submitter_main(void *arg) {
             OK(ctexec_future_free(pend[i].f));
         }
     }
+    OK(ctexec_free(mine));
     return NULL;
 }
 
@@ -175,9 +181,10 @@ static void *sampler_main(void *p) {
     long last_ran = 0;
     int64_t t0 = hard_now_ns(), last_t = t0;
     /* In flight at most: per submitter a batch of futures (plus its last
-     * one) and one nested executor; the queue at most the batches. */
+     * one), one nested executor and its own idle one; the queue at most
+     * the batches. */
     uint64_t fut_bound = (uint64_t)s->nsub * (BATCH + 2);
-    uint64_t exec_bound = 1 + (uint64_t)s->nsub;
+    uint64_t exec_bound = 1 + 2 * (uint64_t)s->nsub;
     uint64_t queue_bound = (uint64_t)s->nsub * (BATCH + 2);
     for (int sec = 1; sec <= s->seconds; sec++) {
         int64_t next = t0 + sec * SEC_NS;
