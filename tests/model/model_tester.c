@@ -646,6 +646,15 @@ static void check_stats(ctexec_stats_t *total1) {
             }
             else if (r->cancel_rc == CTEXEC_OK) cancelled_at[r->level]++;
         }
+    /* The orphan is never run, so its queue only grows: it took the first
+     * max_queued submits to it and refused the rest. */
+    if (R.orphan) {
+        uint64_t tries = orphan_items + (uint64_t)atomic_load(&R.rejected_orphan);
+        uint64_t want = R.max_queued && tries > R.max_queued ? R.max_queued : tries;
+        if (orphan_items != want)
+            fail("the orphan (max_queued %" PRIu64 ", when_full %d) accepted %" PRIu64 " of %" PRIu64
+                 " submits, want %" PRIu64, R.max_queued, R.when_full, orphan_items, tries, want);
+    }
     uint64_t sum_sub = 0, sum_run = 0, sum_can = 0, sum_rej = 0, want_run = 0, want_can = 0;
     uint64_t can_prefix = 0, want_prefix = 0;
     char what[96];
