@@ -357,6 +357,15 @@ static int nest_fn(void *arg, void **result) {
 
 /* ---- submitters ------------------------------------------------------------ */
 
+static ctexec_stats_t stats_of(ctexec *ex) {
+    ctexec_stats_t st;
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    EXPECT(ctexec_stats(ex, &st), CTEXEC_OK);
+    return st;
+}
+
+
 /* EQUIT from a submit to ex[level] is right only if every executor from
  * level down to 0 has quit: its run started and its promise completed. */
 static void check_equit(int level) {
@@ -411,9 +420,11 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     int seen_quit = strict_quit && level < R.depth && all_seen_quit(level);
     atomic_fetch_add(&submits_begun, 1);
     r->t_begin = tick();
+    int64_t t0 = now_ns();
     int rc = R.use_timeout
                  ? ctexec_submit_timeout(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL, timeout_ns)
                  : ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    int64_t took = now_ns() - t0;
     r->t_end = tick();
     atomic_fetch_add(&submits_returned, 1);
     if (rc == CTEXEC_EAGAIN || rc == CTEXEC_ETIMEDOUT) {
@@ -426,6 +437,17 @@ static void submit_item(int sub, rng *g, int level, int completes) {
             fail("submit to ex[%d] (when_full %d) = %d (%s)", level, R.when_full, rc, ctexec_strerror(rc));
         if (quit_before || seen_quit) fail("submit to ex[%d] got %d after the whole chain quit, want EQUIT", level, rc);
         if (r->f != 0) fail("submit to ex[%d] = %d but wrote a future", level, rc);
+        if (rc == CTEXEC_ETIMEDOUT && took < timeout_ns)
+            fail("submit to ex[%d] with a %" PRId64 " ns timeout gave up after %" PRId64 " ns", level,
+                 timeout_ns, took);
+        /* Sample every queue of the chain (from a submitter, while the
+         * owner runs): none is above the bound. */
+        for (int l = 0; l < R.depth + R.orphan; l++) {
+            ctexec_stats_t st = stats_of(R.ex[l]);
+            if (st.queued > R.max_queued || st.high_water > R.max_queued)
+                fail("ex[%d]: queued %" PRIu64 ", high_water %" PRIu64 ", above max_queued %" PRIu64, l,
+                     st.queued, st.high_water, R.max_queued);
+        }
         atomic_fetch_add(&R.rejected, 1);
         if (R.orphan && level == R.depth) atomic_fetch_add(&R.rejected_orphan, 1);
         r->rejected = 1, r->has_future = 0;
@@ -598,14 +620,6 @@ static void check_ready_calls(void) {
     if (skipped > skipped_budget)
         fail("run_ready calls counted %" PRIu64 " items that did not run; only %" PRIu64 " were cancelled",
              skipped, skipped_budget);
-}
-
-static ctexec_stats_t stats_of(ctexec *ex) {
-    ctexec_stats_t st;
-    memset(&st, 0, sizeof st);
-    st.size = sizeof st;
-    EXPECT(ctexec_stats(ex, &st), CTEXEC_OK);
-    return st;
 }
 
 #define STATS_EQ(what, got, want)                                                          \
