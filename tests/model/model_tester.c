@@ -699,6 +699,11 @@ static void check_stats(ctexec_stats_t *total1) {
             want_run += ran_at[l], want_can += cancelled_at[l];
         }
         STATS_EQ(F(discarded), st.discarded, 0); /* process totals only */
+        if (st.submitted && !st.high_water) fail("stats: ex[%d]: %" PRIu64 " submitted, high_water 0", l, st.submitted);
+        if (orphan && R.max_queued && atomic_load(&R.rejected_orphan))
+            STATS_EQ(F(high_water), st.high_water, R.max_queued); /* it was full */
+        if (st.run + st.cancelled && !st.wait_samples)
+            fail("stats: ex[%d]: %" PRIu64 " items started or skipped, no wait sampled", l, st.run + st.cancelled);
         if (R.max_queued && st.high_water > R.max_queued)
             fail("stats: ex[%d].high_water %" PRIu64 " above max_queued %" PRIu64, l, st.high_water, R.max_queued);
         if (st.high_water > st.submitted)
@@ -733,6 +738,25 @@ static void check_stats(ctexec_stats_t *total1) {
 /* After ctexec_free: the process totals grew by the orphan's items in
  * discarded and by nothing else since total1 (all of them for a round
  * without options). */
+/* After a round without options, before ctexec_free: queued is filled
+ * (0 on the executors that quit, the orphan's items on the orphan), and
+ * everything else is zero. */
+static void check_stats_off(void) {
+    uint64_t orphan_items = 0;
+    if (R.orphan)
+        for (int s = 0; s < nsub; s++)
+            for (int i = 0; i < nrecs[s]; i++) orphan_items += recs[s][i].level == R.depth;
+    for (int l = 0; l < R.depth + R.orphan; l++) {
+        ctexec_stats_t st = stats_of(R.ex[l]);
+        char what[64];
+        snprintf(what, sizeof what, "ex[%d] (no statistics).queued", l);
+        STATS_EQ(what, st.queued, l == R.depth ? orphan_items : 0);
+        if (st.flags || st.high_water || st.submitted || st.run || st.cancelled || st.discarded || st.rejected ||
+            st.wait_samples || st.wait_p50_ns || st.wait_p99_ns || st.wait_max_ns || st.busy_ns || st.idle_ns)
+            fail("stats: ex[%d] was made without statistics, but a field other than queued is not 0", l);
+    }
+}
+
 static void check_totals_after_free(const ctexec_stats_t *total1) {
     ctexec_stats_t t = stats_of(NULL);
     const ctexec_stats_t *b = R.opts ? total1 : &R.total0;
@@ -803,6 +827,7 @@ static void one_round(void) {
     ctexec_stats_t total1;
     memset(&total1, 0, sizeof total1);
     if (R.opts) check_stats(&total1);
+    else check_stats_off();
     for (int l = R.depth + R.orphan - 1; l >= 0; l--) EXPECT(ctexec_free(R.ex[l]), CTEXEC_OK);
     check_totals_after_free(&total1);
     rejects += atomic_load(&R.rejected);
