@@ -21,6 +21,18 @@
  * thread. Each P[L] has one submitter assigned to complete it, so every run
  * ends; every wait is bounded, so nothing can hang.
  *
+ * Options (issue 14): 5 rounds in 8 build every executor of the chain and
+ * the orphan with ctexec_new_with and the same options: CTEXEC_OPT_STATS,
+ * and in 4 of the 5 a bound (max_queued 1..64) in CTEXEC_FULL_FAIL or
+ * CTEXEC_FULL_BLOCK mode. In BLOCK mode every submit is
+ * ctexec_submit_timeout with 0..200 us (a submitter blocked on a queue
+ * that only a nested run on the owner drains could otherwise wait on a run
+ * that waits on it); unbounded rounds use it in half the rounds (it is
+ * then ctexec_submit). A refused submit never runs and creates no future;
+ * an item that completes a promise and is refused completes it directly.
+ * The options come from a stream of their own, so every other choice of a
+ * round is what it was before options.
+ *
  * Checked, each round:
  *   - every accepted item ran exactly once, on the owner, on a level at or
  *     below the one it was submitted to, unless its cancel won or it was
@@ -47,7 +59,36 @@
  *     max_ns); it returns 0 when its budget did not cut it short and no
  *     submit overlapped it; the descriptor is readable after a 1, and not
  *     readable after a 0 when no submit overlapped the call and the poll;
- *   - ctexec_live_counts is back to its starting values.
+ *   - ctexec_live_counts is back to its starting values;
+ *   - refusals: EAGAIN (FAIL) or ETIMEDOUT (BLOCK, only after the timeout
+ *     has passed) only on a bounded chain and never once the chain has
+ *     quit; the refused item never ran; at each refusal, every queue of
+ *     the chain, sampled from the submitter, is within max_queued (queued
+ *     and high_water); the orphan accepted exactly the first max_queued
+ *     submits to it (all of them when unbounded);
+ *   - ctexec_stats, after an options round and before ctexec_free. An item
+ *     submitted to ex[L] lands on the first of ex[L], ex[L-1], ... that has
+ *     not quit, so where an item that never ran was queued is unknown, but
+ *     one that ran was queued on the level it ran in. Per executor: flags;
+ *     run exact (the items, nest items included, that ran in its run);
+ *     queued 0 and submitted == run + cancelled on every executor of the
+ *     chain (they all quit); on the orphan queued == submitted == its
+ *     items (cancelled ones stay queued: a cancel is counted when the
+ *     owner skips the item), run == cancelled == 0, rejected == refusals
+ *     of submits to it, high_water == max_queued once it refused one;
+ *     discarded 0 (process totals only); high_water <= max_queued, and
+ *     >= 1 once anything was submitted; wait_samples <= run + cancelled,
+ *     and >= 1 when that is not 0 (the first item of each queue chunk is
+ *     sampled); p50 <= p99 <= max; busy and idle >= 0. In sum: submitted
+ *     == accepted submits (nest and completing items included), run ==
+ *     items that ran, cancelled == items of the chain whose cancel won,
+ *     rejected == EAGAIN + ETIMEDOUT returns; cancelled also by prefix
+ *     (ex[0..j] skipped at least the cancelled items submitted to levels
+ *     0..j). The process totals (ctexec_stats(NULL)) grew by the sums,
+ *     and their queued by the orphan's items;
+ *   - after ctexec_free, the process totals grew by the orphan's items in
+ *     discarded and by nothing else (by nothing at all in a round without
+ *     options, whose executors report queued alone, the rest 0).
  *
  * The seed fixes every choice of operation (each thread draws from its own
  * stream, derived from the seed, the round and the thread), so a failing
