@@ -20,6 +20,12 @@
 
 #include "../check.h"
 
+/* A small seeded generator (rand_r is not everywhere: mingw lacks it). */
+static int next_rand(unsigned *seed) {
+    *seed = *seed * 1103515245u + 12345u;
+    return (int)((*seed >> 1) & 0x7fffffff);
+}
+
 #ifdef _WIN32
 /* Built for Wine too (tests/windows/run), which skips the two cases that
  * re-execute themselves; mingw has no setenv. */
@@ -249,17 +255,17 @@ static struct {
 } ring;
 
 static void jitter(unsigned *seed) {
-    switch (rand_r(seed) % 4) {
+    switch (next_rand(seed) % 4) {
     case 0: break;
     case 1: sched_yield(); break;
     case 2: {
         volatile unsigned x = 0;
-        unsigned n = (unsigned)rand_r(seed) % 4000;
+        unsigned n = (unsigned)next_rand(seed) % 4000;
         for (unsigned i = 0; i < n; i++) x += i;
         break;
     }
     default: {
-        struct timespec ts = {0, (long)(rand_r(seed) % 50000)};
+        struct timespec ts = {0, (long)(next_rand(seed) % 50000)};
         nanosleep(&ts, NULL);
     }
     }
