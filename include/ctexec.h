@@ -674,9 +674,9 @@ CTEXEC_API int ctexec_future_done(ctexec_future f);
  * for room in a full queue. A thread that owns no executor is never part
  * of a cycle, and its waits cost nothing extra. After CTEXEC_EDEADLK the
  * future is still pending and still the caller's to wait on or free. A
- * waiter without a time limit that owns an executor checks again before
- * each sleep and at least every 256 ms, so that a cycle closed while it
- * sleeps is still reported.
+ * waiter without a time limit that owns an executor also checks again
+ * when it wakes without its future done (ctexec_call, below, may hand it
+ * a cycle that way).
  *
  * @return CTEXEC_OK (completed with a result), a positive host error code
  *         (from the callback or ctexec_future_set_error), CTEXEC_ECANCELLED
