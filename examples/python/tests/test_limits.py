@@ -103,6 +103,20 @@ class StatsTests(unittest.TestCase):
         self.assertEqual(st._replace(queued=0), ctexec.Stats(*[0] * len(ctexec.Stats._fields)))
         run_until_done(ex, f)
 
+    def test_process_totals_count_discarded_items(self) -> None:
+        before = ctexec.process_stats()
+        ex = ctexec.CurrentThreadExecutor(stats=True)
+        futures = in_thread(lambda: [ex.submit(lambda: None) for _ in range(2)])
+        self.assertEqual(ctexec.process_stats().queued - before.queued, 2)
+        del ex  # frees it: both items are discarded
+        for f in futures:
+            self.assertTrue(f.cancelled())
+        after = ctexec.process_stats()
+        self.assertEqual(
+            (after.submitted - before.submitted, after.discarded - before.discarded, after.queued),
+            (2, 2, before.queued),
+        )
+
     def test_fields_mirror_the_c_struct(self) -> None:
         c_fields = [name for name, _type in ctexec._CStats._fields_]
         self.assertEqual(c_fields, ["size"] + list(ctexec.Stats._fields))

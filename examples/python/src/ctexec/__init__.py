@@ -74,6 +74,7 @@ __all__ = [
     "QueueFullError",
     "LiveCounts",
     "Stats",
+    "process_stats",
     "load",
     "library_path",
     "live_counts",
@@ -652,7 +653,7 @@ class Stats(NamedTuple):
     submitted: int  #: accepted onto this executor's queue
     run: int  #: started
     cancelled: int  #: skipped in the core: cancelled before they started
-    discarded: int  #: dropped when the executor was freed
+    discarded: int  #: dropped by freeing an executor (in :func:`process_stats` only)
     rejected: int  #: refused: :exc:`QueueFullError` or :exc:`TimedOutError`
     wait_samples: int  #: items whose wait was sampled
     wait_p50_ns: int
@@ -667,6 +668,15 @@ def _read_stats(ptr: Optional[int]) -> Stats:
     c.size = ctypes.sizeof(_CStats)
     _optional("ctexec_stats")(ptr, ctypes.byref(c))
     return Stats(*(getattr(c, name) for name in Stats._fields))
+
+
+def process_stats() -> Stats:
+    """The process totals (ctexec_stats with no executor): submitted, run,
+    cancelled, discarded and rejected over every executor made with
+    ``stats=True``, freed ones included, and queued summed over the live
+    ones; the other fields are 0. Raises :exc:`ForkedError` in a forked
+    child."""
+    return _read_stats(None)
 
 
 class LiveCounts(NamedTuple):
