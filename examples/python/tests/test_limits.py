@@ -272,6 +272,53 @@ class DeadlockTests(unittest.TestCase):
                 self.assertEqual(f._batch_wait is box["later"]._batch_wait, same_batch)
                 self.assertEqual(serve(ex, lambda: [f.result(WAIT), box["later"].result(WAIT)]), ["deadlock", "later"])
 
+    def test_cycle_of_two_owners(self) -> None:
+        # Each thread owns an executor and waits on an item queued to the
+        # other's: at least one wait is refused; once the threads serve
+        # their executors, both items run.
+        executors: dict = {}
+        futures: dict = {}
+        outcome: dict = {}
+        ready = threading.Barrier(2, timeout=WAIT)
+        all_done: Future = Future()
+        lock = threading.Lock()
+
+        def one_done(_f: Future) -> None:
+            with lock:
+                if len(futures) == 2 and all(f.done() for f in futures.values()):
+                    complete(all_done)
+
+        def owner(me: str, other: str) -> None:
+            executors[me] = ctexec.CurrentThreadExecutor()
+            ready.wait()
+            f = executors[other].submit(lambda: me)
+            with lock:
+                futures[me] = f
+            ready.wait()  # both items queued before either waits
+            try:
+                # Without a time limit: a timed waiter is no link of another's
+                # cycle (it may give up). A missed cycle hangs here until the
+                # support module's watchdog ends the run.
+                outcome[me] = f.result()
+            except ctexec.DeadlockError:
+                outcome[me] = "deadlock"
+            f.add_done_callback(one_done)
+            executors[me].run_until_future(all_done)
+
+        threads = [threading.Thread(target=owner, args=p, daemon=True) for p in (("a", "b"), ("b", "a"))]
+        timer = threading.Timer(WAIT, complete, (all_done, TimeoutError("cycle test timed out")))
+        timer.daemon = True
+        timer.start()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(2 * WAIT)
+        timer.cancel()
+        self.assertIsNone(all_done.exception())
+        self.assertIn("deadlock", outcome.values())
+        self.assertTrue(set(outcome.values()) <= {"deadlock", "a", "b"}, outcome)
+        self.assertEqual({k: f.result(0) for k, f in futures.items()}, {"a": "a", "b": "b"})
+
     def test_another_thread_waits_without_error(self) -> None:
         ex = ctexec.CurrentThreadExecutor()
         self.assertEqual(serve(ex, lambda: ex.submit(lambda: 7).result(WAIT)), 7)
