@@ -734,11 +734,13 @@ public:
      * a cancelled or discarded one is destroyed where that happened.
      *
      * As in C, the item goes down the old-executor chain if this executor
-     * has quit.
+     * has quit. A full bounded queue (options::max_queued) makes it wait for room
+     * (when_full::block) or throw CTEXEC_EAGAIN (when_full::fail).
      *
      * Threads: any thread except the owner.
      * Throws cte::error: CTEXEC_ESAMETHREAD (called on the owner),
-     * CTEXEC_EQUIT (this executor and its chain have quit), CTEXEC_EINVAL
+     * CTEXEC_EQUIT (this executor and its chain have quit), CTEXEC_EAGAIN,
+     * CTEXEC_ECANCELLED (destroyed while this waited for room), CTEXEC_EINVAL
      * (moved-from), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC; then f never
      * runs. Also std::bad_alloc, or what copying f or args throws.
      */
@@ -769,7 +771,9 @@ public:
      * Threads: any thread except the owner; never a thread that owns an
      * executor in this one's chain while that executor cannot run.
      * Throws what f throws, or cte::error: CTEXEC_ECANCELLED (the executor
-     * was destroyed before the item ran), and the statuses of submit.
+     * was destroyed before the item ran), CTEXEC_EDEADLK at once for a wait
+     * that could never finish (see future_base::wait), and the statuses of
+     * submit.
      */
     template <class F, class... A>
     std::invoke_result_t<F, A...> call(F &&f, A &&...args) {
