@@ -698,6 +698,29 @@ void test_bounded_block() {
     CHECK(ex.stats().queued == 0);
 }
 
+void test_bounded_block_released_by_close() {
+    cte::options o;
+    o.max_queued = 1;
+    cte::executor ex(o);
+    cte::future<int> first;
+    on_other_thread([&] { first = ex.submit([] { return 1; }); });
+    std::atomic<int> status{0};
+    std::thread blocked([&] {
+        try {
+            ex.submit([] { return 2; }); // waits for room
+            status = 1;
+        } catch (const cte::error &e) {
+            status = e.status();
+        }
+    });
+    std::this_thread::sleep_for(100ms);
+    CHECK(status == 0); // still waiting
+    ex.close();         // the waiter gets CTEXEC_ECANCELLED; the queued item is discarded
+    blocked.join();
+    CHECK(status == CTEXEC_ECANCELLED);
+    CHECK_STATUS(first.get(), CTEXEC_ECANCELLED);
+}
+
 // An item that sleeps 300 ms and a second one queued behind it, with a
 // 100 ms watchdog.
 void stall_once(cte::executor &ex) {
@@ -806,6 +829,7 @@ const test_case cases[] = {
     {"stats_counts", test_stats_counts},
     {"bounded_fail", test_bounded_fail},
     {"bounded_block", test_bounded_block},
+    {"bounded_block_released_by_close", test_bounded_block_released_by_close},
     {"stall_watchdog", test_stall_watchdog},
     {"stall_callback_throws", test_stall_callback_throws},
     {"deadlock_self_wait", test_deadlock_self_wait},

@@ -165,6 +165,34 @@ class BoundTests(unittest.TestCase):
         self.assertEqual(serve(ex, work), ["first", "second"])
         self.assertEqual(ex.stats().queued, 0)
 
+    def test_a_waiting_submitter_is_released_by_quit(self) -> None:
+        # Its item then goes down the old-executor chain, as any submit to a
+        # quit executor does.
+        old = ctexec.CurrentThreadExecutor()
+        ex = ctexec.CurrentThreadExecutor(old, max_queued=1)
+        first = in_thread(lambda: ex.submit(lambda: "first"))
+        box: dict = {}
+        entered = threading.Event()
+
+        def blocked() -> None:
+            entered.set()
+            box["future"] = ex.submit(lambda: "second")
+
+        t = threading.Thread(target=blocked, daemon=True)
+        t.start()
+        entered.wait(WAIT)
+        time.sleep(0.1)
+        self.assertTrue(t.is_alive(), "the submit to a full queue did not wait")
+        done: Future = Future()
+        done.set_result(None)
+        ex.run_until_future(done)  # quits at once, then runs what was queued
+        self.assertEqual(first.result(0), "first")
+        t.join(WAIT)
+        self.assertFalse(t.is_alive())
+        self.assertFalse(box["future"].done())  # not run by ex: it went to old
+        self.assertEqual(serve(old, lambda: box["future"].result(WAIT)), "second")
+        self.assertEqual(ex.stats().submitted, 0)  # no statistics kept
+
 
 class StallTests(unittest.TestCase):
     @staticmethod
