@@ -123,6 +123,24 @@ class StatsTests(unittest.TestCase):
 
 
 class BoundTests(unittest.TestCase):
+    def blocked_submit(self, ex: ctexec.CurrentThreadExecutor) -> tuple[threading.Thread, dict]:
+        """Start a thread that submits an item returning "second" to the
+        full *ex*, and check that it waits; box["future"] is set once the
+        submit returns."""
+        box: dict = {}
+        entered = threading.Event()
+
+        def blocked() -> None:
+            entered.set()
+            box["future"] = ex.submit(lambda: "second")
+
+        t = threading.Thread(target=blocked, daemon=True)
+        t.start()
+        entered.wait(WAIT)
+        time.sleep(0.2)
+        self.assertTrue(t.is_alive(), "the submit to a full queue did not wait")
+        return t, box
+
     def test_fail_mode_raises_queue_full(self) -> None:
         ex = ctexec.CurrentThreadExecutor(max_queued=2, when_full="fail", stats=True)
         accepted = in_thread(lambda: [ex.submit(lambda i=i: i) for i in range(2)])
@@ -144,18 +162,7 @@ class BoundTests(unittest.TestCase):
             in_thread(lambda: ex.submit_timeout(0.05, lambda: "refused"))
         self.assertGreaterEqual(time.monotonic() - t0, 0.05)
         # An unbounded one waits until the owner makes room.
-        box: dict = {}
-        entered = threading.Event()
-
-        def blocked() -> None:
-            entered.set()
-            box["future"] = ex.submit(lambda: "second")
-
-        t = threading.Thread(target=blocked, daemon=True)
-        t.start()
-        entered.wait(WAIT)
-        time.sleep(0.2)
-        self.assertTrue(t.is_alive(), "the submit to a full queue did not wait")
+        t, box = self.blocked_submit(ex)
         self.assertNotIn("future", box)
 
         def work() -> list:
@@ -171,18 +178,7 @@ class BoundTests(unittest.TestCase):
         old = ctexec.CurrentThreadExecutor()
         ex = ctexec.CurrentThreadExecutor(old, max_queued=1)
         first = in_thread(lambda: ex.submit(lambda: "first"))
-        box: dict = {}
-        entered = threading.Event()
-
-        def blocked() -> None:
-            entered.set()
-            box["future"] = ex.submit(lambda: "second")
-
-        t = threading.Thread(target=blocked, daemon=True)
-        t.start()
-        entered.wait(WAIT)
-        time.sleep(0.1)
-        self.assertTrue(t.is_alive(), "the submit to a full queue did not wait")
+        t, box = self.blocked_submit(ex)
         done: Future = Future()
         done.set_result(None)
         ex.run_until_future(done)  # quits at once, then runs what was queued
