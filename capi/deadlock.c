@@ -284,12 +284,16 @@ static int cx_dl_confirm(const cx_walk *w) {
     return 1;
 }
 
-int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed) {
+void cx_dl_publish(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed) {
     uint64_t old = __atomic_load_n(&me->wait, __ATOMIC_RELAXED); /* only this thread writes it */
     uint64_t count = (old & CX_W_COUNT_MASK) + (1ull << CX_W_COUNT_SHIFT);
     uint64_t word = count | (untimed ? CX_W_UNTIMED : 0) | (uint64_t)(gen & 0xffffff) << 24 |
                     cx_fut_index(f);
     __atomic_store_n(&me->wait, word, __ATOMIC_SEQ_CST);
+}
+
+int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed, cx_future **next) {
+    cx_dl_publish(me, f, gen, untimed);
     cx_walk w;
     w.hops = w.stack;
     w.cap = CX_DL_STACK_HOPS;
@@ -300,6 +304,8 @@ int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST); /* every pass-1 read before every pass-2 read */
         deadlock = cx_dl_confirm(&w);
     }
+    /* The future the next waiter of the cycle waits on (NULL: a self-wait). */
+    *next = deadlock && w.n > 1 ? cx_fut_at(CX_W_INDEX(w.hops[0].wait)) : NULL;
     if (w.hops != w.stack) free(w.hops);
     if (deadlock) cx_dl_leave(me);
     return deadlock;

@@ -214,14 +214,40 @@ static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
     }
 }
 
-int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out) {
+/* Deadlock detection (deadlock.c): 1 if this wait is to return
+ * CTEXEC_EDEADLK now. The wait of ctexec_call cancels its item first; if
+ * the item has started it must not return (the item may use the caller's
+ * stack), so it stays published and hands the cycle on: it wakes the next
+ * waiter of the cycle, which checks again before it sleeps (and, if that
+ * wake is missed, at its next recheck). In a cycle not every item can have
+ * started (each started item's owner is inside it, waiting on the next;
+ * the cycle's first submit came before any start), so the hand-over ends
+ * at a waiter that is told. */
+static int cx_dl_blocked(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed, int call) {
+    cx_future *next;
+    if (!cx_dl_enter(me, f, gen, untimed, &next)) return 0;
+    if (!call || cx_fut_cancel(f, gen) == CTEXEC_OK) return 1;
+    cx_dl_publish(me, f, gen, untimed);
+    if (next != NULL) cx_wake_all(&next->state);
+    return 0;
+}
+
+/* An untimed waiter that owns an executor checks again before each sleep,
+ * and sleeps at most this long, doubling up to CX_DL_RECHECK_MAX_NS, so
+ * that a cycle handed to it (cx_dl_blocked) is seen even if the wake-up
+ * was missed. */
+#define CX_DL_RECHECK_NS 1000000
+#define CX_DL_RECHECK_MAX_NS 256000000
+
+int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out, int call) {
     uint32_t s = CX_LOAD(&f->state);
     if (CX_LIVE(s, gen) && !(s & CX_FUT_DONE) && timeout_ns != 0) {
         /* Deadlock detection (deadlock.c): waits on items, by threads that
          * own an executor; everyone else pays the TLS load only. */
         struct cx_thread *me = (s & CX_FUT_PROMISE) ? NULL : cx_thread_self;
-        if (me != NULL && cx_dl_enter(me, f, gen, timeout_ns < 0)) return CTEXEC_EDEADLK;
-        int64_t deadline = cx_deadline(timeout_ns);
+        int untimed = timeout_ns < 0;
+        if (me != NULL && cx_dl_blocked(me, f, gen, untimed, call)) return CTEXEC_EDEADLK;
+        int64_t deadline = cx_deadline(timeout_ns), recheck = CX_DL_RECHECK_NS;
         if (!cx_spin_until_done(&f->state, deadline)) {
             for (;;) {
                 s = CX_LOAD(&f->state);
@@ -231,6 +257,11 @@ int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out) 
                 if (!(s & CX_FUT_SLEEPERS)) {
                     if (!CX_CAS(&f->state, &s, s | CX_FUT_SLEEPERS)) continue;
                     s |= CX_FUT_SLEEPERS;
+                }
+                if (me != NULL && untimed) {
+                    if (cx_dl_blocked(me, f, gen, untimed, call)) return CTEXEC_EDEADLK;
+                    left = recheck;
+                    if (recheck < CX_DL_RECHECK_MAX_NS) recheck *= 2;
                 }
                 cx_wait_on(&f->state, s, left);
             }
@@ -396,7 +427,7 @@ int ctexec_future_wait(ctexec_future h, int64_t timeout_ns, void **out_result) {
     cx_future *f = cx_fut_decode(h, &gen);
     if (f == NULL) return CTEXEC_EBADHANDLE;
     uintptr_t r = 0;
-    int rc = cx_fut_wait(f, gen, timeout_ns, &r);
+    int rc = cx_fut_wait(f, gen, timeout_ns, &r, 0);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
     return rc;
 }

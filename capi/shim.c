@@ -25,6 +25,10 @@ volatile int cx_poisoned;
 const int64_t cx_shared_values[CX_SHARED_COUNT] = CX_SHARED_VALUES;
 int64_t cx_spin_ns = CX_SPIN_NS_DEFAULT;
 char cx_debug_panic[32];
+/* CTEXEC_DEBUG_CALL_PAUSE_NS (tests only): ctexec_call pauses this long
+ * between queueing its item and waiting for it, so that a test can let the
+ * item start first (tests/core/test_deadlock.c, call_item_started). */
+static int64_t cx_debug_call_pause_ns;
 
 static void cx_on_fork_child(void) { cx_forked = 1; }
 
@@ -37,6 +41,8 @@ __attribute__((constructor)) static void cx_init(void) {
         long long n = strtoll(v, &end, 10);
         if (*end == 0 && n >= 0) cx_spin_ns = n;
     }
+    v = getenv("CTEXEC_DEBUG_CALL_PAUSE_NS");
+    if (v != NULL && *v != 0) cx_debug_call_pause_ns = strtoll(v, NULL, 10);
     v = getenv("CTEXEC_DEBUG_PANIC");
     if (v != NULL) strncpy(cx_debug_panic, v, sizeof cx_debug_panic - 1);
 }
@@ -55,7 +61,7 @@ uint64_t cx_self(void) {
 
 /* ---- the slab ------------------------------------------------------------ */
 
-/* 2^18 slots of 128 bytes: 32 MiB of address space, touched only as used. */
+/* 2^18 slots of 192 bytes: 48 MiB of address space, touched only as used. */
 #define CX_SLOTS (1u << 18)
 #define CX_QUARANTINE 256
 
@@ -281,8 +287,12 @@ int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
         return rc;
     }
     uintptr_t r = 0;
-    rc = cx_fut_wait(f, gen, -1, &r);
-    if (rc == CTEXEC_EDEADLK) cx_fut_cancel(f, gen); /* unless it started: ctexec.h */
+    if (cx_debug_call_pause_ns > 0) {
+        uint32_t word = 0;
+        for (int64_t end = cx_now() + cx_debug_call_pause_ns, left; (left = end - cx_now()) > 0;)
+            cx_wait_on(&word, 0, left);
+    }
+    rc = cx_fut_wait(f, gen, -1, &r, 1); /* on CTEXEC_EDEADLK its item was cancelled */
     cx_fut_free(f, gen);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;
     return rc;

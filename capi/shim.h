@@ -104,7 +104,9 @@ CX_HIDDEN void cx_host_detach(struct ctexec *s);
 CX_HIDDEN cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen); /* NULL: out of slots */
 CX_HIDDEN void cx_fut_release(cx_future *f);
 CX_HIDDEN uint64_t cx_fut_handle(const cx_future *f, uint32_t gen);
-CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out);
+/* call: the wait of ctexec_call, whose item must not outlive the call
+ * (its arguments may be on the caller's stack): see cx_dl_blocked. */
+CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out, int call);
 CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
 CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
@@ -117,7 +119,8 @@ CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet
 struct cx_thread;
 CX_HIDDEN extern __thread struct cx_thread *cx_thread_self;
 CX_HIDDEN struct cx_thread *cx_thread_rec(void);
-CX_HIDDEN int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed);
+CX_HIDDEN void cx_dl_publish(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed);
+CX_HIDDEN int cx_dl_enter(struct cx_thread *me, cx_future *f, uint32_t gen, int untimed, cx_future **next);
 CX_HIDDEN void cx_dl_leave(struct cx_thread *me);
 CX_HIDDEN cx_future *cx_fut_at(uint32_t index);      /* NULL: never handed out */
 CX_HIDDEN uint32_t cx_fut_index(const cx_future *f);

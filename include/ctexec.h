@@ -233,8 +233,11 @@ CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
  * has quit, and a full bounded queue makes it wait for room (or fail with
  * CTEXEC_EAGAIN). The call waits with no time limit; a wait that could
  * never finish (see ctexec_future_wait) returns CTEXEC_EDEADLK at once,
- * and the item is then cancelled if it has not started (if it has, it
- * runs to its end unobserved).
+ * with the item cancelled (fn never runs). If the item has already
+ * started, ctexec_call does not return before it has (fn may use arg on
+ * the caller's stack): it keeps waiting and hands the cycle to the next
+ * waiter in it, which is told instead (in a cycle, not every item can have
+ * started).
  *
  * ex, fn, arg  as for ctexec_submit.
  * out_result   out, nullable. Receives fn's result when the call returns
@@ -670,7 +673,10 @@ CTEXEC_API int ctexec_future_done(ctexec_future f);
  * (ctexec_future_new) are not items and are never checked; nor are waits
  * for room in a full queue. A thread that owns no executor is never part
  * of a cycle, and its waits cost nothing extra. After CTEXEC_EDEADLK the
- * future is still pending and still the caller's to wait on or free.
+ * future is still pending and still the caller's to wait on or free. A
+ * waiter without a time limit that owns an executor checks again before
+ * each sleep and at least every 256 ms, so that a cycle closed while it
+ * sleeps is still reported.
  *
  * @return CTEXEC_OK (completed with a result), a positive host error code
  *         (from the callback or ctexec_future_set_error), CTEXEC_ECANCELLED

@@ -20,6 +20,18 @@
 
 #include "../check.h"
 
+/* A small seeded generator (rand_r is not everywhere: mingw lacks it). */
+static int next_rand(unsigned *seed) {
+    *seed = *seed * 1103515245u + 12345u;
+    return (int)((*seed >> 1) & 0x7fffffff);
+}
+
+#ifdef _WIN32
+/* Built for Wine too (tests/windows/run), which skips the two cases that
+ * re-execute themselves; mingw has no setenv. */
+#define setenv(name, value, overwrite) _putenv_s(name, value)
+#endif
+
 #define SEC 1000000000ll
 
 static int64_t now_ns(void) {
@@ -243,17 +255,17 @@ static struct {
 } ring;
 
 static void jitter(unsigned *seed) {
-    switch (rand_r(seed) % 4) {
+    switch (next_rand(seed) % 4) {
     case 0: break;
     case 1: sched_yield(); break;
     case 2: {
         volatile unsigned x = 0;
-        unsigned n = (unsigned)rand_r(seed) % 4000;
+        unsigned n = (unsigned)next_rand(seed) % 4000;
         for (unsigned i = 0; i < n; i++) x += i;
         break;
     }
     default: {
-        struct timespec ts = {0, (long)(rand_r(seed) % 50000)};
+        struct timespec ts = {0, (long)(next_rand(seed) % 50000)};
         nanosleep(&ts, NULL);
     }
     }
@@ -534,6 +546,67 @@ static void test_stale_record_is_no_link(void) {
     OK(ctexec_free(stale_mine));
 }
 
+/* A cycle whose first reporter is a ctexec_call whose item has started: A
+ * calls an item on B's executor (pausing 50 ms between queueing it and
+ * waiting: CTEXEC_DEBUG_CALL_PAUSE_NS, so the case runs itself again with
+ * it set); B starts it, and inside it waits without a time limit on an
+ * item queued to A's executor, before A waits: B's walk sees no cycle. A's
+ * does, but A must not return while its item runs (the item may use A's
+ * stack): it hands the cycle to B, which gets CTEXEC_EDEADLK, and A's call
+ * returns the item's result once the item is over. */
+static struct {
+    ctexec *a, *b;
+    ctexec_future b_done;
+    atomic_int item_over, b_rc;
+} started;
+
+static int started_item(void *arg, void **result) {
+    ctexec_future f;
+    OK(ctexec_submit(started.a, ret_arg, NULL, &f)); /* queued to A's executor */
+    atomic_store(&started.b_rc, ctexec_future_wait(f, -1, NULL));
+    OK(ctexec_future_cancel(f)); /* A never serves: drop it */
+    OK(ctexec_future_free(f));
+    OK(ctexec_future_set_result(started.b_done, NULL));
+    atomic_store(&started.item_over, 1);
+    *result = arg;
+    return 0;
+}
+
+static void *started_b_thread(void *p) {
+    pthread_barrier_t *bar = p;
+    OK(ctexec_new(NULL, &started.b)); /* B's executor, made on B */
+    pthread_barrier_wait(bar);
+    OK(ctexec_run_until(started.b, started.b_done));
+    return NULL;
+}
+
+static void test_call_item_started(void) {
+    if (getenv("CTEXEC_DEBUG_CALL_PAUSE_NS") == NULL) {
+        setenv("CTEXEC_DEBUG_CALL_PAUSE_NS", "50000000", 1);
+        char *args[] = {main_argv[0], "call_item_started", NULL};
+        execv("/proc/self/exe", args);
+        FAIL("execv: %s", strerror(errno));
+    }
+    OK(ctexec_new(NULL, &started.a)); /* A, this thread, owns one */
+    OK(ctexec_future_new(&started.b_done));
+    pthread_barrier_t bar;
+    CHECK(pthread_barrier_init(&bar, NULL, 2) == 0);
+    pthread_t tb;
+    CHECK(pthread_create(&tb, NULL, started_b_thread, &bar) == 0);
+    pthread_barrier_wait(&bar);
+    void *r = NULL;
+    int rc = ctexec_call(started.b, started_item, (void *)0x5a, &r);
+    CHECK(atomic_load(&started.item_over) == 1); /* not before its item was over */
+    OK(rc);
+    CHECK(r == (void *)0x5a);
+    EXPECT_RC(atomic_load(&started.b_rc), CTEXEC_EDEADLK);
+    CHECK(pthread_join(tb, NULL) == 0);
+    pthread_barrier_destroy(&bar);
+    OK(ctexec_future_free(started.b_done));
+    OK(ctexec_free(started.b));
+    OK(ctexec_free(started.a));
+}
+
 static const check_case cases[] = {
     {"self_wait_direct", test_self_wait_direct},
     {"promise_wait_not_checked", test_promise_wait_not_checked},
@@ -547,6 +620,7 @@ static const check_case cases[] = {
     {"no_false_positive_timed_waiters", test_no_false_positive_timed_waiters},
     {"no_false_positive_chain", test_no_false_positive_chain},
     {"stale_record_is_no_link", test_stale_record_is_no_link},
+    {"call_item_started", test_call_item_started},
 };
 
 int main(int argc, char **argv) {

@@ -46,6 +46,61 @@ static int nop(void *arg, void **result) {
     return 0;
 }
 
+/* ctexec_submit_timeout(ex, fn, arg, out, timeout) on a new thread (an
+ * owner cannot submit to its own executor), joined: its status, and in
+ * *took (nullable) how long it took. */
+struct on_thread {
+    ctexec *ex;
+    ctexec_fn fn;
+    void *arg;
+    ctexec_future *out;
+    int64_t timeout, took;
+    int rc;
+};
+
+static void *on_thread_main(void *p) {
+    struct on_thread *t = p;
+    int64_t t0 = now_ns();
+    t->rc = ctexec_submit_timeout(t->ex, t->fn, t->arg, t->out, t->timeout);
+    t->took = now_ns() - t0;
+    return NULL;
+}
+
+static int submit_on_thread(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out, int64_t timeout,
+                            int64_t *took) {
+    struct on_thread t = {ex, fn, arg, out, timeout, 0, 0};
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, on_thread_main, &t) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    if (took) *took = t.took;
+    return t.rc;
+}
+
+static void on_stall(ctexec *ex, int64_t age, void *ud);
+
+/* ctexec_new_with with the options a case sets, the rest zero; a watched
+ * executor reports to on_stall (below) with stall_userdata. */
+static ctexec *new_with(ctexec *old, uint32_t flags, uint64_t max_queued, int when_full, int64_t stall_ns,
+                        void *stall_userdata) {
+    ctexec_options o = {sizeof o, flags, max_queued, when_full, stall_ns, stall_ns ? on_stall : NULL,
+                        stall_userdata};
+    ctexec *ex;
+    OK(ctexec_new_with(old, &o, &ex));
+    return ex;
+}
+
+/* A bounded executor with statistics. */
+static ctexec *bounded_new(ctexec *old, uint64_t max, int when_full) {
+    return new_with(old, CTEXEC_OPT_STATS, max, when_full, 0, NULL);
+}
+
+/* Queues one nop from another thread, without keeping its future. */
+static void submit_nop(ctexec *ex) {
+    ctexec_future f;
+    OK(submit_on_thread(ex, nop, NULL, &f, -1, NULL));
+    OK(ctexec_future_free(f));
+}
+
 /* ---- ctexec_new_with's checks -------------------------------------------- */
 
 static void on_stall_nop(ctexec *ex, int64_t age, void *ud) { (void)ex, (void)age, (void)ud; }
@@ -157,13 +212,7 @@ static void bounded_run(int when_full, int attempts) {
     bnd = &b;
     b.attempts = attempts;
     b.runs = calloc((size_t)SUBMITTERS * attempts, sizeof *b.runs);
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.flags = CTEXEC_OPT_STATS;
-    o.max_queued = BOUND;
-    o.when_full = when_full;
-    OK(ctexec_new_with(NULL, &o, &b.ex));
+    b.ex = bounded_new(NULL, BOUND, when_full);
     OK(ctexec_future_new(&b.done));
     pthread_t t[SUBMITTERS], sampler;
     pthread_create(&sampler, NULL, queue_sampler, NULL);
@@ -215,17 +264,6 @@ static void *blocked_submit(void *p) {
     return NULL;
 }
 
-static ctexec *bounded_new(ctexec *old, uint64_t max, int when_full) {
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.max_queued = max;
-    o.when_full = when_full;
-    o.flags = CTEXEC_OPT_STATS;
-    ctexec *ex;
-    OK(ctexec_new_with(old, &o, &ex));
-    return ex;
-}
 
 /* Starts a submitter that finds b->ex full, and checks that it blocks. */
 static pthread_t start_blocked(struct blocked *b) {
@@ -242,15 +280,7 @@ static void blocked_submit_released_by_free(void) {
     memset(&b, 0, sizeof b);
     b.ex = bounded_new(NULL, 1, CTEXEC_FULL_BLOCK);
     ctexec_future first;
-    /* Fill it from a helper thread (the owner cannot submit). */
-    struct blocked filler;
-    memset(&filler, 0, sizeof filler);
-    filler.ex = b.ex;
-    pthread_t ft;
-    pthread_create(&ft, NULL, blocked_submit, &filler);
-    pthread_join(ft, NULL);
-    OK(filler.rc);
-    first = filler.f;
+    OK(submit_on_thread(b.ex, nop, NULL, &first, -1, NULL)); /* full now */
     pthread_t t = start_blocked(&b);
     OK(ctexec_free(b.ex));
     pthread_join(t, NULL);
@@ -263,14 +293,11 @@ static void blocked_submit_released_by_quit(void) {
     /* With an old executor: the released item goes down the chain. */
     ctexec *old;
     OK(ctexec_new(NULL, &old));
-    struct blocked b, filler;
+    struct blocked b;
     memset(&b, 0, sizeof b);
-    memset(&filler, 0, sizeof filler);
-    b.ex = filler.ex = bounded_new(old, 1, CTEXEC_FULL_BLOCK);
-    pthread_t ft;
-    pthread_create(&ft, NULL, blocked_submit, &filler);
-    pthread_join(ft, NULL);
-    OK(filler.rc);
+    b.ex = bounded_new(old, 1, CTEXEC_FULL_BLOCK);
+    ctexec_future first;
+    OK(submit_on_thread(b.ex, nop, NULL, &first, -1, NULL)); /* full now */
     pthread_t t = start_blocked(&b);
     ctexec_future done;
     OK(ctexec_future_new(&done));
@@ -278,7 +305,7 @@ static void blocked_submit_released_by_quit(void) {
     OK(ctexec_run_until(b.ex, done)); /* quits at once, runs the first item */
     pthread_join(t, NULL);
     OK(b.rc);
-    OK(ctexec_future_wait(filler.f, 0, NULL));
+    OK(ctexec_future_wait(first, 0, NULL));
     CHECK(ctexec_future_done(b.f) == 0); /* went to old, which has not run */
     ctexec_stats_t st = stats_of(b.ex);
     CHECK(st.submitted == 1 && st.run == 1);
@@ -287,51 +314,28 @@ static void blocked_submit_released_by_quit(void) {
     CHECK(ran == 1);
     OK(ctexec_future_wait(b.f, 0, NULL));
     OK(ctexec_future_free(b.f));
-    OK(ctexec_future_free(filler.f));
+    OK(ctexec_future_free(first));
     OK(ctexec_free(b.ex));
     OK(ctexec_free(old));
     OK(ctexec_future_free(done));
 
     /* Without one: EQUIT. */
     memset(&b, 0, sizeof b);
-    memset(&filler, 0, sizeof filler);
-    b.ex = filler.ex = bounded_new(NULL, 1, CTEXEC_FULL_BLOCK);
-    pthread_create(&ft, NULL, blocked_submit, &filler);
-    pthread_join(ft, NULL);
-    OK(filler.rc);
+    b.ex = bounded_new(NULL, 1, CTEXEC_FULL_BLOCK);
+    OK(submit_on_thread(b.ex, nop, NULL, &first, -1, NULL));
     t = start_blocked(&b);
     OK(ctexec_future_new(&done));
     OK(ctexec_future_set_result(done, NULL));
     OK(ctexec_run_until(b.ex, done));
     pthread_join(t, NULL);
     EXPECT_RC(b.rc, CTEXEC_EQUIT);
-    OK(ctexec_future_free(filler.f));
+    OK(ctexec_future_free(first));
     OK(ctexec_future_free(done));
     OK(ctexec_free(b.ex));
 }
 
-struct timed {
-    ctexec *ex;
-    int64_t timeout;
-    int rc;
-    int64_t took;
-};
-
-static void *timed_submit(void *p) {
-    struct timed *t = p;
-    int64_t t0 = now_ns();
-    t->rc = ctexec_submit_timeout(t->ex, nop, NULL, NULL, t->timeout);
-    t->took = now_ns() - t0;
-    return NULL;
-}
-
 static int timed(ctexec *ex, int64_t timeout, int64_t *took) {
-    struct timed t = {ex, timeout, 0, 0};
-    pthread_t th;
-    pthread_create(&th, NULL, timed_submit, &t);
-    pthread_join(th, NULL);
-    if (took) *took = t.took;
-    return t.rc;
+    return submit_on_thread(ex, nop, NULL, NULL, timeout, took);
 }
 
 static void submit_timeout_bounds_the_wait(void) {
@@ -413,11 +417,7 @@ static void stats_exact_after_1m_mixed(void) {
     OK(ctexec_stats(NULL, &before));
     struct mixed m;
     memset(&m, 0, sizeof m);
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.flags = CTEXEC_OPT_STATS;
-    OK(ctexec_new_with(NULL, &o, &m.ex));
+    m.ex = new_with(NULL, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL);
     OK(ctexec_future_new(&m.done));
     pthread_t t;
     pthread_create(&t, NULL, mixed_submitter, &m);
@@ -438,18 +438,8 @@ static void stats_exact_after_1m_mixed(void) {
     OK(ctexec_future_free(m.done));
     /* Discarded items show in the process totals once the executor is
      * freed. */
-    ctexec *ex;
-    OK(ctexec_new_with(NULL, &o, &ex));
-    struct blocked sub;
-    memset(&sub, 0, sizeof sub);
-    sub.ex = ex;
-    for (int i = 0; i < 3; i++) {
-        pthread_t th;
-        pthread_create(&th, NULL, blocked_submit, &sub);
-        pthread_join(th, NULL);
-        OK(sub.rc);
-        OK(ctexec_future_free(sub.f));
-    }
+    ctexec *ex = new_with(NULL, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL);
+    for (int i = 0; i < 3; i++) submit_nop(ex);
     OK(ctexec_free(ex));
     OK(ctexec_free(m.ex));
     ctexec_stats_t after;
@@ -482,13 +472,9 @@ static void *submit_on_go(void *p) {
 /* Each item waits a known time (the owner sleeps before it takes the
  * queue), and the percentiles land in the buckets of that time. */
 static void stats_latency_buckets(void) {
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.flags = CTEXEC_OPT_STATS;
     struct one_submit s;
     memset(&s, 0, sizeof s);
-    OK(ctexec_new_with(NULL, &o, &s.ex));
+    s.ex = new_with(NULL, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL);
     pthread_t t;
     pthread_create(&t, NULL, submit_on_go, &s);
     const int64_t delay = 20 * MS;
@@ -538,12 +524,8 @@ static void *submit_late(void *p) {
 }
 
 static void stats_busy_and_idle(void) {
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.flags = CTEXEC_OPT_STATS;
     struct late l;
-    OK(ctexec_new_with(NULL, &o, &l.ex));
+    l.ex = new_with(NULL, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL);
     OK(ctexec_future_new(&l.done));
     pthread_t t;
     pthread_create(&t, NULL, submit_late, &l);
@@ -560,16 +542,9 @@ static void stats_busy_and_idle(void) {
 static void stats_off_counts_queue_only(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
-    struct blocked sub;
-    memset(&sub, 0, sizeof sub);
-    sub.ex = ex;
-    pthread_t th;
-    pthread_create(&th, NULL, blocked_submit, &sub);
-    pthread_join(th, NULL);
-    OK(sub.rc);
+    submit_nop(ex);
     ctexec_stats_t st = stats_of(ex);
     CHECK(st.flags == 0 && st.queued == 1 && st.submitted == 0 && st.run == 0);
-    OK(ctexec_future_free(sub.f));
     OK(ctexec_free(ex));
 }
 
@@ -599,22 +574,8 @@ static int sleep_item(void *arg, void **result) {
     return 0;
 }
 
-struct sleeper {
-    ctexec *ex;
-    int64_t ns;
-};
-
-static void *sleeper_submit(void *p) {
-    struct sleeper *s = p;
-    OK(ctexec_submit(s->ex, sleep_item, (void *)(intptr_t)s->ns, NULL));
-    return NULL;
-}
-
 static void submit_sleeper(ctexec *ex, int64_t ns) {
-    struct sleeper s = {ex, ns};
-    pthread_t t;
-    pthread_create(&t, NULL, sleeper_submit, &s);
-    pthread_join(t, NULL);
+    OK(submit_on_thread(ex, sleep_item, (void *)(intptr_t)ns, NULL, -1, NULL));
 }
 
 struct stall_run {
@@ -640,15 +601,7 @@ static void *stall_submitter(void *p) {
 }
 
 static ctexec *stall_new(struct stall_log *l, int64_t stall_ns) {
-    ctexec_options o;
-    memset(&o, 0, sizeof o);
-    o.size = sizeof o;
-    o.stall_ns = stall_ns;
-    o.on_stall = on_stall;
-    o.stall_userdata = l;
-    ctexec *ex;
-    OK(ctexec_new_with(NULL, &o, &ex));
-    return ex;
+    return new_with(NULL, 0, 0, CTEXEC_FULL_BLOCK, stall_ns, l);
 }
 
 static void stall_rounds(struct stall_log *l, int rounds) {
@@ -688,11 +641,7 @@ static void watchdog_quiet_without_backlog(void) {
     struct stall_log l;
     memset(&l, 0, sizeof l);
     ctexec *ex = stall_new(&l, 50 * MS);
-    struct timed t = {ex, -1, 0, 0};
-    pthread_t th;
-    pthread_create(&th, NULL, timed_submit, &t);
-    pthread_join(th, NULL);
-    OK(t.rc);
+    OK(timed(ex, -1, NULL));
     /* That was nop; now a 250 ms item alone. */
     uint64_t ran;
     EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
@@ -719,16 +668,7 @@ static void watchdog_never_after_free(void) {
     struct stall_log l;
     memset(&l, 0, sizeof l);
     ctexec *ex = stall_new(&l, 10 * MS);
-    for (int i = 0; i < 3; i++) {
-        struct blocked sub;
-        memset(&sub, 0, sizeof sub);
-        sub.ex = ex;
-        pthread_t th;
-        pthread_create(&th, NULL, blocked_submit, &sub);
-        pthread_join(th, NULL);
-        OK(sub.rc);
-        OK(ctexec_future_free(sub.f));
-    }
+    for (int i = 0; i < 3; i++) submit_nop(ex);
     while (atomic_load(&l.calls) == 0) sleep_ns(1 * MS); /* stalled: nobody runs it */
     OK(ctexec_free(ex));
     int calls = atomic_load(&l.calls);

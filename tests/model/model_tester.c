@@ -21,6 +21,18 @@
  * thread. Each P[L] has one submitter assigned to complete it, so every run
  * ends; every wait is bounded, so nothing can hang.
  *
+ * Options (issue 14): 5 rounds in 8 build every executor of the chain and
+ * the orphan with ctexec_new_with and the same options: CTEXEC_OPT_STATS,
+ * and in 4 of the 5 a bound (max_queued 1..64) in CTEXEC_FULL_FAIL or
+ * CTEXEC_FULL_BLOCK mode. In BLOCK mode every submit is
+ * ctexec_submit_timeout with 0..200 us (a submitter blocked on a queue
+ * that only a nested run on the owner drains could otherwise wait on a run
+ * that waits on it); unbounded rounds use it in half the rounds (it is
+ * then ctexec_submit). A refused submit never runs and creates no future;
+ * an item that completes a promise and is refused completes it directly.
+ * The options come from a stream of their own, so every other choice of a
+ * round is what it was before options.
+ *
  * Checked, each round:
  *   - every accepted item ran exactly once, on the owner, on a level at or
  *     below the one it was submitted to, unless its cancel won or it was
@@ -47,7 +59,36 @@
  *     max_ns); it returns 0 when its budget did not cut it short and no
  *     submit overlapped it; the descriptor is readable after a 1, and not
  *     readable after a 0 when no submit overlapped the call and the poll;
- *   - ctexec_live_counts is back to its starting values.
+ *   - ctexec_live_counts is back to its starting values;
+ *   - refusals: EAGAIN (FAIL) or ETIMEDOUT (BLOCK, only after the timeout
+ *     has passed) only on a bounded chain and never once the chain has
+ *     quit; the refused item never ran; at each refusal, every queue of
+ *     the chain, sampled from the submitter, is within max_queued (queued
+ *     and high_water); the orphan accepted exactly the first max_queued
+ *     submits to it (all of them when unbounded);
+ *   - ctexec_stats, after an options round and before ctexec_free. An item
+ *     submitted to ex[L] lands on the first of ex[L], ex[L-1], ... that has
+ *     not quit, so where an item that never ran was queued is unknown, but
+ *     one that ran was queued on the level it ran in. Per executor: flags;
+ *     run exact (the items, nest items included, that ran in its run);
+ *     queued 0 and submitted == run + cancelled on every executor of the
+ *     chain (they all quit); on the orphan queued == submitted == its
+ *     items (cancelled ones stay queued: a cancel is counted when the
+ *     owner skips the item), run == cancelled == 0, rejected == refusals
+ *     of submits to it, high_water == max_queued once it refused one;
+ *     discarded 0 (process totals only); high_water <= max_queued, and
+ *     >= 1 once anything was submitted; wait_samples <= run + cancelled,
+ *     and >= 1 when that is not 0 (the first item of each queue chunk is
+ *     sampled); p50 <= p99 <= max; busy and idle >= 0. In sum: submitted
+ *     == accepted submits (nest and completing items included), run ==
+ *     items that ran, cancelled == items of the chain whose cancel won,
+ *     rejected == EAGAIN + ETIMEDOUT returns; cancelled also by prefix
+ *     (ex[0..j] skipped at least the cancelled items submitted to levels
+ *     0..j). The process totals (ctexec_stats(NULL)) grew by the sums,
+ *     and their queued by the orphan's items;
+ *   - after ctexec_free, the process totals grew by the orphan's items in
+ *     discarded and by nothing else (by nothing at all in a round without
+ *     options, whose executors report queued alone, the rest 0).
  *
  * The seed fixes every choice of operation (each thread draws from its own
  * stream, derived from the seed, the round and the thread), so a failing
@@ -143,6 +184,7 @@ typedef struct rec {
     int sub, index, level, kind;
     int completes; /* level whose promise this item completes, or -1 */
     int has_future, freed_early, has_cb;
+    int rejected; /* the submit got EAGAIN or ETIMEDOUT: it must never run */
     int cancel_rc, wait_rc; /* NO_RC when not done */
     void *wait_result;
     ctexec_future f;
@@ -168,6 +210,7 @@ static ready_call *calls;
 static size_t ncalls, calls_cap;
 static size_t cur_call; /* owner only: 1 + the call whose items run now, or 0 */
 static uint64_t ready_calls, ready_queued_checks; /* for the summary */
+static uint64_t opt_rounds, bounded_rounds, rejects, discards; /* for the summary */
 
 static struct {
     int depth, orphan, ops;
@@ -182,6 +225,12 @@ static struct {
      * promise rightly leaves the executor running.) */
     atomic_int began[MAXD];
     pthread_barrier_t barrier;
+    /* Options round: every executor made by ctexec_new_with with
+     * CTEXEC_OPT_STATS and these options. max_queued 0: unbounded. */
+    int opts, when_full, use_timeout;
+    uint64_t max_queued;
+    atomic_int rejected, rejected_orphan; /* EAGAIN + ETIMEDOUT returns */
+    ctexec_stats_t total0;                /* ctexec_stats(NULL) before the round */
 } R;
 
 /* One record per submit: one per operation, plus the promise completions
@@ -349,6 +398,15 @@ static int nest_fn(void *arg, void **result) {
 
 /* ---- submitters ------------------------------------------------------------ */
 
+static ctexec_stats_t stats_of(ctexec *ex) {
+    ctexec_stats_t st;
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    EXPECT(ctexec_stats(ex, &st), CTEXEC_OK);
+    return st;
+}
+
+
 /* EQUIT from a submit to ex[level] is right only if every executor from
  * level down to 0 has quit: its run started and its promise completed. */
 static void check_equit(int level) {
@@ -390,6 +448,9 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     unsigned kind = below(g, 10), fut = below(g, 10), cancel = below(g, 10);
     unsigned cb = below(g, 10), wait = below(g, 10), wait_ns = below(g, 200000);
     unsigned early = below(g, 10);
+    /* Only rounds that use ctexec_submit_timeout draw its timeout, so the
+     * other rounds' streams are what they were before options. */
+    int64_t timeout_ns = R.use_timeout ? (int64_t)below(g, 200001) : 0;
     rec *r = &recs[sub][nrecs[sub]];
     memset(r, 0, sizeof *r);
     r->sub = sub, r->index = nrecs[sub], r->level = level, r->completes = completes;
@@ -400,9 +461,42 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     int seen_quit = strict_quit && level < R.depth && all_seen_quit(level);
     atomic_fetch_add(&submits_begun, 1);
     r->t_begin = tick();
-    int rc = ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    int64_t t0 = now_ns();
+    int rc = R.use_timeout
+                 ? ctexec_submit_timeout(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL, timeout_ns)
+                 : ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    int64_t took = now_ns() - t0;
     r->t_end = tick();
     atomic_fetch_add(&submits_returned, 1);
+    if (rc == CTEXEC_EAGAIN || rc == CTEXEC_ETIMEDOUT) {
+        /* Refused by a full queue: valid only on a bounded chain, EAGAIN in
+         * FAIL mode and ETIMEDOUT in BLOCK mode, and never once the chain
+         * has quit (that is EQUIT). The item never runs (check_rec) and no
+         * future is created. */
+        if (R.max_queued == 0) fail("submit to ex[%d] of an unbounded chain = %d (%s)", level, rc, ctexec_strerror(rc));
+        if (rc != (R.when_full == CTEXEC_FULL_FAIL ? CTEXEC_EAGAIN : CTEXEC_ETIMEDOUT))
+            fail("submit to ex[%d] (when_full %d) = %d (%s)", level, R.when_full, rc, ctexec_strerror(rc));
+        if (quit_before || seen_quit) fail("submit to ex[%d] got %d after the whole chain quit, want EQUIT", level, rc);
+        if (r->f != 0) fail("submit to ex[%d] = %d but wrote a future", level, rc);
+        if (rc == CTEXEC_ETIMEDOUT && took < timeout_ns)
+            fail("submit to ex[%d] with a %" PRId64 " ns timeout gave up after %" PRId64 " ns", level,
+                 timeout_ns, took);
+        /* Sample every queue of the chain (from a submitter, while the
+         * owner runs): none is above the bound. */
+        for (int l = 0; l < R.depth + R.orphan; l++) {
+            ctexec_stats_t st = stats_of(R.ex[l]);
+            if (st.queued > R.max_queued || st.high_water > R.max_queued)
+                fail("ex[%d]: queued %" PRIu64 ", high_water %" PRIu64 ", above max_queued %" PRIu64, l,
+                     st.queued, st.high_water, R.max_queued);
+        }
+        atomic_fetch_add(&R.rejected, 1);
+        if (R.orphan && level == R.depth) atomic_fetch_add(&R.rejected_orphan, 1);
+        r->rejected = 1, r->has_future = 0;
+        nrecs[sub]++;
+        /* Its promise must still complete, or the run never ends. */
+        if (completes >= 0) complete_promise(completes, 0);
+        return;
+    }
     if (rc == CTEXEC_EQUIT) {
         if (level == R.depth) fail("submit to the orphan got EQUIT");
         check_equit(level);
@@ -480,6 +574,10 @@ static void check_rec(rec *r) {
     int ran = atomic_load(&r->ran);
     char name[64];
     snprintf(name, sizeof name, "item %d/%d (level %d)", r->sub, r->index, r->level);
+    if (r->rejected) {
+        if (ran) fail("%s: its submit was refused, but it ran", name);
+        return;
+    }
     if (r->cancel_rc == CTEXEC_ESTATE && !ran) fail("%s: cancel said ESTATE but it never ran", name);
     if (ran != !(orphan || cancelled))
         fail("%s ran %d times (orphan %d, cancelled %d)", name, ran, orphan, cancelled);
@@ -565,6 +663,157 @@ static void check_ready_calls(void) {
              skipped, skipped_budget);
 }
 
+#define STATS_EQ(what, got, want)                                                          \
+    do {                                                                                    \
+        uint64_t got_ = (got), want_ = (want);                                              \
+        if (got_ != want_)                                                                  \
+            fail("stats: %s = %" PRIu64 ", want %" PRIu64 " (max_queued %" PRIu64           \
+                 ", when_full %d, depth %d, orphan %d)", what, got_, want_, R.max_queued,   \
+                 R.when_full, R.depth, R.orphan);                                           \
+    } while (0)
+
+/* Accepted items of the round: records whose submit was not refused. */
+static uint64_t accepted_recs(void) {
+    uint64_t n = 0;
+    for (int s = 0; s < nsub; s++)
+        for (int i = 0; i < nrecs[s]; i++) n += !recs[s][i].rejected;
+    return n;
+}
+
+/* After an options round, before ctexec_free: each executor's statistics
+ * against the records. An item submitted to ex[L] lands on the first of
+ * ex[L], ex[L-1], ... that has not quit, so the tester does not know where
+ * an item that never ran was queued; it does know where one that ran was:
+ * the level whose run it ran in. Hence run is checked per executor and
+ * cancelled and rejected in sum (and cancelled by prefix: an item
+ * submitted to ex[L] is never queued above L). Nest items count too: the
+ * one on ex[L] is queued there before the runs begin and runs there. */
+static void check_stats(ctexec_stats_t *total1) {
+    uint64_t ran_at[MAXD] = {0}, cancelled_at[MAXD] = {0}, orphan_items = 0;
+    for (int l = 0; l + 1 < R.depth; l++) ran_at[l]++; /* the nest items */
+    for (int s = 0; s < nsub; s++)
+        for (int i = 0; i < nrecs[s]; i++) {
+            rec *r = &recs[s][i];
+            if (r->rejected) continue;
+            if (R.orphan && r->level == R.depth) orphan_items++;
+            else if (atomic_load(&r->ran)) {
+                if (r->ran_level >= 0 && r->ran_level < R.depth) ran_at[r->ran_level]++; /* else check_rec fails */
+            }
+            else if (r->cancel_rc == CTEXEC_OK) cancelled_at[r->level]++;
+        }
+    /* The orphan is never run, so its queue only grows: it took the first
+     * max_queued submits to it and refused the rest. */
+    if (R.orphan) {
+        uint64_t tries = orphan_items + (uint64_t)atomic_load(&R.rejected_orphan);
+        uint64_t want = R.max_queued && tries > R.max_queued ? R.max_queued : tries;
+        if (orphan_items != want)
+            fail("the orphan (max_queued %" PRIu64 ", when_full %d) accepted %" PRIu64 " of %" PRIu64
+                 " submits, want %" PRIu64, R.max_queued, R.when_full, orphan_items, tries, want);
+    }
+    uint64_t sum_sub = 0, sum_run = 0, sum_can = 0, sum_rej = 0, want_run = 0, want_can = 0;
+    uint64_t can_prefix = 0, want_prefix = 0;
+    char what[96];
+    for (int l = 0; l < R.depth + R.orphan; l++) {
+        ctexec_stats_t st = stats_of(R.ex[l]);
+        int orphan = l == R.depth;
+#define F(field) (snprintf(what, sizeof what, "ex[%d]%s." #field, l, orphan ? " (orphan)" : ""), what)
+        STATS_EQ(F(flags), st.flags, CTEXEC_OPT_STATS);
+        if (orphan) {
+            /* Never run: every item accepted there is still queued
+             * (cancelled ones too: a cancel is counted when the owner
+             * skips the item), and it took every refusal of a submit
+             * to it. */
+            STATS_EQ(F(queued), st.queued, orphan_items);
+            STATS_EQ(F(submitted), st.submitted, orphan_items);
+            STATS_EQ(F(run), st.run, 0);
+            STATS_EQ(F(cancelled), st.cancelled, 0);
+            STATS_EQ(F(rejected), st.rejected, (uint64_t)atomic_load(&R.rejected_orphan));
+        } else {
+            /* It quit, and ran or skipped everything queued before. */
+            STATS_EQ(F(queued), st.queued, 0);
+            STATS_EQ(F(run), st.run, ran_at[l]);
+            STATS_EQ(F(submitted), st.submitted, st.run + st.cancelled);
+            can_prefix += st.cancelled, want_prefix += cancelled_at[l];
+            if (can_prefix < want_prefix)
+                fail("stats: ex[0..%d] cancelled %" PRIu64 " items, but %" PRIu64 " cancelled items "
+                     "were submitted to them", l, can_prefix, want_prefix);
+            want_run += ran_at[l], want_can += cancelled_at[l];
+        }
+        STATS_EQ(F(discarded), st.discarded, 0); /* process totals only */
+        if (st.submitted && !st.high_water) fail("stats: ex[%d]: %" PRIu64 " submitted, high_water 0", l, st.submitted);
+        if (orphan && R.max_queued && atomic_load(&R.rejected_orphan))
+            STATS_EQ(F(high_water), st.high_water, R.max_queued); /* it was full */
+        if (st.run + st.cancelled && !st.wait_samples)
+            fail("stats: ex[%d]: %" PRIu64 " items started or skipped, no wait sampled", l, st.run + st.cancelled);
+        if (R.max_queued && st.high_water > R.max_queued)
+            fail("stats: ex[%d].high_water %" PRIu64 " above max_queued %" PRIu64, l, st.high_water, R.max_queued);
+        if (st.high_water > st.submitted)
+            fail("stats: ex[%d].high_water %" PRIu64 " above submitted %" PRIu64, l, st.high_water, st.submitted);
+        if (st.wait_samples > st.run + st.cancelled)
+            fail("stats: ex[%d].wait_samples %" PRIu64 " above run + cancelled %" PRIu64, l, st.wait_samples,
+                 st.run + st.cancelled);
+        if (st.wait_samples && !(0 <= st.wait_p50_ns && st.wait_p50_ns <= st.wait_p99_ns &&
+                                 st.wait_p99_ns <= st.wait_max_ns))
+            fail("stats: ex[%d] wait p50 %" PRId64 ", p99 %" PRId64 ", max %" PRId64, l, st.wait_p50_ns,
+                 st.wait_p99_ns, st.wait_max_ns);
+        if (st.busy_ns < 0 || st.idle_ns < 0) fail("stats: ex[%d] busy %" PRId64 ", idle %" PRId64, l, st.busy_ns, st.idle_ns);
+#undef F
+        sum_sub += st.submitted, sum_run += st.run, sum_can += st.cancelled, sum_rej += st.rejected;
+    }
+    STATS_EQ("sum of submitted", sum_sub, accepted_recs() + (R.depth - 1));
+    STATS_EQ("sum of run", sum_run, want_run);
+    STATS_EQ("sum of cancelled", sum_can, want_can);
+    STATS_EQ("sum of rejected", sum_rej, (uint64_t)atomic_load(&R.rejected));
+    /* The process totals grew by the same, and the orphan's items are
+     * the only live queued ones. */
+    *total1 = stats_of(NULL);
+    STATS_EQ("total submitted growth", total1->submitted - R.total0.submitted, sum_sub);
+    STATS_EQ("total run growth", total1->run - R.total0.run, sum_run);
+    STATS_EQ("total cancelled growth", total1->cancelled - R.total0.cancelled, sum_can);
+    STATS_EQ("total rejected growth", total1->rejected - R.total0.rejected, sum_rej);
+    STATS_EQ("total discarded growth before free", total1->discarded - R.total0.discarded, 0);
+    STATS_EQ("total queued", total1->queued, R.total0.queued + orphan_items);
+    discards += orphan_items;
+}
+
+/* After ctexec_free: the process totals grew by the orphan's items in
+ * discarded and by nothing else since total1 (all of them for a round
+ * without options). */
+/* After a round without options, before ctexec_free: queued is filled
+ * (0 on the executors that quit, the orphan's items on the orphan), and
+ * everything else is zero. */
+static void check_stats_off(void) {
+    uint64_t orphan_items = 0;
+    if (R.orphan)
+        for (int s = 0; s < nsub; s++)
+            for (int i = 0; i < nrecs[s]; i++) orphan_items += recs[s][i].level == R.depth;
+    for (int l = 0; l < R.depth + R.orphan; l++) {
+        ctexec_stats_t st = stats_of(R.ex[l]);
+        char what[64];
+        snprintf(what, sizeof what, "ex[%d] (no statistics).queued", l);
+        STATS_EQ(what, st.queued, l == R.depth ? orphan_items : 0);
+        if (st.flags || st.high_water || st.submitted || st.run || st.cancelled || st.discarded || st.rejected ||
+            st.wait_samples || st.wait_p50_ns || st.wait_p99_ns || st.wait_max_ns || st.busy_ns || st.idle_ns)
+            fail("stats: ex[%d] was made without statistics, but a field other than queued is not 0", l);
+    }
+}
+
+static void check_totals_after_free(const ctexec_stats_t *total1) {
+    ctexec_stats_t t = stats_of(NULL);
+    const ctexec_stats_t *b = R.opts ? total1 : &R.total0;
+    uint64_t orphan_items = 0;
+    if (R.opts && R.orphan)
+        for (int s = 0; s < nsub; s++)
+            for (int i = 0; i < nrecs[s]; i++)
+                orphan_items += !recs[s][i].rejected && recs[s][i].level == R.depth;
+    STATS_EQ("total discarded growth", t.discarded - R.total0.discarded, orphan_items);
+    STATS_EQ("total submitted after free", t.submitted, b->submitted);
+    STATS_EQ("total run after free", t.run, b->run);
+    STATS_EQ("total cancelled after free", t.cancelled, b->cancelled);
+    STATS_EQ("total rejected after free", t.rejected, b->rejected);
+    STATS_EQ("total queued after free", t.queued, R.total0.queued);
+}
+
 static void one_round(void) {
     rng g = stream(round_no, 0);
     memset(&R, 0, sizeof R);
@@ -572,16 +821,41 @@ static void one_round(void) {
     R.depth = 1 + below(&g, MAXD);
     R.orphan = below(&g, 3) == 0;
     R.ops = 20 + below(&g, MAXOPS - 20);
+    /* The options come from a stream of their own, so the other choices
+     * of a round are what they were before options: 3/8 of the rounds use
+     * ctexec_new, 1/8 statistics alone, 2/8 a bound in FAIL mode, 2/8 a
+     * bound in BLOCK mode (submits then use ctexec_submit_timeout with
+     * 0..200 us, or a nested run on the owner could wait on a submitter
+     * blocked on it). */
+    rng go = stream(round_no, MAXSUB + 1 + MAXD);
+    unsigned opt = below(&go, 8), bound = 1 + below(&go, 64), timeouts = below(&go, 2);
+    ctexec_options o;
+    memset(&o, 0, sizeof o);
+    o.size = sizeof o;
+    if (opt >= 3) {
+        R.opts = 1;
+        o.flags = CTEXEC_OPT_STATS;
+        if (opt >= 4) {
+            R.max_queued = o.max_queued = bound;
+            R.when_full = o.when_full = opt < 6 ? CTEXEC_FULL_FAIL : CTEXEC_FULL_BLOCK;
+        }
+        /* Unbounded or FAIL: ctexec_submit_timeout is ctexec_submit. */
+        R.use_timeout = R.when_full == CTEXEC_FULL_BLOCK && R.max_queued ? 1 : (int)timeouts;
+        opt_rounds++;
+        bounded_rounds += R.max_queued != 0;
+    }
+    R.total0 = stats_of(NULL);
     for (int l = 0; l < R.depth; l++) {
         R.run_mode[l] = below(&g, 4);
         R.comp_sub[l] = below(&g, nsub);
         /* P[0] late, so that most submits land before the chain quits. */
         R.comp_at[l] = l ? below(&g, R.ops) : R.ops - 1 - below(&g, R.ops / 4);
         R.comp_how[l] = below(&g, 4);
-        EXPECT(ctexec_new(l ? R.ex[l - 1] : NULL, &R.ex[l]), CTEXEC_OK);
+        if (R.opts) EXPECT(ctexec_new_with(l ? R.ex[l - 1] : NULL, &o, &R.ex[l]), CTEXEC_OK);
+        else EXPECT(ctexec_new(l ? R.ex[l - 1] : NULL, &R.ex[l]), CTEXEC_OK);
         EXPECT(ctexec_future_new(&R.prom[l]), CTEXEC_OK);
     }
-    if (R.orphan) EXPECT(ctexec_new(R.ex[R.depth - 1], &R.ex[R.depth]), CTEXEC_OK);
+    if (R.orphan) EXPECT(ctexec_new_with(R.ex[R.depth - 1], R.opts ? &o : NULL, &R.ex[R.depth]), CTEXEC_OK);
 
     pthread_t th[MAXSUB];
     pthread_barrier_init(&R.barrier, NULL, nsub);
@@ -591,7 +865,13 @@ static void one_round(void) {
     for (int s = 0; s < nsub; s++) CHECK(pthread_join(th[s], NULL) == 0);
     pthread_barrier_destroy(&R.barrier);
 
+    ctexec_stats_t total1;
+    memset(&total1, 0, sizeof total1);
+    if (R.opts) check_stats(&total1);
+    else check_stats_off();
     for (int l = R.depth + R.orphan - 1; l >= 0; l--) EXPECT(ctexec_free(R.ex[l]), CTEXEC_OK);
+    check_totals_after_free(&total1);
+    rejects += atomic_load(&R.rejected);
     for (int l = 0; l < R.depth; l++) {
         if (atomic_load(&R.prom_ok[l]) != 1) fail("P[%d] completed %d times", l, atomic_load(&R.prom_ok[l]));
         EXPECT(ctexec_future_free(R.prom[l]), CTEXEC_OK);
@@ -631,7 +911,7 @@ int main(int argc, char **argv) {
         round_no = only_round >= 0 ? only_round : i;
         one_round();
         rounds++;
-        for (int s = 0; s < nsub; s++) items += nrecs[s];
+        items += accepted_recs();
         EXPECT(ctexec_live_counts(&end), CTEXEC_OK);
         if (end.executors != start.executors || end.futures != start.futures || end.queued != start.queued)
             fail("leak: executors %" PRIu64 "->%" PRIu64 ", futures %" PRIu64 "->%" PRIu64
@@ -642,8 +922,9 @@ int main(int argc, char **argv) {
     if (!quiet)
         printf("model_tester: seed %" PRIu64 ": %d rounds, %" PRIu64 " ops, %" PRIu64
                " items accepted, %" PRIu64 " run_ready calls (%" PRIu64 " checks of an item queued"
-               " before one), %.1f s: OK\n",
+               " before one), %" PRIu64 " rounds with options (%" PRIu64 " bounded: %" PRIu64
+               " submits refused; %" PRIu64 " orphan items discarded), %.1f s: OK\n",
                seed, rounds, (uint64_t)atomic_load(&ops_done), items, ready_calls, ready_queued_checks,
-               now_s() - t0);
+               opt_rounds, bounded_rounds, rejects, discards, now_s() - t0);
     return 0;
 }
