@@ -47,6 +47,7 @@
 #include <exception>
 #include <functional>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -70,7 +71,9 @@ namespace cte {
  * CTEXEC_EINVAL == std::errc::invalid_argument, CTEXEC_EBUSY ==
  * std::errc::device_or_resource_busy, CTEXEC_ECANCELLED ==
  * std::errc::operation_canceled, CTEXEC_ETIMEDOUT == std::errc::timed_out,
- * CTEXEC_ENOMEM == std::errc::not_enough_memory.
+ * CTEXEC_ENOMEM == std::errc::not_enough_memory, CTEXEC_EDEADLK ==
+ * std::errc::resource_deadlock_would_occur, CTEXEC_EAGAIN ==
+ * std::errc::resource_unavailable_try_again.
  */
 class error_category_impl final : public std::error_category {
 public:
@@ -83,6 +86,8 @@ public:
         case CTEXEC_ECANCELLED: return std::errc::operation_canceled;
         case CTEXEC_ETIMEDOUT: return std::errc::timed_out;
         case CTEXEC_ENOMEM: return std::errc::not_enough_memory;
+        case CTEXEC_EDEADLK: return std::errc::resource_deadlock_would_occur;
+        case CTEXEC_EAGAIN: return std::errc::resource_unavailable_try_again;
         default: return std::error_condition(status, *this);
         }
     }
@@ -306,9 +311,10 @@ public:
      * Wait until the outcome is ready. Like std::future::wait, an exception
      * or cancellation is not thrown here; get() throws it.
      * Throws cte::error if the wait itself fails (CTEXEC_EFORK,
-     * CTEXEC_EPANIC).
-     * Never call it on the owner thread for an item of the owner's own
-     * executor that has not run: the item cannot run while the owner waits.
+     * CTEXEC_EPANIC), or at once with CTEXEC_EDEADLK if it could never
+     * finish (this thread owns the executor the item is queued to, or the
+     * wait closes a cycle of owners waiting on each other's items; see
+     * ctexec_future_wait); the future is then still valid and pending.
      */
     void wait() const { wait_ns(-1); }
 
@@ -592,6 +598,62 @@ private:
 /* Executors                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* What a submit to a full bounded queue does (ctexec_options.when_full). */
+enum class when_full : int {
+    block = CTEXEC_FULL_BLOCK, /* wait for room (submit_for bounds the wait) */
+    fail = CTEXEC_FULL_FAIL,   /* throw cte::error(CTEXEC_EAGAIN) at once */
+};
+
+/*
+ * Options for an executor (ctexec_new_with); the defaults are a plain
+ * executor's behaviour. See ctexec_options in ctexec.h for the semantics.
+ */
+struct options {
+    bool stats = false;              /* keep the statistics of executor::stats() */
+    std::uint64_t max_queued = 0;    /* 0: unbounded; else at most this many queued */
+    cte::when_full when_full = when_full::block;
+    std::chrono::nanoseconds stall{0}; /* 0: no watchdog; needs on_stall */
+    /*
+     * Called with the oldest queued item's wait once it has waited stall
+     * without starting: once per stall, on a library thread (never the
+     * owner). Keep it short; an exception it throws is caught and dropped
+     * (nothing unwinds through C). The executor keeps a copy alive for as
+     * long as the C executor lives.
+     */
+    std::function<void(std::chrono::nanoseconds oldest_wait)> on_stall;
+};
+
+/* An executor's statistics (struct ctexec_stats). queued is always filled;
+ * the rest only for an executor made with options::stats. Counters are
+ * exact; the waits are sampled (see ctexec_stats_t in ctexec.h). */
+struct executor_stats {
+    std::uint32_t flags = 0; /* the executor's CTEXEC_OPT_* flags */
+    std::uint64_t queued = 0, high_water = 0, submitted = 0, run = 0, cancelled = 0,
+                  discarded = 0, rejected = 0, wait_samples = 0;
+    std::chrono::nanoseconds wait_p50{0}, wait_p99{0}, wait_max{0}, busy{0}, idle{0};
+};
+
+namespace detail {
+
+/* The C statistics struct, named through ctexec_stats' parameter (the
+ * header's spelling of its tag has changed once). */
+template <class Fn> struct second_param;
+template <class R, class A, class B> struct second_param<R (*)(A, B)> {
+    using type = std::remove_pointer_t<B>;
+};
+using c_stats = second_param<decltype(&::ctexec_stats)>::type;
+
+/* The C stall callback: userdata is the executor's std::function. */
+using stall_function = std::function<void(std::chrono::nanoseconds)>;
+inline void on_stall(ctexec *, int64_t oldest_wait_ns, void *userdata) noexcept {
+    try {
+        (*static_cast<stall_function *>(userdata))(std::chrono::nanoseconds(oldest_wait_ns));
+    } catch (...) {
+    }
+}
+
+} // namespace detail
+
 /*
  * An executor: owns a ctexec *. The thread that constructs it is its owner.
  * Move-only; a moved-from executor holds nothing, and every call on it
@@ -607,16 +669,24 @@ public:
      * old_executor). old must outlive nothing: destroying it later makes it
      * count as quit. A moved-from old throws cte::error(CTEXEC_EINVAL).
      */
-    explicit executor(executor &old) {
-        if (!old.ex_) throw error(CTEXEC_EINVAL, "cte::executor (moved-from old executor)");
-        detail::check(ctexec_new(old.ex_, &ex_), "ctexec_new");
-    }
+    explicit executor(executor &old) : executor(&old, nullptr) {}
 
-    executor(executor &&o) noexcept : ex_(std::exchange(o.ex_, nullptr)) {}
+    /*
+     * An executor with options (ctexec_new_with), optionally chained to old.
+     * Throws cte::error(CTEXEC_EINVAL) for an unknown when_full, a negative
+     * stall, a stall without on_stall or an on_stall without a stall; and
+     * what the constructors above throw.
+     */
+    explicit executor(const options &o) : executor(nullptr, &o) {}
+    executor(executor &old, const options &o) : executor(&old, &o) {}
+
+    executor(executor &&o) noexcept
+        : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)) {}
     executor &operator=(executor &&o) noexcept {
         if (this != &o) {
-            ctexec_free(ex_);
+            free_now();
             ex_ = std::exchange(o.ex_, nullptr);
+            stall_ = std::move(o.stall_);
         }
         return *this;
     }
@@ -627,16 +697,31 @@ public:
      * Frees the executor (ctexec_free), from any thread. Items still queued
      * are discarded: their callables are never called, and their futures
      * complete with CTEXEC_ECANCELLED (get() throws cte::error). Destroying
-     * it from inside its own run_until (CTEXEC_EBUSY) leaves it allocated;
-     * use close() to see such errors.
+     * it from inside its own run_until or its own on_stall (CTEXEC_EBUSY)
+     * leaves it allocated, with its on_stall; use close() to see such
+     * errors.
      */
-    ~executor() { ctexec_free(ex_); }
+    ~executor() { free_now(); }
 
     /* Free it now, as the destructor does, but throw cte::error on failure
      * (CTEXEC_EBUSY: it is running); the executor is then unchanged. */
     void close() {
         detail::check(ctexec_free(ex_), "ctexec_free");
         ex_ = nullptr;
+        stall_.reset();
+    }
+
+    /* Its statistics (ctexec_stats), from any thread. Throws cte::error
+     * (CTEXEC_EINVAL when moved-from, CTEXEC_EFORK, CTEXEC_EPANIC). */
+    executor_stats stats() const {
+        if (!ex_) throw error(CTEXEC_EINVAL, "cte::executor::stats (moved-from)");
+        detail::c_stats c{};
+        c.size = static_cast<std::uint32_t>(sizeof c);
+        detail::check(ctexec_stats(ex_, &c), "ctexec_stats");
+        using ns = std::chrono::nanoseconds;
+        return {c.flags, c.queued, c.high_water, c.submitted, c.run, c.cancelled, c.discarded,
+                c.rejected, c.wait_samples, ns(c.wait_p50_ns), ns(c.wait_p99_ns),
+                ns(c.wait_max_ns), ns(c.busy_ns), ns(c.idle_ns)};
     }
 
     /*
@@ -649,27 +734,32 @@ public:
      * a cancelled or discarded one is destroyed where that happened.
      *
      * As in C, the item goes down the old-executor chain if this executor
-     * has quit.
+     * has quit. A full bounded queue (options::max_queued) makes it wait for room
+     * (when_full::block) or throw CTEXEC_EAGAIN (when_full::fail).
      *
      * Threads: any thread except the owner.
      * Throws cte::error: CTEXEC_ESAMETHREAD (called on the owner),
-     * CTEXEC_EQUIT (this executor and its chain have quit), CTEXEC_EINVAL
+     * CTEXEC_EQUIT (this executor and its chain have quit), CTEXEC_EAGAIN,
+     * CTEXEC_ECANCELLED (destroyed while this waited for room), CTEXEC_EINVAL
      * (moved-from), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC; then f never
      * runs. Also std::bad_alloc, or what copying f or args throws.
      */
     template <class F, class... A>
     auto submit(F &&f, A &&...args) {
-        static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>,
-                      "cte::executor::submit: f is not callable with these arguments");
-        using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
-        using T = detail::task<R, std::decay_t<F>, std::decay_t<A>...>;
-        auto *t = new T(std::forward<F>(f), std::forward<A>(args)...);
-        int rc = ctexec_submit(ex_, &T::run, t, &t->handle);
-        if (rc != CTEXEC_OK) {
-            delete t;
-            throw error(rc, "ctexec_submit");
-        }
-        return future<R>(t);
+        return submit_ns(-1, std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /*
+     * submit, waiting at most timeout for room in a full bounded queue
+     * (options::max_queued with when_full::block; ctexec_submit_timeout).
+     * A zero or negative timeout does not wait. Throws
+     * cte::error(CTEXEC_ETIMEDOUT) if the queue is still full then, and
+     * what submit throws; f never runs. On an unbounded executor it is
+     * submit.
+     */
+    template <class Rep, class Period, class F, class... A>
+    auto submit_for(const std::chrono::duration<Rep, Period> &timeout, F &&f, A &&...args) {
+        return submit_ns(detail::timeout_ns(timeout), std::forward<F>(f), std::forward<A>(args)...);
     }
 
     /*
@@ -681,7 +771,9 @@ public:
      * Threads: any thread except the owner; never a thread that owns an
      * executor in this one's chain while that executor cannot run.
      * Throws what f throws, or cte::error: CTEXEC_ECANCELLED (the executor
-     * was destroyed before the item ran), and the statuses of submit.
+     * was destroyed before the item ran), CTEXEC_EDEADLK at once for a wait
+     * that could never finish (see future_base::wait), and the statuses of
+     * submit.
      */
     template <class F, class... A>
     std::invoke_result_t<F, A...> call(F &&f, A &&...args) {
@@ -728,7 +820,59 @@ public:
     ctexec *native_handle() const noexcept { return ex_; }
 
 private:
+    executor(executor *old, const options *o) {
+        if (old && !old->ex_) throw error(CTEXEC_EINVAL, "cte::executor (moved-from old executor)");
+        ctexec *c_old = old ? old->ex_ : nullptr;
+        if (!o) {
+            detail::check(ctexec_new(c_old, &ex_), "ctexec_new");
+            return;
+        }
+        if (o->on_stall && o->stall.count() == 0)
+            throw error(CTEXEC_EINVAL, "cte::executor (on_stall without a stall time)");
+        ctexec_options c{};
+        c.size = static_cast<std::uint32_t>(sizeof c);
+        c.flags = o->stats ? CTEXEC_OPT_STATS : 0u;
+        c.max_queued = o->max_queued;
+        c.when_full = static_cast<int>(o->when_full);
+        c.stall_ns = static_cast<int64_t>(o->stall.count());
+        if (o->on_stall) {
+            stall_ = std::make_unique<detail::stall_function>(o->on_stall);
+            c.on_stall = &detail::on_stall;
+            c.stall_userdata = stall_.get();
+        }
+        detail::check(ctexec_new_with(c_old, &c, &ex_), "ctexec_new_with");
+    }
+
+    /* ctexec_free; the stall callback goes with the C executor, and stays
+     * (leaked) if the C executor does (CTEXEC_EBUSY), as it may still call. */
+    void free_now() noexcept {
+        if (ctexec_free(ex_) == CTEXEC_OK)
+            stall_.reset();
+        else
+            static_cast<void>(stall_.release());
+        ex_ = nullptr;
+    }
+
+    /* submit with timeout_ns < 0 (ctexec_submit) or >= 0
+     * (ctexec_submit_timeout). */
+    template <class F, class... A>
+    auto submit_ns(int64_t timeout_ns, F &&f, A &&...args) {
+        static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>,
+                      "cte::executor::submit: f is not callable with these arguments");
+        using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
+        using T = detail::task<R, std::decay_t<F>, std::decay_t<A>...>;
+        auto *t = new T(std::forward<F>(f), std::forward<A>(args)...);
+        int rc = timeout_ns < 0 ? ctexec_submit(ex_, &T::run, t, &t->handle)
+                                : ctexec_submit_timeout(ex_, &T::run, t, &t->handle, timeout_ns);
+        if (rc != CTEXEC_OK) {
+            delete t;
+            throw error(rc, timeout_ns < 0 ? "ctexec_submit" : "ctexec_submit_timeout");
+        }
+        return future<R>(t);
+    }
+
     ctexec *ex_ = nullptr;
+    std::unique_ptr<detail::stall_function> stall_; /* options::on_stall, at a fixed address */
 };
 
 } // namespace cte

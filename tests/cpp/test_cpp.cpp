@@ -599,6 +599,205 @@ void test_host_error_code() {
     CHECK_STATUS(a.get(), 7);
 }
 
+
+// ---- issue 14: options, bounded queues, statistics, the watchdog, deadlocks
+
+void test_errc_of_new_statuses() {
+    CHECK(cte::error(CTEXEC_EDEADLK).code() == std::errc::resource_deadlock_would_occur);
+    CHECK(cte::error(CTEXEC_EAGAIN).code() == std::errc::resource_unavailable_try_again);
+    CHECK(cte::error(CTEXEC_EAGAIN).code() != std::errc::resource_deadlock_would_occur);
+}
+
+void test_bad_options() {
+    auto with = [](auto set) {
+        cte::options o;
+        set(o);
+        cte::executor ex(o);
+    };
+    CHECK_STATUS(with([](cte::options &o) { o.when_full = static_cast<cte::when_full>(7); }), CTEXEC_EINVAL);
+    CHECK_STATUS(with([](cte::options &o) {
+        o.stall = -1ms;
+        o.on_stall = [](std::chrono::nanoseconds) {};
+    }), CTEXEC_EINVAL);
+    CHECK_STATUS(with([](cte::options &o) { o.stall = 100ms; }), CTEXEC_EINVAL);
+    CHECK_STATUS(with([](cte::options &o) { o.on_stall = [](std::chrono::nanoseconds) {}; }), CTEXEC_EINVAL);
+    cte::executor moved;
+    cte::executor to(std::move(moved));
+    CHECK_STATUS(cte::executor(moved, cte::options{}), CTEXEC_EINVAL);
+    CHECK_STATUS((void)moved.stats(), CTEXEC_EINVAL);
+    cte::executor plain(to, cte::options{}); // all defaults: a plain chained executor
+    CHECK(plain.stats().flags == 0);
+}
+
+void test_stats_counts() {
+    cte::options o;
+    o.stats = true;
+    cte::executor ex(o);
+    std::vector<cte::future<void>> fs;
+    on_other_thread([&] {
+        for (int i = 0; i < 3; i++) fs.push_back(ex.submit([] { std::this_thread::sleep_for(10ms); }));
+    });
+    cte::executor_stats before = ex.stats();
+    CHECK(before.flags == CTEXEC_OPT_STATS);
+    CHECK(before.queued == 3 && before.high_water == 3 && before.submitted == 3 && before.run == 0);
+    serve(ex, [&] {
+        for (auto &f : fs) f.get();
+        ex.call([] {});
+    });
+    cte::executor_stats st = ex.stats();
+    CHECK(st.queued == 0 && st.high_water == 3 && st.submitted == 4 && st.run == 4);
+    CHECK(st.cancelled == 0 && st.rejected == 0);
+    CHECK(st.wait_samples >= 1 && st.wait_max >= st.wait_p99 && st.wait_p99 >= st.wait_p50);
+    CHECK(st.busy >= 30ms); // three 10 ms sleeps
+    cte::executor plain;
+    CHECK(plain.stats().flags == 0 && plain.stats().submitted == 0);
+}
+
+void test_bounded_fail() {
+    cte::options o;
+    o.stats = true;
+    o.max_queued = 2;
+    o.when_full = cte::when_full::fail;
+    cte::executor ex(o);
+    std::vector<cte::future<int>> fs;
+    on_other_thread([&] {
+        for (int i = 0; i < 2; i++) fs.push_back(ex.submit([i] { return i; }));
+        CHECK_STATUS(ex.submit([] { return -1; }), CTEXEC_EAGAIN);
+        CHECK_STATUS(ex.submit_for(1s, [] { return -1; }), CTEXEC_EAGAIN);
+    });
+    CHECK(ex.stats().rejected == 2);
+    serve(ex, [&] { CHECK(fs[0].get() == 0 && fs[1].get() == 1); });
+    cte::executor_stats st = ex.stats();
+    CHECK(st.submitted == 2 && st.run == 2 && st.rejected == 2);
+}
+
+void test_bounded_block() {
+    cte::options o;
+    o.max_queued = 1;
+    cte::executor ex(o);
+    cte::future<int> first, second;
+    on_other_thread([&] {
+        first = ex.submit([] { return 1; });
+        auto t0 = std::chrono::steady_clock::now();
+        CHECK_STATUS(ex.submit_for(50ms, [] { return -1; }), CTEXEC_ETIMEDOUT);
+        CHECK(std::chrono::steady_clock::now() - t0 >= 50ms);
+        CHECK_STATUS(ex.submit_for(0s, [] { return -1; }), CTEXEC_ETIMEDOUT);
+    });
+    std::atomic<bool> accepted{false};
+    std::thread blocked([&] {
+        second = ex.submit([] { return 2; }); // waits for room
+        accepted = true;
+    });
+    std::this_thread::sleep_for(200ms);
+    CHECK(!accepted); // still waiting: the queue is full
+    serve(ex, [&] {
+        blocked.join();
+        CHECK(accepted);
+        CHECK(first.get() == 1 && second.get() == 2);
+    });
+    CHECK(ex.stats().queued == 0);
+}
+
+void test_bounded_block_released_by_close() {
+    cte::options o;
+    o.max_queued = 1;
+    cte::executor ex(o);
+    cte::future<int> first;
+    on_other_thread([&] { first = ex.submit([] { return 1; }); });
+    std::atomic<int> status{0};
+    std::thread blocked([&] {
+        try {
+            ex.submit([] { return 2; }); // waits for room
+            status = 1;
+        } catch (const cte::error &e) {
+            status = e.status();
+        }
+    });
+    std::this_thread::sleep_for(100ms);
+    CHECK(status == 0); // still waiting
+    ex.close();         // the waiter gets CTEXEC_ECANCELLED; the queued item is discarded
+    blocked.join();
+    CHECK(status == CTEXEC_ECANCELLED);
+    CHECK_STATUS(first.get(), CTEXEC_ECANCELLED);
+}
+
+// An item that sleeps 300 ms and a second one queued behind it, with a
+// 100 ms watchdog.
+void stall_once(cte::executor &ex) {
+    serve(ex, [&] {
+        std::atomic<bool> started{false};
+        auto first = ex.submit([&] {
+            started = true;
+            std::this_thread::sleep_for(300ms);
+        });
+        while (!started) std::this_thread::sleep_for(1ms);
+        auto second = ex.submit([] { return 2; });
+        first.get();
+        CHECK(second.get() == 2);
+    });
+}
+
+void test_stall_watchdog() {
+    std::mutex mu;
+    std::vector<std::pair<std::chrono::nanoseconds, std::thread::id>> calls;
+    cte::options o;
+    o.stall = 100ms;
+    o.on_stall = [&](std::chrono::nanoseconds age) {
+        std::lock_guard<std::mutex> lock(mu);
+        calls.emplace_back(age, std::this_thread::get_id());
+    };
+    cte::executor made(o);
+    cte::executor ex(std::move(made)); // the callback stays where the C executor looks
+    stall_once(ex);
+    std::this_thread::sleep_for(100ms); // room for a wrong second call
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(calls.size() == 1);
+    CHECK(calls[0].first >= 100ms && calls[0].first < 5s);
+    CHECK(calls[0].second != std::this_thread::get_id());
+}
+
+void test_stall_callback_throws() {
+    std::atomic<int> calls{0};
+    cte::options o;
+    o.stall = 100ms;
+    o.on_stall = [&](std::chrono::nanoseconds) {
+        ++calls;
+        throw std::runtime_error("from on_stall");
+    };
+    cte::executor ex(o);
+    stall_once(ex); // the exception is dropped, not unwound through C
+    CHECK(calls == 1);
+}
+
+void test_deadlock_self_wait() {
+    cte::executor ex;
+    cte::future<int> f;
+    on_other_thread([&] { f = ex.submit([] { return 42; }); });
+    CHECK_STATUS(f.wait(), CTEXEC_EDEADLK);
+    CHECK_STATUS(f.get(), CTEXEC_EDEADLK);
+    CHECK(f.valid() && !f.ready()); // still pending, still ours
+    ex.run_until(f);
+    CHECK(f.get() == 42);
+    // From inside an item, on a later item of the same executor.
+    cte::executor ex2;
+    cte::future<int> later;
+    cte::future<bool> waiter;
+    on_other_thread([&] {
+        waiter = ex2.submit([&] {
+            try {
+                later.wait();
+            } catch (const cte::error &e) {
+                return e.code() == std::errc::resource_deadlock_would_occur;
+            }
+            return false;
+        });
+        later = ex2.submit([] { return 7; });
+    });
+    serve(ex2, [&] {
+        CHECK(waiter.get());
+        CHECK(later.get() == 7);
+    });
+}
 struct test_case {
     const char *name;
     void (*fn)();
@@ -625,6 +824,15 @@ const test_case cases[] = {
     {"invalid_future", test_invalid_future},
     {"moved_from_executor", test_moved_from_executor},
     {"host_error_code", test_host_error_code},
+    {"errc_of_new_statuses", test_errc_of_new_statuses},
+    {"bad_options", test_bad_options},
+    {"stats_counts", test_stats_counts},
+    {"bounded_fail", test_bounded_fail},
+    {"bounded_block", test_bounded_block},
+    {"bounded_block_released_by_close", test_bounded_block_released_by_close},
+    {"stall_watchdog", test_stall_watchdog},
+    {"stall_callback_throws", test_stall_callback_throws},
+    {"deadlock_self_wait", test_deadlock_self_wait},
 };
 // clang-format on
 

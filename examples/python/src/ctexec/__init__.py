@@ -39,9 +39,12 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import logging
+import math
 import os
 import sys
 import threading
+import weakref
 from collections import deque
 from concurrent.futures import CancelledError as _FuturesCancelledError
 from concurrent.futures import Executor, Future, InvalidStateError
@@ -67,7 +70,11 @@ __all__ = [
     "ForkedError",
     "PanicError",
     "OutOfMemoryError",
+    "DeadlockError",
+    "QueueFullError",
     "LiveCounts",
+    "Stats",
+    "process_stats",
     "load",
     "library_path",
     "live_counts",
@@ -91,6 +98,8 @@ ESTATE = -9
 EFORK = -10
 EPANIC = -11
 ENOMEM = -12
+EDEADLK = -13
+EAGAIN = -14
 
 #: The library major version this module speaks (CTEXEC_VERSION_MAJOR).
 ABI_MAJOR = 0
@@ -195,6 +204,20 @@ class OutOfMemoryError(Error):
     constructor cannot be shared with another exception base.)"""
 
 
+class DeadlockError(Error, RuntimeError):
+    """CTEXEC_EDEADLK: the wait could never finish, so it was refused at
+    once instead of hanging: the waiting thread owns the executor the item
+    is queued to, or the wait closes a cycle of owners waiting on each
+    other's items. The future is still pending afterwards."""
+
+
+class QueueFullError(Error, RuntimeError):
+    """CTEXEC_EAGAIN: the executor's bounded queue is full
+    (``when_full="fail"``); the item was not queued. A RuntimeError, like
+    the other refusals of a submit (:exc:`SameThreadError`,
+    :exc:`QuitError`)."""
+
+
 _ERROR_CLASSES: dict[int, type[Error]] = {
     EINVAL: InvalidArgumentError,
     EBADHANDLE: BadHandleError,
@@ -208,6 +231,8 @@ _ERROR_CLASSES: dict[int, type[Error]] = {
     EFORK: ForkedError,
     EPANIC: PanicError,
     ENOMEM: OutOfMemoryError,
+    EDEADLK: DeadlockError,
+    EAGAIN: QueueFullError,
 }
 
 # The library's own texts (CTEXEC_STATUS_TEXTS in ctexec.h), for messages
@@ -227,6 +252,8 @@ _MESSAGES = {
     EFORK: "called in a process forked after the library was loaded",
     EPANIC: "internal panic earlier; the library refuses calls",
     ENOMEM: "out of memory",
+    EDEADLK: "deadlock: the wait could never finish",
+    EAGAIN: "queue full",
 }
 
 
@@ -246,6 +273,45 @@ CTEXEC_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 CTEXEC_DONE_FN = ctypes.CFUNCTYPE(None, _c_future, ctypes.c_void_p)
 #: ctexec_notify_fn.
 CTEXEC_NOTIFY_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_void_p)
+
+
+#: ctexec_stall_fn.
+CTEXEC_STALL_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_int64, ctypes.c_void_p)
+
+# ctexec_options.flags and .when_full, as in include/ctexec.h.
+_OPT_STATS = 1
+_FULL_MODES = {"block": 0, "fail": 1}
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("max_queued", ctypes.c_uint64),
+        ("when_full", ctypes.c_int),
+        ("stall_ns", ctypes.c_int64),
+        ("on_stall", CTEXEC_STALL_FN),
+        ("stall_userdata", ctypes.c_void_p),
+    ]
+
+
+class _CStats(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_uint32), ("flags", ctypes.c_uint32)] + [
+        (name, ctypes.c_uint64)
+        for name in (
+            "queued",
+            "high_water",
+            "submitted",
+            "run",
+            "cancelled",
+            "discarded",
+            "rejected",
+            "wait_samples",
+        )
+    ] + [
+        (name, ctypes.c_int64)
+        for name in ("wait_p50_ns", "wait_p99_ns", "wait_max_ns", "busy_ns", "idle_ns")
+    ]
 
 
 class _Counts(ctypes.Structure):
@@ -351,11 +417,31 @@ _FUNCTIONS: dict[str, tuple[Any, list[Any], Callable[..., Any]]] = {
         _check_ready,
     ),
     "ctexec_set_notify": (ctypes.c_int, [_c_executor_p, CTEXEC_NOTIFY_FN, ctypes.c_void_p], _check),
+    "ctexec_new_with": (
+        ctypes.c_int,
+        [_c_executor_p, _P(_Options), _P(_c_executor_p)],
+        _check,
+    ),
+    "ctexec_submit_timeout": (
+        ctypes.c_int,
+        [_c_executor_p, CTEXEC_FN, ctypes.c_void_p, _P(_c_future), ctypes.c_int64],
+        _check,
+    ),
+    "ctexec_stats": (ctypes.c_int, [_c_executor_p, _P(_CStats)], _check),
 }
 
 # Added after 0.1.0 was first built; the binding does not depend on them.
 _OPTIONAL = frozenset(
-    {"ctexec_call", "ctexec_fd", "ctexec_event_handle", "ctexec_run_ready", "ctexec_set_notify"}
+    {
+        "ctexec_call",
+        "ctexec_fd",
+        "ctexec_event_handle",
+        "ctexec_run_ready",
+        "ctexec_set_notify",
+        "ctexec_new_with",
+        "ctexec_submit_timeout",
+        "ctexec_stats",
+    }
 )
 
 
@@ -544,6 +630,55 @@ def strerror(status: int) -> str:
     return _MESSAGES.get(status, "unknown error")
 
 
+def _optional(name: str) -> Any:
+    """A foreign function of _OPTIONAL, or OSError if this library lacks it."""
+    _ensure_loaded()
+    fn = getattr(_lib, name, None)
+    if fn is None:
+        raise OSError(f"{_lib_path}: {name} is missing; this libctexec is too old")
+    return fn
+
+
+class Stats(NamedTuple):
+    """One executor's statistics (struct ctexec_stats; see
+    :meth:`CurrentThreadExecutor.stats`). ``queued`` is always filled; the
+    rest only for an executor made with ``stats=True`` (zero otherwise).
+    Counters are exact; the waits from submit to start are sampled into a
+    log-bucket histogram (p50 and p99 are bucket upper bounds). Times are in
+    nanoseconds."""
+
+    flags: int  #: the executor's CTEXEC_OPT_* flags (1: statistics kept)
+    queued: int  #: submitted, not yet started or cancelled
+    high_water: int  #: the largest ``queued`` seen at a submit
+    submitted: int  #: accepted onto this executor's queue
+    run: int  #: started
+    cancelled: int  #: skipped in the core: cancelled before they started
+    discarded: int  #: dropped by freeing an executor (in :func:`process_stats` only)
+    rejected: int  #: refused: :exc:`QueueFullError` or :exc:`TimedOutError`
+    wait_samples: int  #: items whose wait was sampled
+    wait_p50_ns: int
+    wait_p99_ns: int
+    wait_max_ns: int
+    busy_ns: int  #: the owner's time running items
+    idle_ns: int  #: the owner's time asleep in run_until_future waiting for work
+
+
+def _read_stats(ptr: Optional[int]) -> Stats:
+    c = _CStats()
+    c.size = ctypes.sizeof(_CStats)
+    _optional("ctexec_stats")(ptr, ctypes.byref(c))
+    return Stats(*(getattr(c, name) for name in Stats._fields))
+
+
+def process_stats() -> Stats:
+    """The process totals (ctexec_stats with no executor): submitted, run,
+    cancelled, discarded and rejected over every executor made with
+    ``stats=True``, freed ones included, and queued summed over the live
+    ones; the other fields are 0. Raises :exc:`ForkedError` in a forked
+    child."""
+    return _read_stats(None)
+
+
 class LiveCounts(NamedTuple):
     """Live objects in the library, process-wide (see ctexec_live_counts)."""
 
@@ -611,9 +746,13 @@ class _BatchWait:
     def wait(self, timeout: Optional[float]) -> None:
         ns = -1 if timeout is None else max(0, int(timeout * 1e9))
         try:
-            _c_wait(self.handle, ns, None)
+            status = _c_wait(self.handle, ns, None)
         except Error:
-            pass  # EFORK and the like: the Python future's own wait follows
+            return  # EFORK and the like: the Python future's own wait follows
+        if status == EDEADLK:
+            # The core refused a wait that could never finish (this thread
+            # owns the executor the batch is queued to, or closes a cycle).
+            raise DeadlockError(EDEADLK)
 
     def __del__(self) -> None:
         handle, self.handle = self.handle, 0
@@ -792,6 +931,117 @@ if hasattr(os, "register_at_fork"):
 # ---------------------------------------------------------------------------
 
 _serials = itertools.count(1)
+_log = logging.getLogger("ctexec")
+_INT64_MAX = 2**63 - 1
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _timeout_ns(timeout: Optional[float]) -> int:
+    """A submit timeout in seconds as the C API's nanoseconds: None (or
+    infinity) waits as long as it takes (-1)."""
+    if timeout is None:
+        return -1
+    if not _is_number(timeout):
+        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
+    if not timeout >= 0:  # also NaN
+        raise ValueError(f"timeout must be >= 0, not {timeout!r}")
+    ns = timeout * 1e9
+    return -1 if ns >= _INT64_MAX else int(ns)
+
+
+_StallCallback = Callable[["CurrentThreadExecutor", float], Any]
+
+
+def _stall_trampoline(ref: "weakref.ref[CurrentThreadExecutor]", fn: _StallCallback) -> Any:
+    """The C stall callback for one executor. It runs on a library thread:
+    an exception must not escape into C, so it is logged."""
+
+    def call(_ptr: Optional[int], age_ns: int, _userdata: Optional[int]) -> None:
+        try:
+            ex = ref()
+            if ex is not None:
+                fn(ex, age_ns / 1e9)
+        except BaseException:  # noqa: BLE001 - nothing above this frame can take it
+            _log.exception("ctexec: the on_stall callback %r raised", fn)
+
+    return CTEXEC_STALL_FN(call)
+
+
+def _options(
+    ex: "CurrentThreadExecutor",
+    max_queued: int,
+    when_full: str,
+    on_stall: Optional[_StallCallback],
+    stall_seconds: Optional[float],
+    stats: bool,
+) -> Optional[_Options]:
+    """Check the constructor's options; None when all are the defaults
+    (plain ctexec_new). Raises TypeError and ValueError, before anything is
+    created."""
+    if not isinstance(max_queued, int) or isinstance(max_queued, bool):
+        raise TypeError(f"max_queued must be an int, not {type(max_queued).__name__}")
+    if not 0 <= max_queued < 2**64:
+        raise ValueError(f"max_queued must be 0 (unbounded) or a positive 64-bit count, not {max_queued}")
+    if not isinstance(when_full, str):
+        raise TypeError(f"when_full must be 'block' or 'fail', not {type(when_full).__name__}")
+    if when_full not in _FULL_MODES:
+        raise ValueError(f"when_full must be 'block' or 'fail', not {when_full!r}")
+    if on_stall is not None and not callable(on_stall):
+        raise TypeError(f"on_stall must be callable or None, not {type(on_stall).__name__}")
+    if not isinstance(stats, bool):
+        raise TypeError(f"stats must be a bool, not {type(stats).__name__}")
+    stall_ns = 0
+    if stall_seconds is not None:
+        if not _is_number(stall_seconds):
+            raise TypeError(f"stall_seconds must be a number or None, not {type(stall_seconds).__name__}")
+        if not 0 < stall_seconds * 1e9 < _INT64_MAX:  # also NaN and infinity
+            raise ValueError(f"stall_seconds must be a positive finite time, not {stall_seconds!r}")
+        stall_ns = max(1, math.ceil(stall_seconds * 1e9))
+    if (on_stall is None) != (stall_seconds is None):
+        raise ValueError("on_stall and stall_seconds go together: give both or neither")
+    if not (max_queued or stats or on_stall):
+        return None
+    o = _Options()
+    o.size = ctypes.sizeof(_Options)
+    o.flags = _OPT_STATS if stats else 0
+    o.max_queued = max_queued
+    o.when_full = _FULL_MODES[when_full]
+    if on_stall is not None:
+        o.stall_ns = stall_ns
+        o.on_stall = _stall_trampoline(weakref.ref(ex), on_stall)
+    return o
+
+
+def _free_later(ptr: int, keep: Any, serial: int, quit: bool) -> None:
+    """Free an executor whose last reference went away inside its own stall
+    callback, where ctexec_free is refused (EBUSY): from another thread,
+    once the callback has returned. *keep* (the C callback) stays alive
+    until then."""
+
+    def free() -> None:
+        while True:
+            try:
+                _c_free(ptr)
+            except BusyError:
+                threading.Event().wait(0.001)
+                continue
+            except Exception:
+                return
+            if not quit:
+                _discard_pending(serial)
+            return
+
+    try:
+        threading.Thread(target=free, name="ctexec-free", daemon=True).start()
+    except RuntimeError:
+        _leaked.append(keep)  # interpreter shutdown: leak it rather than crash
+
+
+# Stall callbacks of executors that could not be freed: C may still call them.
+_leaked: list[Any] = []
 
 
 class CurrentThreadExecutor(Executor):
@@ -806,19 +1056,66 @@ class CurrentThreadExecutor(Executor):
 
     *old_executor* is another :class:`CurrentThreadExecutor` or None.
 
+    Keyword-only options (ctexec_new_with; the defaults are asgiref's
+    behaviour):
+
+    - *max_queued*: 0 (unbounded), or at most this many items queued and
+      not yet started. A submit to a full queue then waits for room
+      (*when_full* ``"block"``; :meth:`submit_timeout` bounds the wait) or
+      raises :exc:`QueueFullError` at once (``"fail"``).
+    - *stats*: keep the counters and wait histogram of :meth:`stats`.
+    - *on_stall* and *stall_seconds* (together): call
+      ``on_stall(executor, oldest_wait_seconds)`` once the oldest queued
+      item has waited *stall_seconds* without starting; once per stall (again
+      only after the owner has caught up), on a library thread, never the
+      owner's. It must return quickly. An exception it raises is logged on
+      the ``ctexec`` logger and dropped.
+
+    With *max_queued* or *stats* every submit is one item in the core, so
+    the bound and the counts are of submits; otherwise consecutive submits
+    may share one core item (a batch), and the watchdog sees a batch's
+    first submit. Cancelling a future does not take its item out of the
+    core: it is skipped when it comes up, and counts as run. Bad options
+    raise :exc:`TypeError` or :exc:`ValueError`. In a forked child (the
+    pure-Python engine) the options have no effect and :meth:`stats` raises
+    :exc:`ForkedError`.
+
+    :meth:`concurrent.futures.Future.result` and ``exception()`` on a future
+    this executor returned raise :exc:`DeadlockError` instead of waiting
+    when the wait could never finish (the waiting thread owns the executor
+    the item is queued to, or closes a cycle of such waits); the future
+    stays pending.
+
     An executor that is garbage-collected before it quits discards the items
     still queued on it and cancels their futures (asgiref's leaves them
     pending for ever).
     """
 
     _ptr: Optional[int] = None  # the C executor; None on the Python engine
+    _stall_fn: Any = None  # the C stall callback, kept while _ptr lives
 
-    def __init__(self, old_executor: Optional["CurrentThreadExecutor"] = None) -> None:
+    def __init__(
+        self,
+        old_executor: Optional["CurrentThreadExecutor"] = None,
+        *,
+        max_queued: int = 0,
+        when_full: str = "block",
+        on_stall: Optional[_StallCallback] = None,
+        stall_seconds: Optional[float] = None,
+        stats: bool = False,
+    ) -> None:
         if old_executor is not None and not isinstance(old_executor, CurrentThreadExecutor):
             raise TypeError(
                 "old_executor must be a ctexec.CurrentThreadExecutor or None, "
                 f"not {type(old_executor).__name__}"
             )
+        opts = _options(self, max_queued, when_full, on_stall, stall_seconds, stats)
+        # The C callback must live as long as the C executor (see __del__).
+        self._stall_fn = opts.on_stall if opts is not None and on_stall is not None else None
+        self._max_queued = max_queued
+        # One C item per submit when C counts or bounds items: batches would
+        # make the counts and the bound be of batches.
+        self._unbatched = bool(max_queued or stats)
         self._owner = threading.get_ident()
         self._old_executor = old_executor
         self._quit = False
@@ -839,7 +1136,12 @@ class CurrentThreadExecutor(Executor):
         _ensure_loaded()
         out = ctypes.c_void_p()
         try:
-            _c_new(self._nearest_live_c(old_executor), ctypes.byref(out))
+            if opts is None:
+                _c_new(self._nearest_live_c(old_executor), ctypes.byref(out))
+            else:
+                _optional("ctexec_new_with")(
+                    self._nearest_live_c(old_executor), ctypes.byref(opts), ctypes.byref(out)
+                )
         except ForkedError:
             _note_fork()
             self._py = _PyEngine(broken=False)
@@ -873,6 +1175,8 @@ class CurrentThreadExecutor(Executor):
             # Checked before the batch is touched: an owner's submit must not
             # join a batch (C would never see it).
             raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
+        if self._unbatched:
+            return self._submit_alone(fn, args, kwargs, None)
         slot = self._slot
         with slot.lock:
             batch = slot.batch
@@ -896,24 +1200,9 @@ class CurrentThreadExecutor(Executor):
                     return future
             future = _Future()
             batch = [(future, fn, args, kwargs)]
-            key = next(_keys)
-            _pending[key] = (batch, self._lineage, slot)
-            handle = ctypes.c_uint64()
-            try:
-                # The Python futures carry the outcomes; the batch's C future
-                # only tells waiters, in C, that the batch has run.
-                _c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(handle))
-            except Error as exc:
-                _pending.pop(key, None)
-                if exc.status != EFORK:
-                    raise
-                forked = True
-            except BaseException:
-                _pending.pop(key, None)
-                raise
-            else:
-                forked = False
-                bw = _BatchWait(handle.value)
+            queued = self._queue_c(batch, None)
+            if queued is not None:
+                key, bw = queued
                 future._batch_wait = bw
                 # Others may join only now that C holds the batch (so EQUIT
                 # reaches every submitter), and only if the owner has not
@@ -922,10 +1211,74 @@ class CurrentThreadExecutor(Executor):
                     if key in _pending:
                         slot.batch = batch
                         slot.wait = bw
-        if forked:
+        if queued is None:
             _note_fork()
             return self._py_submit(fn, args, kwargs)
         return future
+
+    def submit_timeout(
+        self, timeout: Optional[float], fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> "Future[Any]":
+        """:meth:`submit`, waiting at most *timeout* seconds for room in a
+        full bounded queue (``max_queued`` with ``when_full="block"``; None
+        waits as long as it takes, 0 does not wait). Raises
+        :exc:`TimedOutError` (a :exc:`TimeoutError`) if the queue is still
+        full then; *fn* never runs. On an unbounded executor it is
+        :meth:`submit`."""
+        ns = _timeout_ns(timeout)
+        if not self._max_queued or self._py is not None or _forked:
+            return self.submit(fn, *args, **kwargs)
+        if _get_ident() == self._owner:
+            raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
+        return self._submit_alone(fn, args, kwargs, ns)
+
+    def _submit_alone(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout_ns: Optional[int]
+    ) -> "Future[Any]":
+        """Submit one item as one C item, never batched (see __init__)."""
+        future = _Future()
+        queued = self._queue_c([(future, fn, args, kwargs)], timeout_ns)
+        if queued is None:
+            _note_fork()
+            return self._py_submit(fn, args, kwargs)
+        future._batch_wait = queued[1]
+        return future
+
+    def _queue_c(self, batch: list[_Item], timeout_ns: Optional[int]) -> Optional[tuple[int, _BatchWait]]:
+        """Hand a new batch to C (ctexec_submit, or ctexec_submit_timeout with
+        *timeout_ns*); its key and C future, or None on CTEXEC_EFORK. Other
+        failures raise."""
+        key = next(_keys)
+        _pending[key] = (batch, self._lineage, self._slot)
+        handle = ctypes.c_uint64()
+        try:
+            # The Python futures carry the outcomes; the batch's C future
+            # only tells waiters, in C, that the batch has run.
+            if timeout_ns is None:
+                _c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(handle))
+            else:
+                _optional("ctexec_submit_timeout")(
+                    self._ptr, _TRAMPOLINE, key, ctypes.byref(handle), timeout_ns
+                )
+        except Error as exc:
+            _pending.pop(key, None)
+            if exc.status != EFORK:
+                raise
+            return None
+        except BaseException:
+            _pending.pop(key, None)
+            raise
+        return key, _BatchWait(handle.value)
+
+    # -- statistics --------------------------------------------------------
+
+    def stats(self) -> Stats:
+        """This executor's :class:`Stats` (ctexec_stats), from any thread.
+        Without ``stats=True`` only ``queued`` is filled. Raises
+        :exc:`ForkedError` on the fork fallback, which keeps none."""
+        if self._py is not None or _forked or self._ptr is None:
+            raise ForkedError(EFORK)
+        return _read_stats(self._ptr)
 
     # -- run_until_future --------------------------------------------------
 
@@ -1085,6 +1438,11 @@ class CurrentThreadExecutor(Executor):
             _c_free(ptr)
             if not self._quit:
                 _discard_pending(self._serial)
+        except BusyError:
+            # The last reference went away inside this executor's own stall
+            # callback, where the core refuses to free it.
+            if self._stall_fn is not None:
+                _free_later(ptr, self._stall_fn, self._serial, self._quit)
         except Exception:
             # EFORK in a forked child (nothing to free there), or interpreter
             # shutdown (module globals already gone); nothing left to do.
