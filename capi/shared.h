@@ -77,7 +77,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_FLAG_STAMP 32
 #define CX_FLAG_ROOM_WAIT 64
 #define CX_CHUNK_LEN 4096
-#define CX_STAMP_EVERY 64
+#define CX_STAMP_EVERY 128
 #define CX_WAKE_IDLE 0
 #define CX_WAKE_ARMED 1
 #define CX_WAKE_SLEEPING 2

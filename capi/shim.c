@@ -140,7 +140,8 @@ static void cx_signal(cx_ingress *in) {
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
  * queue is full (Go then fails or waits for room), else counts it. */
 static int cx_count_push(cx_ingress *in, uint32_t fl) {
-    if (fl & CX_FLAG_STAMP) in->started_seen = CX_LOAD(&in->started);
+    int stamp = (fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0;
+    if (stamp) in->started_seen = CX_LOAD(&in->started);
     uint64_t q = in->pushed - in->started_seen;
     if (in->max != 0 && q >= in->max) {
         in->started_seen = CX_LOAD(&in->started);
@@ -149,8 +150,7 @@ static int cx_count_push(cx_ingress *in, uint32_t fl) {
     }
     in->pushed++;
     if ((fl & CX_FLAG_STAMP) && q + 1 > in->high_water) in->high_water = q + 1;
-    if ((fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0)
-        ((int64_t *)(in->buf + CX_CHUNK_LEN))[in->len / CX_STAMP_EVERY] = cx_now();
+    if (stamp) ((int64_t *)(in->buf + CX_CHUNK_LEN))[in->len / CX_STAMP_EVERY] = cx_now();
     return 1;
 }
 

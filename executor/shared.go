@@ -38,14 +38,17 @@ import (
 //   - Counted push [Go, C] (flagCount; an unflagged push pays nothing,
 //     since C tests flagCount with flagQuit in one mask): under Lock, let
 //     q = Pushed - StartedSeen, after StartedSeen = Started if flagStamp
-//     (statistics want the exact queue) or if Max != 0 and q >= Max (the
-//     bound looks reached). Refuse if Max != 0 and q >= Max still (C
-//     falls back to Go, which fails with EAGAIN or waits for room), else
-//     Pushed++, with flagStamp HighWater = max(HighWater, q+1), and with
-//     flagStamp, if Len is a multiple of stampEvery, write the clock
-//     (platform Now, C's cx_now) into the chunk's stamp Len/stampEvery,
-//     which follows its chunkLen entries. Started only grows, so q never
-//     undercounts and the bound is never exceeded.
+//     and Len is a multiple of stampEvery (statistics: a fresh count at
+//     each stamped push, not at every push, which would read the owner's
+//     cache line every time) or if Max != 0 and q >= Max (the bound looks
+//     reached). Refuse if Max != 0 and q >= Max still (C falls back to Go,
+//     which fails with EAGAIN or waits for room), else Pushed++, with
+//     flagStamp HighWater = max(HighWater, q+1), and with flagStamp, if Len
+//     is a multiple of stampEvery, write the clock (platform Now, C's
+//     cx_now) into the chunk's stamp Len/stampEvery, which follows its
+//     chunkLen entries. Started only grows, so q never undercounts and
+//     the bound is never exceeded (HighWater may exceed the true peak by
+//     what the owner started since the last refresh, never Max).
 //   - Counters [Go, C] (the owner): before an item starts, or is skipped
 //     as cancelled, Started++ (and Cancelled++ for a skip), as atomic
 //     stores. Room [Go only]: a submitter waiting for room sets
@@ -169,7 +172,7 @@ const (
 // Queue chunks and the statistics' wait samples.
 const (
 	chunkLen   = 4096 // entries in one chunk
-	stampEvery = 64   // a stamp per this many chunk positions, after the entries
+	stampEvery = 128  // a stamp per this many chunk positions, after the entries
 )
 
 // Ingress.Wake, the word the owner sleeps on.

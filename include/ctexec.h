@@ -397,13 +397,16 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
  * CTEXEC_OPT_STATS (zero otherwise).
  *
  * Counters are exact. The wait from submit to start is sampled: the item
- * at every 64th position of a queue chunk, which includes the first item
+ * at every 128th position of a queue chunk, which includes the first item
  * queued after each time the owner takes the queue (so at low rates nearly
  * every item), goes into a histogram of 4 buckets per power of two of
  * nanoseconds; p50 and p99 are the upper bounds of the buckets that hold
  * them (at most 25% above the true value, never above the largest
  * sample), and max is the largest sample.
- * busy_ns is the owner's time running items; idle_ns its time asleep in
+ * high_water counts a submit against the owner's progress as of the last
+ * sampled submit, so it may exceed the true peak by the items the owner
+ * started since (never max_queued). busy_ns is the owner's time running
+ * items; idle_ns its time asleep in
  * ctexec_run_until* waiting for work (a host loop's own waits between
  * ctexec_run_ready calls are not seen).
  */
@@ -411,7 +414,7 @@ typedef struct ctexec_stats_t {
     uint32_t size;          /* in: sizeof(ctexec_stats_t) */
     uint32_t flags;         /* the executor's CTEXEC_OPT_* flags */
     uint64_t queued;        /* submitted, not yet started or cancelled */
-    uint64_t high_water;    /* the largest queued seen at a submit */
+    uint64_t high_water;    /* the largest queued seen at a submit (see below) */
     uint64_t submitted;     /* accepted onto this executor's queue */
     uint64_t run;           /* started (their callback ran or is running) */
     uint64_t cancelled;     /* skipped: cancelled before they started */
