@@ -243,12 +243,10 @@ func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
 			return C.CTEXEC_EBADHANDLE
 		}
 		st = e.ex.Stats()
-		if st.Stats {
-			out.flags = C.CTEXEC_OPT_STATS
-		}
 	}
-	if ex == 0 {
-		out.flags = 0
+	out.flags = 0 // process totals, or an executor without statistics
+	if st.Stats {
+		out.flags = C.CTEXEC_OPT_STATS
 	}
 	out.queued, out.high_water = C.uint64_t(st.Queued), C.uint64_t(st.HighWater)
 	out.submitted, out.run = C.uint64_t(st.Submitted), C.uint64_t(st.Run)

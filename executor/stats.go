@@ -116,16 +116,15 @@ func (e *Executor) Stats() Stats {
 		out.Queued = e.queuedLocked()
 	} else {
 		out.Queued = in.Pushed - in.Started.Load()
-		out.Submitted, out.HighWater = in.Pushed, in.HighWater
 	}
+	pushed, highWater := in.Pushed, in.HighWater
 	in.unlock()
 	s := e.st
 	if s == nil {
-		out.Submitted, out.HighWater = 0, 0
 		return out
 	}
 	started, cancelled := e.cnt.Started.Load(), e.cnt.Cancelled.Load()
-	out.Stats = true
+	out.Stats, out.Submitted, out.HighWater = true, pushed, highWater
 	out.Run, out.Cancelled = started-cancelled, cancelled
 	out.Discarded, out.Rejected = s.discarded.Load(), s.rejected.Load()
 	out.WaitSamples, out.WaitMax = s.samples.Load(), s.maxWait.Load()

@@ -149,7 +149,10 @@ static void stats_checked(void) {
     st.size = sizeof st + 8;
     EXPECT_RC(ctexec_stats(ex, &st), CTEXEC_EINVAL);
     st.size = sizeof st;
+    st.flags = 0xff; /* every field is written, flags too */
+    st.submitted = 7;
     OK(ctexec_stats(ex, &st));
+    CHECK(st.flags == 0 && st.submitted == 0);
     OK(ctexec_free(ex));
     EXPECT_RC(ctexec_stats(ex, &st), CTEXEC_EBADHANDLE);
     EXPECT_RC(ctexec_stats((ctexec *)&st, &st), CTEXEC_EBADHANDLE);
