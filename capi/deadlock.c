@@ -139,11 +139,6 @@ __attribute__((constructor)) static void cx_deadlock_init(void) {
     if (v != NULL && *v != 0) cx_dl_pause_ns = strtoll(v, NULL, 10);
 }
 
-static void cx_dl_pause(void) {
-    uint32_t word = 0;
-    int64_t end = cx_now() + cx_dl_pause_ns;
-    for (int64_t left = cx_dl_pause_ns; left > 0; left = end - cx_now()) cx_wait_on(&word, 0, left);
-}
 
 static struct cx_thread *cx_threads; /* the slab */
 static uint32_t cx_threads_used;     /* records ever handed out */
@@ -256,7 +251,7 @@ static int cx_dl_collect(struct cx_thread *me, cx_future *f, uint32_t gen, cx_wa
         h->state = s & ~(uint32_t)CX_FUT_SLEEPERS;
         h->wait = 0;
         if (rec == me) return 1;
-        if (cx_dl_pause_ns > 0) cx_dl_pause();
+        if (cx_dl_pause_ns > 0) cx_sleep_ns(cx_dl_pause_ns);
         uint64_t ww = __atomic_load_n(&rec->wait, __ATOMIC_SEQ_CST);
         if (CX_W_INDEX(ww) == 0 || !(ww & CX_W_UNTIMED)) return 0; /* the owner can serve */
         h->wait = ww;

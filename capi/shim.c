@@ -287,11 +287,7 @@ int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result) {
         return rc;
     }
     uintptr_t r = 0;
-    if (cx_debug_call_pause_ns > 0) {
-        uint32_t word = 0;
-        for (int64_t end = cx_now() + cx_debug_call_pause_ns, left; (left = end - cx_now()) > 0;)
-            cx_wait_on(&word, 0, left);
-    }
+    if (cx_debug_call_pause_ns > 0) cx_sleep_ns(cx_debug_call_pause_ns);
     rc = cx_fut_wait(f, gen, -1, &r, 1); /* on CTEXEC_EDEADLK its item was cancelled */
     cx_fut_free(f, gen);
     if (rc == CTEXEC_OK && out_result != NULL) *out_result = (void *)r;

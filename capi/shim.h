@@ -137,6 +137,7 @@ CX_HIDDEN void cx_pl_wake(uint32_t *addr, int all);
 CX_HIDDEN int64_t cx_now(void); /* monotonic, ns */
 CX_HIDDEN int64_t cx_deadline(int64_t timeout_ns);
 CX_HIDDEN void cx_relax(void);
+CX_HIDDEN void cx_sleep_ns(int64_t ns); /* test pauses only */
 CX_HIDDEN void *cx_pages_alloc(size_t size); /* zeroed; NULL on failure */
 CX_HIDDEN void cx_pages_free(void *p, size_t size);
 CX_HIDDEN void cx_fork_guard(void (*child)(void)); /* none on Windows */
