@@ -326,7 +326,9 @@ func (r *report) methodSection() {
 	r.p("The peers' per-item completion object (the analogue of a ctexec future) is a malloc'd mutex + condvar + flag, freed after the wait.\n")
 	r.p("- *ctexec (CTEXEC_SPIN_NS=0)*: the library reads the variable once, at load, so that variant runs in a child process ")
 	r.p("(the benchmark re-executed with the variable set) that makes one measurement and prints it; the parent runs with the variable unset (the default adaptive spin, 50 µs ceiling).\n")
-	r.p("- Round trip: %s submit-and-wait calls per measurement from one submitter thread, each one timed. ", orQ(m["rt_n"]))
+	r.p("- Round trip: %s submit-and-wait calls per measurement from one submitter thread, each one timed (for the percentiles). ", orQ(m["rt_n"]))
+	r.p("Back-to-back round trip (`rt_tight`): the same number of calls with both threads on CPU, timed as a whole, one clock read before and one after, so the figure is total time ÷ calls with no clock read per call; ")
+	r.p("the spin mailbox (two flags, each on its own cache line, both threads spinning) is the floor it is compared with. ")
 	r.p("Throughput: %s items per measurement (fire and forget), or %s with a future per item, ", orQ(m["tp_n"]), orQ(m["tpf_n"]))
 	r.p("split evenly over the submitter threads. With futures, each submitter keeps %s in flight, then waits for and frees them in order. ", orQ(m["window"]))
 	r.p("Time runs from the start gate to the return of run. ")
@@ -348,21 +350,6 @@ func orQ(s string) string {
 	return s
 }
 
-type target struct {
-	figure, goal, measured string
-	met                    string // "met", "**not met**", "missing"
-}
-
-func verdict(ok bool, measurable bool) string {
-	if !measurable {
-		return "missing"
-	}
-	if ok {
-		return "met"
-	}
-	return "**not met**"
-}
-
 func (r *report) goMetric(name, metric string) float64 {
 	for _, b := range r.gob {
 		if b.name == name {
@@ -372,165 +359,10 @@ func (r *report) goMetric(name, metric string) float64 {
 	return math.NaN()
 }
 
-func (r *report) targets() []target {
-	c := r.c
-	var t []target
-	ratio := func(w, v string, p int, m, against string) float64 {
-		return c.med(w, v, p, m) / c.med(w, against, p, m)
-	}
-	// Futures in C memory (issue 9).
-	for _, g := range []struct {
-		p    int
-		goal float64
-	}{{2, 1.5}, {1, 1.0}, {4, 1.0}, {8, 1.0}} {
-		x := ratio("tp_future", "ctexec", g.p, "rate", base)
-		t = append(t, target{fmt.Sprintf("throughput with a future per item, %d submitter%s (64 in flight, wait + free)", g.p, plural(g.p)),
-			fmt.Sprintf("≥ %.1f× pthread with per-item completion", g.goal),
-			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtRate(c.med("tp_future", "ctexec", g.p, "rate")), fmtRate(c.med("tp_future", base, g.p, "rate"))),
-			verdict(x >= g.goal, !math.IsNaN(x))})
-	}
-	for _, vn := range []string{"ctexec", "ctexec_call"} {
-		x := ratio("rt", vn, 0, "mean", "spin_mailbox")
-		t = append(t, target{"round trip, both threads on CPU, **mean**: " + r.title(vn), "≤ 2× C spin mailbox",
-			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtNs(c.med("rt", vn, 0, "mean")), fmtNs(c.med("rt", "spin_mailbox", 0, "mean"))),
-			verdict(x <= 2, !math.IsNaN(x))})
-		v := c.med("rt", vn, 0, "median")
-		t = append(t, target{"the same, median: " + r.title(vn), "≤ 400 ns",
-			fmtNs(v) + fmt.Sprintf(" (mailbox %s)", fmtNs(c.med("rt", "spin_mailbox", 0, "median"))), verdict(v <= 400, !math.IsNaN(v))})
-	}
-	for _, vn := range []string{"ctexec_nospin", "ctexec_call_nospin"} {
-		x := ratio("rt", vn, 0, "median", base)
-		t = append(t, target{"round trip, both sides sleeping, median: " + r.title(vn), "≤ 1.1× pthread",
-			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtNs(c.med("rt", vn, 0, "median")), fmtNs(c.med("rt", base, 0, "median"))),
-			verdict(x <= 1.1, !math.IsNaN(x))})
-	}
-	for _, a := range r.capiAllocs {
-		t = append(t, target{"Go allocations per item with a future, through the C API: " + a.what, "0 in steady state",
-			fmt.Sprintf("%.5f (%d for %d items, the run's fixed cost)", float64(a.allocs)/float64(a.items), a.allocs, a.items),
-			verdict(a.allocs <= 64, true)})
-	}
-	if len(r.capiAllocs) == 0 {
-		t = append(t, target{"Go allocations per item with a future, through the C API", "0 in steady state", "", "missing"})
-	}
-	v := c.med("growth_future", "ctexec", 0, "bytes_per_item")
-	t = append(t, target{"memory per queued item, with a future", "≤ 96 B",
-		fmtBytes(v) + fmtRatio(v, c.med("growth_future", base, 0, "bytes_per_item")), verdict(v <= 96, !math.IsNaN(v))})
-	for _, peer := range []struct {
-		name string
-		goal float64
-	}{{"pthread", 1.5}, {"libuv", 1.0}} {
-		x := ratio("tp_fire", "ctexec", 2, "rate", peer.name)
-		t = append(t, target{"fire-and-forget throughput, 2 submitters (no loss beyond noise: 2.2–2.6× pthread, 1.3× libuv before)",
-			fmt.Sprintf("≥ %g× %s", peer.goal, r.title(peer.name)),
-			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtRate(c.med("tp_fire", "ctexec", 2, "rate")), fmtRate(c.med("tp_fire", peer.name, 2, "rate"))),
-			verdict(x >= peer.goal, !math.IsNaN(x))})
-	}
-	// Python (issue 12): means, which is what a request pays.
-	py := r.py
-	pyRatio := func(w string, p int, m string) float64 {
-		return py.med(w, "py_ctexec", p, m) / py.med(w, "py_asgiref", p, m)
-	}
-	x := pyRatio("py_rt", 0, "mean")
-	t = append(t, target{"Python `submit(fn).result()` round trip, mean", "≤ 0.5× asgiref",
-		fmt.Sprintf("%.2f× (%s vs %s)", x, fmtNs(py.med("py_rt", "py_ctexec", 0, "mean")), fmtNs(py.med("py_rt", "py_asgiref", 0, "mean"))),
-		verdict(x <= 0.5, !math.IsNaN(x))})
-	x = pyRatio("py_dj", 0, "mean")
-	t = append(t, target{"Python Django pattern, mean per `async_to_sync` call", "≤ 0.8× asgiref",
-		fmt.Sprintf("%.2f× (%s vs %s)", x, fmtNs(py.med("py_dj", "py_ctexec", 0, "mean")), fmtNs(py.med("py_dj", "py_asgiref", 0, "mean"))),
-		verdict(x <= 0.8, !math.IsNaN(x))})
-	x = pyRatio("py_tp", 2, "rate")
-	t = append(t, target{"Python throughput, 2 submitters", "≥ 2× asgiref",
-		fmt.Sprintf("%.2f× (%s vs %s)", x, fmtRate(py.med("py_tp", "py_ctexec", 2, "rate")), fmtRate(py.med("py_tp", "py_asgiref", 2, "rate"))),
-		verdict(x >= 2, !math.IsNaN(x))})
-	// Embedding in host loops (issue 11).
-	for _, g := range []struct {
-		w, v, peer, m string
-		goal          float64
-		higher        bool
-		figure        string
-	}{
-		{"tp_fire", "ctexec_glib", "glib", "rate", 10, true, "items/s through a GLib loop with ctexec embedded, 2 submitters"},
-		{"tp_fire", "ctexec_uv", "libuv", "rate", 1.0, true, "items/s through a libuv loop with ctexec embedded, 2 submitters"},
-		{"rt", "ctexec_glib", "glib", "median", 1.1, false, "round trip into an embedded GLib loop, median"},
-	} {
-		p := 0
-		if g.w == "tp_fire" {
-			p = 2
-		}
-		x := ratio(g.w, g.v, p, g.m, g.peer)
-		ok := x <= g.goal
-		goal := fmt.Sprintf("≤ %.1f× %s", g.goal, r.title(g.peer))
-		if g.higher {
-			ok, goal = x >= g.goal, fmt.Sprintf("≥ %.1f× %s", g.goal, r.title(g.peer))
-		}
-		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
-	}
-	// Safety and diagnostics (issue 14): each option against ctexec
-	// without it, in the same run.
-	for _, g := range []struct {
-		w, v, against, m string
-		p                int
-		goal             float64
-		higher           bool
-		figure           string
-	}{
-		{"tp_fire", "ctexec_stats", "ctexec", "rate", 2, 0.95, true, "fire-and-forget throughput, 2 submitters, statistics on"},
-		{"tp_fire", "ctexec_bounded", "ctexec", "rate", 2, 0.8, true, "fire-and-forget throughput, 2 submitters, bounded at 1,024 (block)"},
-		{"rt", "ctexec_owner_nospin", "ctexec_nospin", "median", 0, 1.05, false, "round trip, both sides sleeping, median, the waiter owns an executor (deadlock-checked)"},
-		{"rt", "ctexec_owner_nospin", "ctexec_nospin", "mean", 0, 1.05, false, "the same, mean"},
-	} {
-		x := ratio(g.w, g.v, g.p, g.m, g.against)
-		ok, goal := x <= g.goal, fmt.Sprintf("≤ %.2f× %s", g.goal, r.title(g.against))
-		if g.higher {
-			ok, goal = x >= g.goal, fmt.Sprintf("≥ %.2f× %s", g.goal, r.title(g.against))
-		}
-		t = append(t, target{g.figure, goal, fmt.Sprintf("%.2f×", x), verdict(ok, !math.IsNaN(x))})
-	}
-	t = append(t, r.parkinglotTargets()...)
-	// C++ layer (issue 13), from bench/cpp_bench's own verdicts.
-	for _, line := range r.cppTargets {
-		t = append(t, line)
-	}
-	for i := range t {
-		if t[i].met == "missing" {
-			t[i].measured = "not measured"
-		}
-	}
-	return t
-}
-
-// parkinglotTargets are issue 10's targets for the parking-lot copy, each
-// against the pthread queue measured in the same process (parkinglot.tsv).
-func (r *report) parkinglotTargets() []target {
-	d := r.pl
-	var t []target
-	for _, g := range []struct {
-		w, v   string
-		p      int
-		m      string
-		goal   float64
-		figure string
-	}{
-		{"rt", "ctexec_nospin", 0, "median", 1.2, "parking-lot copy: round trip, both sides sleeping, median: "},
-		{"tp_fire", "ctexec", 2, "rate", 1.5, "parking-lot copy: fire-and-forget throughput, 2 submitters: "},
-		{"tp_fire", "ctexec_nospin", 2, "rate", 1.5, "parking-lot copy: fire-and-forget throughput, 2 submitters: "},
-	} {
-		v, b := d.med(g.w, g.v, g.p, g.m), d.med(g.w, base, g.p, g.m)
-		x := v / b
-		goal, ok, show := fmt.Sprintf("≤ %.1f× pthread", g.goal), x <= g.goal, fmtNs
-		if g.m == "rate" {
-			goal, ok, show = fmt.Sprintf("≥ %.1f× pthread", g.goal), x >= g.goal, fmtRate
-		}
-		t = append(t, target{g.figure + r.title(g.v), goal + " (same process)",
-			fmt.Sprintf("%.2f× (%s vs %s)", x, show(v), show(b)), verdict(ok, !math.IsNaN(x))})
-	}
-	return t
-}
-
 // parkinglotSection shows the parking-lot copy's run whole.
 func (r *report) parkinglotSection() {
 	d := r.pl
-	r.p("## The parking-lot copy (issue 10's fallback)\n\n")
+	r.p("## The parking-lot copy (the portable waits)\n\n")
 	if !d.hasInput {
 		r.p("missing: no parking-lot benchmark output (parkinglot.tsv).\n\n")
 		return
@@ -552,14 +384,6 @@ func (r *report) parkinglotSection() {
 		}
 		x := d.med("tp_fire", v, 2, "rate")
 		r.p(" %s%s |\n", fmtRate(x), fmtRatio(x, d.med("tp_fire", base, 2, "rate")))
-	}
-	r.p("\n")
-}
-
-func (r *report) targetsSection() {
-	r.p("## Targets (issues 9, 10, 11, 12, 13 and 14)\n\nRatios within this run; medians of the repetitions unless the figure says mean.\n\n| figure | target | measured | |\n|---|---|---|---|\n")
-	for _, t := range r.targets() {
-		r.p("| %s | %s | %s | %s |\n", t.figure, t.goal, t.measured, t.met)
 	}
 	r.p("\n")
 }
@@ -603,6 +427,28 @@ func (r *report) rtSection() {
 	}
 	r.missingRows(3, []string{"glib", "libuv"}, c)
 	r.p("\n")
+	r.rtTightSection()
+}
+
+// rtTightSection shows the round trip timed back-to-back: total time ÷
+// calls, with no clock read per call, against the spin mailbox timed the
+// same way.
+func (r *report) rtTightSection() {
+	c := r.c
+	r.p("### Round trip, both threads on CPU, back-to-back (total time ÷ calls)\n\n")
+	if c.reps("rt_tight", "spin_mailbox", 0, "mean") == 0 {
+		r.p("not measured (no `rt_tight` samples in this run).\n\n")
+		return
+	}
+	r.p("| variant | mean |\n|---|---|\n")
+	for _, v := range r.cVariants() {
+		if c.reps("rt_tight", v, 0, "mean") == 0 {
+			continue
+		}
+		x := c.med("rt_tight", v, 0, "mean")
+		r.p("| %s | %s%s |\n", r.title(v), fmtNs(x), fmtRatio(x, c.med("rt_tight", "spin_mailbox", 0, "mean")))
+	}
+	r.p("\nRatios are to the spin mailbox.\n\n")
 }
 
 func (r *report) tpSection(w, title string) {
@@ -707,13 +553,15 @@ func (r *report) pythonSection() {
 	r.p("`bench/python_bench.py`, run with %s (Python %s, asgiref %s), interleaved, %s reps; each figure is the median over the reps of that rep's median or mean. ",
 		"`/usr/bin/python3`", orQ(py.meta["python"]), orQ(py.meta["asgiref"]), orQ(py.meta["py_reps"]))
 	r.p("Round trip: %s `submit(fn).result()` per measurement from a plain thread. Throughput: %s submits in all, futures dropped. ", orQ(py.meta["py_rt_n"]), orQ(py.meta["py_tp_n"]))
-	r.p("Django pattern: %s `async_to_sync` calls, each awaiting `sync_to_async(fn, thread_sensitive=True)`; per call, and per await inside one call. ", orQ(py.meta["py_dj_n"]))
+	r.p("Django pattern: %s `async_to_sync` calls, each awaiting `sync_to_async(fn, thread_sensitive=True)`; per call, and per await inside one call; context switches are the whole process's (getrusage) per call or per await. ", orQ(py.meta["py_dj_n"]))
 	r.p("Ratios are to asgiref.\n\n")
 	ps := py.params("py_tp")
 	cols := []struct{ w, m, title string }{
 		{"py_rt", "median", "round trip, median"}, {"py_rt", "mean", "round trip, mean"}, {"py_rt", "p99", "round trip, p99"},
 		{"py_dj", "median", "Django call, median"}, {"py_dj", "mean", "Django call, mean"},
+		{"py_dj", "ctxsw", "Django call, context switches"},
 		{"py_dj_await", "median", "Django await, median"}, {"py_dj_await", "mean", "Django await, mean"},
+		{"py_dj_await", "ctxsw", "Django await, context switches"},
 	}
 	r.p("| executor |")
 	for _, c := range cols {
@@ -731,7 +579,7 @@ func (r *report) pythonSection() {
 		r.p("| %s |", r.title(v))
 		for _, c := range cols {
 			x := py.med(c.w, v, 0, c.m)
-			r.p(" %s%s |", fmtNs(x), fmtRatio(x, py.med(c.w, "py_asgiref", 0, c.m)))
+			r.p(" %s%s |", fmtMetric(c.m, x), fmtRatio(x, py.med(c.w, "py_asgiref", 0, c.m)))
 		}
 		for _, p := range ps {
 			x := py.med("py_tp", v, p, "rate")
