@@ -34,14 +34,14 @@ int64_t cx_deadline(int64_t timeout_ns) {
     return now + timeout_ns;
 }
 
-/* A pause inside a spin, so that a spinning reader does not keep stealing
- * the cache line the other thread is about to write. */
 /* Sleeps ns nanoseconds (debug pauses of the tests only: no hot path). */
 void cx_sleep_ns(int64_t ns) {
     uint32_t word = 0;
     for (int64_t end = cx_now() + ns, left = ns; left > 0; left = end - cx_now()) cx_wait_on(&word, 0, left);
 }
 
+/* A pause inside a spin, so that a spinning reader does not keep stealing
+ * the cache line the other thread is about to write. */
 void cx_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
