@@ -312,7 +312,7 @@ func (r *report) machineSection() {
 func (r *report) methodSection() {
 	m := r.c.meta
 	r.p("## How it was measured\n\n")
-	r.p("- `bench/ctexec_bench` (C, built with `-O2`) runs every variant through the same workloads in one process: ")
+	r.p("- `ctexec_bench` (C, sources in `bench/c/`, built with `-O2`) runs every variant through the same workloads in one process: ")
 	r.p("repetitions are interleaved (each rep runs every variant once, the starting variant rotated per rep), ")
 	r.p("%s repetitions, and every figure is the **median** of them. ", orQ(m["reps"]))
 	r.p("Each variant runs the same callback (it increments a counter that only the owner touches), and every run checks that exactly the expected number of items ran.\n")
