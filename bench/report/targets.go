@@ -71,8 +71,6 @@ var targetTable = []targetRow{
 	// Python: means, which is what a request pays.
 	{figure: "Python `submit(fn).result()` round trip, mean", goal: "≤ 0.5× asgiref",
 		data: "py", w: "py_rt", v: "py_ctexec", metric: "mean", vs: "py_asgiref", atMost: true, limit: 0.5},
-	{figure: "Python Django pattern, mean per `async_to_sync` call", goal: "≤ 0.8× asgiref",
-		data: "py", w: "py_dj", v: "py_ctexec", metric: "mean", vs: "py_asgiref", atMost: true, limit: 0.8},
 	{figure: "Python Django pattern, mean per `async_to_sync` call with one await", goal: "≤ 1.0× asgiref",
 		data: "py", w: "py_dj", v: "py_ctexec", metric: "mean", vs: "py_asgiref", atMost: true, limit: 1.0},
 	{figure: "Python Django pattern, mean per await of `sync_to_async(thread_sensitive=True)` inside one `async_to_sync`", goal: "≤ 0.8× asgiref",
