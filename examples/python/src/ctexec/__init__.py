@@ -732,27 +732,46 @@ class _BatchWait:
     """The C future of one batch, which completes once the owner has run the
     whole batch (so every Python future in it is done by then).
 
-    A thread in :meth:`_Future.result` waits on it inside the core, with the
-    GIL released: it spins first, so when the owner is quick the answer
-    arrives without either thread sleeping, where a wait on the Python
-    future's Condition costs a wake-up (a kernel round trip and a GIL
-    handoff) every time. Freed with the last future that refers to it."""
+    A thread in :meth:`_Future.result` whose item is the last of its batch
+    waits on it inside the core, with the GIL released: it spins first, so
+    when the owner is quick the answer arrives without either thread
+    sleeping, where a wait on the Python future's Condition costs a wake-up
+    (a kernel round trip and a GIL handoff) every time; and the core checks
+    the wait for deadlocks. Freed with the last future that refers to it.
 
-    __slots__ = ("handle",)
+    ``last`` is ``id()`` of the batch's newest future (guarded by the
+    executor's slot lock): a waiter whose future is not the newest must not
+    wait for the batch, since the items behind its own may take any time
+    (see :meth:`_Future._wait_in_core`). An ``id`` rather than the future
+    itself, so that no cycle keeps the batch's futures alive; both futures
+    are alive while they are compared, so the ids cannot collide."""
 
-    def __init__(self, handle: int) -> None:
+    __slots__ = ("handle", "last", "slot")
+
+    def __init__(self, handle: int, last: int, slot: "_Slot") -> None:
         self.handle = handle
+        self.last = last
+        self.slot = slot
 
-    def wait(self, timeout: Optional[float]) -> None:
-        ns = -1 if timeout is None else max(0, int(timeout * 1e9))
+    def wait(self, timeout_ns: int) -> None:
         try:
-            status = _c_wait(self.handle, ns, None)
+            status = _c_wait(self.handle, timeout_ns, None)
         except Error:
             return  # EFORK and the like: the Python future's own wait follows
         if status == EDEADLK:
             # The core refused a wait that could never finish (this thread
             # owns the executor the batch is queued to, or closes a cycle).
             raise DeadlockError(EDEADLK)
+
+    def close_at(self, future: "Future[Any]") -> bool:
+        """Close the batch to new items, if it is still open; then whether
+        *future* is its last item."""
+        slot = self.slot
+        with slot.lock:
+            if slot.wait is self:
+                slot.batch = None
+                slot.wait = None
+            return self.last == id(future)
 
     def __del__(self) -> None:
         handle, self.handle = self.handle, 0
@@ -763,22 +782,83 @@ class _BatchWait:
                 pass  # a forked child or interpreter shutdown: nothing to free
 
 
+def _wake(promises: list[int]) -> None:
+    """Complete the promises of the threads waiting on one item (see
+    :meth:`_Future._wait_in_core`). A waiter that gave up has freed its
+    promise already: the core then answers EBADHANDLE, which is harmless
+    (handles are generation-tagged, so a freed one never names another)."""
+    for handle in tuple(promises):
+        try:
+            _c_set_result(handle, None)
+        except Error:
+            pass
+
+
 class _Future(Future):  # type: ignore[type-arg]
     """A :class:`concurrent.futures.Future` whose blocking calls first wait
-    in the core on the C future of its batch (see :class:`_BatchWait`)."""
+    in the core, with the GIL released, until its own item has run.
+
+    Per-item completion: a waiter never waits for items queued behind its
+    own. If its item is the last of its batch, it closes the batch (later
+    submits start a new one) and waits on the batch's C future, which then
+    completes right after its item. Otherwise it waits on a promise of its
+    own, which the owner completes as soon as the item has run
+    (:func:`_trampoline`); the core first checks a brief wait on the batch
+    for deadlocks, so a wait that could never finish still raises
+    :exc:`DeadlockError`. (A cycle of owners is seen by the core only
+    through waits without a time limit on the batch itself, so a cycle
+    made solely of such promise waits is not detected.)"""
 
     _batch_wait: Optional[_BatchWait] = None
+    #: Promises of the threads waiting on this future, or None.
+    _promises: Optional[list[int]] = None
 
     def _wait_in_core(self, timeout: Optional[float]) -> Optional[float]:
         bw = self._batch_wait
         if bw is None or self.done():
             return timeout
-        if timeout is None:
-            bw.wait(None)
-            return None
-        end = _monotonic() + timeout
-        bw.wait(timeout)
-        return max(0.0, end - _monotonic())
+        # Future.result's own rules: None waits for ever, <= 0 polls.
+        ns = -1 if timeout is None else min(_INT64_MAX, max(0, int(timeout * 1e9)))
+        end = None if timeout is None else _monotonic() + timeout
+        if bw.close_at(self):
+            bw.wait(ns)
+        else:
+            self._wait_promise(bw, ns)
+        return None if end is None else max(0.0, end - _monotonic())
+
+    def _wait_promise(self, bw: _BatchWait, ns: int) -> None:
+        if ns != 0:
+            bw.wait(1)  # the core's deadlock check; a 0 ns poll is not checked
+        handle = ctypes.c_uint64()
+        try:
+            _c_future_new(ctypes.byref(handle))
+        except Error:
+            return  # EFORK and the like: the Python future's own wait follows
+        promise = handle.value
+        promises = self._promises
+        if promises is None:
+            promises = self._promises = []
+        promises.append(promise)
+        try:
+            # Appended before done() is read, and the owner reads the list
+            # after it completes the future (both under the GIL): either the
+            # owner sees the promise or this thread sees the future done.
+            if not self.done():
+                _c_wait(promise, ns, None)
+        finally:
+            promises.remove(promise)
+            try:
+                _c_future_free(promise)
+            except Error:
+                pass
+
+    def cancel(self) -> bool:
+        if not super().cancel():
+            return False
+        promises = self._promises
+        if promises:
+            _wake(promises)
+        return True
 
     def result(self, timeout: Optional[float] = None) -> Any:
         return super().result(self._wait_in_core(timeout))
@@ -842,6 +922,11 @@ def _trampoline(key: int, _result: int) -> int:
             _run_item(item)
         except BaseException as exc:  # noqa: BLE001
             _interrupts.append((_get_ident(), exc))
+        # Per-item completion: a thread waiting on this item alone is woken
+        # now, not when the rest of the batch has run.
+        promises = item[0]._promises  # type: ignore[attr-defined]
+        if promises:
+            _wake(promises)
     return 0
 
 
@@ -1182,7 +1267,8 @@ class CurrentThreadExecutor(Executor):
             batch = slot.batch
             if batch is not None:
                 future: _Future = _Future()
-                future._batch_wait = slot.wait
+                bw = future._batch_wait = slot.wait
+                bw.last = id(future)  # type: ignore[union-attr]
                 batch.append((future, fn, args, kwargs))
                 return future
         # Batches are created one at a time per executor, so their order in
@@ -1195,7 +1281,8 @@ class CurrentThreadExecutor(Executor):
                 batch = slot.batch
                 if batch is not None:
                     future = _Future()
-                    future._batch_wait = slot.wait
+                    bw = future._batch_wait = slot.wait
+                    bw.last = id(future)  # type: ignore[union-attr]
                     batch.append((future, fn, args, kwargs))
                     return future
             future = _Future()
@@ -1268,7 +1355,7 @@ class CurrentThreadExecutor(Executor):
         except BaseException:
             _pending.pop(key, None)
             raise
-        return key, _BatchWait(handle.value)
+        return key, _BatchWait(handle.value, id(batch[-1][0]), self._slot)
 
     # -- statistics --------------------------------------------------------
 
