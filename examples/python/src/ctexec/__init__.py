@@ -118,6 +118,8 @@ _get_ident = threading.get_ident
 _MSG_WRONG_THREAD = "You cannot run CurrentThreadExecutor from a different thread"
 _MSG_SAME_THREAD = "You cannot submit onto CurrentThreadExecutor from its own thread"
 _MSG_QUIT = "CurrentThreadExecutor already quit or is broken"
+# ThreadPoolExecutor's, for a submit after shutdown (asgiref defines none).
+_MSG_SHUTDOWN = "cannot schedule new futures after shutdown"
 
 
 # ---------------------------------------------------------------------------
@@ -870,13 +872,16 @@ class _Future(Future):  # type: ignore[type-arg]
 class _Slot:
     """An executor's open batch: the one new submits may still join."""
 
-    __slots__ = ("lock", "create_lock", "batch", "wait")
+    __slots__ = ("lock", "create_lock", "batch", "wait", "running")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # guards batch and wait; never held across a call
         self.create_lock = threading.Lock()  # one batch creation at a time
         self.batch: Optional[list[_Item]] = None
         self.wait: Optional[_BatchWait] = None
+        # The batch the owner is running, for shutdown(cancel_futures=True):
+        # its items that have not started yet are still cancellable.
+        self.running: Optional[list[_Item]] = None
 
 
 def _close(slot: _Slot, batch: list[_Item]) -> None:
@@ -913,7 +918,9 @@ def _trampoline(key: int, _result: int) -> int:
         if entry is None:
             return 0
         batch = entry[0]
-        _close(entry[2], batch)
+        slot = entry[2]
+        _close(slot, batch)
+        slot.running = batch
     except BaseException as exc:  # noqa: BLE001
         _interrupts.append((_get_ident(), exc))
         return 0
@@ -927,6 +934,7 @@ def _trampoline(key: int, _result: int) -> int:
         promises = item[0]._promises  # type: ignore[attr-defined]
         if promises:
             _wake(promises)
+    slot.running = None
     return 0
 
 
@@ -1125,6 +1133,58 @@ def _free_later(ptr: int, keep: Any, serial: int, quit: bool) -> None:
         _leaked.append(keep)  # interpreter shutdown: leak it rather than crash
 
 
+def _noop() -> None:
+    pass
+
+
+def _as_future(obj: Any) -> "Future[Any]":
+    """What run_until_future waits on, for an argument that is not a plain
+    concurrent.futures.Future: the object itself if it has a callable
+    add_done_callback, or, for an asyncio.Future, a concurrent Future that
+    its loop completes. Raises TypeError and RuntimeError (see
+    run_until_future)."""
+    if not callable(getattr(obj, "add_done_callback", None)):
+        raise TypeError(
+            "run_until_future needs a future (concurrent.futures.Future or asyncio.Future), "
+            f"not {type(obj).__name__}"
+        )
+    if isinstance(obj, Future) or getattr(type(obj), "_asyncio_future_blocking", None) is None:
+        return obj  # type: ignore[no-any-return]
+    # An asyncio future: its callbacks run on its loop, scheduled with the
+    # loop's call_soon, so the loop must be running, and on another thread.
+    import asyncio
+
+    proxy: Future[Any] = Future()
+    if obj.done():
+        proxy.set_result(None)
+        return proxy
+    loop = obj.get_loop()
+    if not loop.is_running():
+        raise RuntimeError(
+            "run_until_future: the asyncio.Future's event loop is not running, "
+            "so its completion could never be seen; run the loop on another thread, "
+            "or pass a concurrent.futures.Future"
+        )
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        raise RuntimeError(
+            "run_until_future: the asyncio.Future's event loop runs on this thread, "
+            "which run_until_future would block; use await (or the loop's "
+            "run_in_executor) there instead"
+        )
+
+    def relay(_f: Any) -> None:
+        if not proxy.done():
+            proxy.set_result(None)
+
+    # add_done_callback is not thread-safe on an asyncio future.
+    loop.call_soon_threadsafe(obj.add_done_callback, relay)
+    return proxy
+
+
 # Stall callbacks of executors that could not be freed: C may still call them.
 _leaked: list[Any] = []
 
@@ -1174,9 +1234,15 @@ class CurrentThreadExecutor(Executor):
     An executor that is garbage-collected before it quits discards the items
     still queued on it and cancels their futures (asgiref's leaves them
     pending for ever).
+
+    The :class:`concurrent.futures.Executor` contract holds: after
+    :meth:`shutdown` a submit raises :exc:`RuntimeError`, and ``with
+    CurrentThreadExecutor() as ex:`` on the owner runs what is still queued
+    when the block ends (see :meth:`shutdown` for other threads).
     """
 
     _ptr: Optional[int] = None  # the C executor; None on the Python engine
+    _shutdown = False  # shutdown() was called: submit refuses
     _stall_fn: Any = None  # the C stall callback, kept while _ptr lives
 
     def __init__(
@@ -1252,8 +1318,14 @@ class CurrentThreadExecutor(Executor):
 
         Raises :exc:`SameThreadError` (a :exc:`RuntimeError`) on the owner
         thread, and :exc:`QuitError` (a :exc:`RuntimeError`) when this
-        executor and its whole chain have quit.
+        executor and its whole chain have quit. After :meth:`shutdown` it
+        raises :exc:`RuntimeError`, as ``ThreadPoolExecutor`` does.
         """
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
+        return self._submit(fn, args, kwargs)
+
+    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> "Future[Any]":
         if self._py is not None or _forked:
             return self._py_submit(fn, args, kwargs)
         if _get_ident() == self._owner:
@@ -1313,6 +1385,8 @@ class CurrentThreadExecutor(Executor):
         full then; *fn* never runs. On an unbounded executor it is
         :meth:`submit`."""
         ns = _timeout_ns(timeout)
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
         if not self._max_queued or self._py is not None or _forked:
             return self.submit(fn, *args, **kwargs)
         if _get_ident() == self._owner:
@@ -1378,16 +1452,26 @@ class CurrentThreadExecutor(Executor):
         :exc:`KeyboardInterrupt`; the executor has then not quit, and a later
         call resumes.
 
+        *future* is a :class:`concurrent.futures.Future`, or anything with
+        its thread-safe ``add_done_callback``. An :class:`asyncio.Future`
+        works when its event loop runs on another thread; one whose loop is
+        not running, or runs on this thread (which this call blocks), could
+        never report its completion, so it raises :exc:`RuntimeError` at once
+        (unless it is already done).
+
         Raises :exc:`WrongThreadError` (a :exc:`RuntimeError`) when called
-        from a thread other than the owner.
+        from a thread other than the owner, and :exc:`TypeError` for an
+        object that is not a future.
         """
+        # Checked here as well as in C so that a wrong call registers nothing
+        # on the caller's future; before the future's type, as asgiref does.
+        if _get_ident() != self._owner:
+            raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
+        if type(future) is not Future and type(future) is not _Future:
+            future = _as_future(future)
         if self._py is not None or _forked:
             self._py_run(future)
             return
-        # Checked here as well as in C so that a wrong call registers nothing
-        # on the caller's future.
-        if threading.get_ident() != self._owner:
-            raise WrongThreadError(EWRONGTHREAD, _MSG_WRONG_THREAD)
         if self._quit:
             return
         handle = ctypes.c_uint64()
@@ -1420,6 +1504,65 @@ class CurrentThreadExecutor(Executor):
                 pass
         if _forked:
             self._py_run(future)
+
+    # -- shutdown ----------------------------------------------------------
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop accepting work, as :meth:`concurrent.futures.Executor.shutdown`.
+
+        Afterwards :meth:`submit` raises :exc:`RuntimeError`. With
+        *cancel_futures*, the futures of the items submitted through this
+        executor that have not started are cancelled (their items are
+        skipped). With *wait*:
+
+        - on the owner thread, the items still queued run now, on this
+          thread, and the executor quits (as if :meth:`run_until_future` had
+          been given a finished future), so a ``with`` block never leaves an
+          item pending; from inside one of this executor's own items it
+          cannot run them and does not wait;
+        - on another thread, it returns once every item queued to this
+          executor before the call has run: the owner must be serving it
+          (in :meth:`run_until_future`, or :meth:`run_ready`). A wait that
+          could never finish raises :exc:`DeadlockError`, as a future's does.
+
+        Without *wait* it returns at once, and the items left queued run
+        whenever the owner next serves the executor. Calling it again is
+        harmless. Submits through a newer executor whose chain reaches this
+        one are not affected once that one has quit (asgiref's chain walk
+        sees quitting, not shutdown).
+        """
+        self._shutdown = True
+        if cancel_futures:
+            self._cancel_queued()
+        if not wait or self._quit:
+            return
+        if _get_ident() == self._owner:
+            done: Future[Any] = Future()
+            done.set_result(None)
+            try:
+                self.run_until_future(done)
+            except BusyError:
+                pass  # inside one of its own items: the run is already on
+            return
+        try:
+            # FIFO: once an item queued now has run, so have all before it.
+            marker = self._submit(_noop, (), {})
+        except QuitError:
+            return  # the whole chain quit, having run everything queued
+        marker.result()
+
+    def _cancel_queued(self) -> None:
+        slot = self._slot
+        futures = [item[0] for entry in list(_pending.values()) if entry[2] is slot for item in entry[0]]
+        running = slot.running
+        if running is not None:
+            futures += [item[0] for item in running]
+        eng = self._py
+        if eng is not None:
+            with eng.cond:
+                futures += [item[0] for item in eng.items]
+        for future in futures:
+            future.cancel()
 
     # -- embedding in a host event loop ------------------------------------
 
