@@ -15,6 +15,7 @@ import threading
 import time
 import unittest
 from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FuturesTimeoutError
 from typing import Any, Callable
 
 import ctexec
@@ -171,7 +172,7 @@ class PerItemCompletion(unittest.TestCase):
 
         def wait_briefly() -> float:
             t0 = time.monotonic()
-            with self.assertRaises(TimeoutError):
+            with self.assertRaises(FuturesTimeoutError):  # not the builtin before 3.11
                 fa.result(0.05)
             return time.monotonic() - t0
 

@@ -27,8 +27,8 @@ class Counter:
 
 def set_fallback(on: bool) -> bool:
     """Force the engine (as the at-fork hook does); returns the old flag."""
-    saved = ctexec._forked
-    ctexec._forked = on
+    saved = ctexec._postfork.forked
+    ctexec._postfork.forked = on
     return saved
 
 
