@@ -25,6 +25,7 @@ from ._status import (
     _MSG_WRONG_THREAD,
     EDEADLK,
     EFORK,
+    OK,
     EQUIT,
     ESAMETHREAD,
     ETIMEDOUT,
@@ -45,6 +46,11 @@ from ._status import (
 RUN_SLICE_NS = 50_000_000
 
 _get_ident = threading.get_ident
+
+# concurrent.futures.Future's states (its _state strings, the same in every
+# supported Python), read by _Future's fast paths.
+_FINISHED = "FINISHED"
+_DONE_STATES = frozenset(("CANCELLED", "CANCELLED_AND_NOTIFIED", _FINISHED))
 
 # Batches waiting to run, by the integer key that C carries as the callback's
 # arg. A dict lookup is cheaper than turning a PyObject* into a C pointer and
@@ -89,10 +95,8 @@ class _BatchWait:
         self.slot = slot
 
     def wait(self, timeout_ns: int) -> None:
-        try:
-            status = _loader._c_wait(self.handle, timeout_ns, None)
-        except Error:
-            return  # EFORK and the like: the Python future's own wait follows
+        status = _loader._r_wait(self.handle, timeout_ns, None)
+        # EFORK and the like return too: the Python future's own wait follows.
         if status == EDEADLK:
             # The core refused a wait that could never finish (this thread
             # owns the executor the batch is queued to, or closes a cycle).
@@ -110,11 +114,11 @@ class _BatchWait:
 
     def __del__(self) -> None:
         handle, self.handle = self.handle, 0
-        if handle and _loader._c_future_free is not None:
+        if handle and _loader._r_future_free is not None:
             try:
-                _loader._c_future_free(handle)
+                _loader._r_future_free(handle)  # EFORK in a forked child: nothing to free
             except Exception:
-                pass  # a forked child or interpreter shutdown: nothing to free
+                pass  # interpreter shutdown
 
 
 def _wake(promises: list[int]) -> None:
@@ -150,7 +154,9 @@ class _Future(Future):  # type: ignore[type-arg]
 
     def _wait_in_core(self, timeout: Optional[float]) -> Optional[float]:
         bw = self._batch_wait
-        if bw is None or self.done():
+        # _state read without the Condition (done() takes it): a stale
+        # "pending" only costs the wait below, which checks again.
+        if bw is None or self._state in _DONE_STATES:  # type: ignore[attr-defined]
             return timeout
         # Future.result's own rules: None waits for ever, <= 0 polls.
         ns = -1 if timeout is None else min(_INT64_MAX, max(0, int(timeout * 1e9)))
@@ -196,7 +202,12 @@ class _Future(Future):  # type: ignore[type-arg]
         return True
 
     def result(self, timeout: Optional[float] = None) -> Any:
-        return super().result(self._wait_in_core(timeout))
+        timeout = self._wait_in_core(timeout)
+        if self._state == _FINISHED and self._exception is None:  # type: ignore[attr-defined]
+            # Finished with a result: what Future.result returns, without
+            # taking the Condition (set_result wrote _result before _state).
+            return self._result  # type: ignore[attr-defined]
+        return super().result(timeout)
 
     def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
         return super().exception(self._wait_in_core(timeout))
@@ -647,7 +658,9 @@ class CurrentThreadExecutor(Executor):
             # The Python futures carry the outcomes; the batch's C future
             # only tells waiters, in C, that the batch has run.
             if timeout_ns is None:
-                _loader._c_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(handle))
+                status = _loader._r_submit(self._ptr, _TRAMPOLINE, key, ctypes.byref(handle))
+                if status != OK:
+                    raise Error(status)
             else:
                 _loader._optional("ctexec_submit_timeout")(
                     self._ptr, _TRAMPOLINE, key, ctypes.byref(handle), timeout_ns

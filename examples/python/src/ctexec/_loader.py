@@ -52,6 +52,14 @@ _c_future_new: Any = None
 _c_set_result: Any = None
 _c_future_free: Any = None
 _c_wait: Any = None
+# The same three without errcheck, for the round trip's own calls, which
+# test the status inline: an errcheck is one more Python call per foreign
+# call. They release the GIL like every other call here (holding it across
+# a submit was measured to cost more: the owner, woken by the submit, then
+# waits for the GIL until the submitter drops it again).
+_r_submit: Any = None
+_r_wait: Any = None
+_r_future_free: Any = None
 
 
 def _version_text(number: int) -> str:
@@ -61,6 +69,7 @@ def _version_text(number: int) -> str:
 def _bind(lib: ctypes.CDLL, path: str) -> None:
     global _lib, _lib_path, _c_new, _c_submit, _c_run, _c_free
     global _c_future_new, _c_set_result, _c_future_free, _c_wait
+    global _r_submit, _r_wait, _r_future_free
     # The version first: a library of another major version may lack some
     # functions, and the versions say more than a missing name.
     get_version = getattr(lib, "ctexec_version", None)
@@ -91,9 +100,20 @@ def _bind(lib: ctypes.CDLL, path: str) -> None:
     _c_set_result = lib.ctexec_future_set_result
     _c_future_free = lib.ctexec_future_free
     _c_wait = lib.ctexec_future_wait
+    raw = ctypes.CDLL(path, handle=lib._handle)  # the same library, other function objects
+    _r_submit, _r_wait, _r_future_free = (
+        _raw(raw, name) for name in ("ctexec_submit", "ctexec_future_wait", "ctexec_future_free")
+    )
     _status._use_library_texts(lib.ctexec_strerror)
     _lib_path = path
     _lib = lib
+
+
+def _raw(lib: ctypes.CDLL, name: str) -> Any:
+    """*name*, typed as the table says, returning its status (no errcheck)."""
+    fn = getattr(lib, name)
+    fn.restype, fn.argtypes = _FUNCTIONS[name][0], _FUNCTIONS[name][1]
+    return fn
 
 
 def _open(path: str) -> None:
