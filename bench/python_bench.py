@@ -17,13 +17,17 @@ then rep 2, the starting one rotated per rep), in one process:
              executor is asgiref.sync.CurrentThreadExecutor, swapped for
              ctexec's in the py_ctexec rows.
   py_dj_await  N awaits of sync_to_async(fn, thread_sensitive=True)() inside
-             one async_to_sync call; per await.
+             one async_to_sync call (the loop thread lives across the
+             awaits); per await.
   py_dj_empty  async_to_sync of a coroutine that awaits nothing; per call.
              What asgiref and asyncio cost around the executor (a new event
              loop and loop thread per call). py_bare is a trivial executor
              that only waits for the future: the machinery with no executor.
 
 Latency workloads report the median, p99 and mean per call of each run;
+py_dj and py_dj_await also report ctxsw, the context switches of the whole
+process (getrusage(RUSAGE_SELF) ru_nvcsw + ru_nivcsw, exited threads
+included) per call or await over the timed loop;
 the summary gives the median over reps of each (the mean is what a request
 pays). The callable increments a counter that only the owner touches; every run
 checks that it ran exactly N times. Raw samples go out as TSV (the C
@@ -37,6 +41,7 @@ and CTEXEC_LIBRARY pointing at the library to measure.
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import threading
@@ -134,6 +139,13 @@ def _swapped(cls, body):
     return box["r"]
 
 
+def context_switches():
+    """Voluntary plus involuntary context switches of the whole process so
+    far (threads that have exited included)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_nvcsw + ru.ru_nivcsw
+
+
 def timed_calls(call, n):
     """Latencies of n calls of call(), in ns."""
     clock = time.perf_counter_ns
@@ -157,12 +169,14 @@ def django_call(cls, n):
     call = async_to_sync(view)
 
     def body():
-        return timed_calls(call, n)
+        cs0 = context_switches()
+        lat = timed_calls(call, n)
+        return lat, (context_switches() - cs0) / n
 
-    lat = _swapped(cls, body)
+    lat, ctxsw = _swapped(cls, body)
     if work.n != n:
         raise SystemExit(f"django pattern: {work.n} calls ran, expected {n}")
-    return latency_stats(lat)
+    return latency_stats(lat) + [ctxsw]
 
 
 def django_await(cls, n):
@@ -174,16 +188,17 @@ def django_await(cls, n):
     async def view():
         clock = time.perf_counter_ns
         lat = [0] * n
+        cs0 = context_switches()
         for i in range(n):
             t0 = clock()
             await s2a()
             lat[i] = clock() - t0
-        return lat
+        return lat, (context_switches() - cs0) / n
 
-    lat = _swapped(cls, async_to_sync(view))
+    lat, ctxsw = _swapped(cls, async_to_sync(view))
     if work.n != n:
         raise SystemExit(f"django awaits: {work.n} calls ran, expected {n}")
-    return latency_stats(lat)
+    return latency_stats(lat) + [ctxsw]
 
 
 def django_empty(cls, n):
@@ -237,8 +252,8 @@ def throughput(factory, threads, n):
 WORKLOADS = {
     "py_rt": (["median", "p99", "mean"], ["ns", "ns", "ns"]),
     "py_tp": (["rate"], ["items/s"]),
-    "py_dj": (["median", "p99", "mean"], ["ns", "ns", "ns"]),
-    "py_dj_await": (["median", "p99", "mean"], ["ns", "ns", "ns"]),
+    "py_dj": (["median", "p99", "mean", "ctxsw"], ["ns", "ns", "ns", "count"]),
+    "py_dj_await": (["median", "p99", "mean", "ctxsw"], ["ns", "ns", "ns", "count"]),
     "py_dj_empty": (["median", "p99", "mean"], ["ns", "ns", "ns"]),
 }
 DJANGO = {"py_dj": django_call, "py_dj_await": django_await, "py_dj_empty": django_empty}

@@ -14,8 +14,11 @@ import ctexec
 WAIT = 10.0
 
 # A hung test prints every thread's stack and exits instead of blocking CTest
-# until its own timeout.
-faulthandler.dump_traceback_later(float(os.environ.get("CTEXEC_TEST_WATCHDOG", "100")), exit=True)
+# until its own timeout. The clock runs for the whole process, which also
+# builds wheels with Go (test_build), so it sits just under CTest's 180 s
+# rather than near a quiet machine's run time: on a loaded machine a whole
+# healthy run took more than 100 s.
+faulthandler.dump_traceback_later(float(os.environ.get("CTEXEC_TEST_WATCHDOG", "170")), exit=True)
 
 
 def complete(future: Future, exc: BaseException | None = None) -> None:

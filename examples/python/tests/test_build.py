@@ -27,6 +27,9 @@ BACKEND = os.path.join(SOURCE, "_build")
 HAVE_SOURCE = os.path.isfile(os.path.join(BACKEND, "ctexec_build.py"))
 PLATFORM = re.sub(r"[^A-Za-z0-9]", "_", sysconfig.get_platform())
 SONAME = "libctexec.so.0"
+#: The package's modules, every one of which a wheel and an sdist must carry.
+MODULES = ("__init__.py", "_asyncio.py", "_executor.py", "_ffi.py", "_loader.py", "_postfork.py",
+           "_status.py", "_version.py")
 
 
 def without_go_path() -> str:
@@ -73,7 +76,7 @@ class BuildBackendTests(unittest.TestCase):
         self.addCleanup(zf.close)
         names = set(zf.namelist())
         info = "ctexec-0.1.0.dist-info"
-        self.assertTrue({"ctexec/__init__.py", "ctexec/py.typed", f"ctexec/{SONAME}",
+        self.assertTrue({f"ctexec/{m}" for m in MODULES} | {"ctexec/py.typed", f"ctexec/{SONAME}",
                          f"{info}/METADATA", f"{info}/WHEEL", f"{info}/RECORD"} <= names, names)
         wheel = zf.read(f"{info}/WHEEL").decode()
         self.assertIn(f"Tag: py3-none-{PLATFORM}\n", wheel)
@@ -104,6 +107,16 @@ class BuildBackendTests(unittest.TestCase):
         self.assertOk(out)
         self.assertEqual(int(out.stdout) // 10000, ctexec.ABI_MAJOR)
 
+    def test_the_module_list_is_the_package_s(self) -> None:
+        pkg = os.path.join(SOURCE, "src", "ctexec")
+        self.assertEqual(set(MODULES), {n for n in os.listdir(pkg) if n.endswith(".py")})
+
+    def test_version_is_pyproject_s(self) -> None:
+        with open(os.path.join(SOURCE, "pyproject.toml"), encoding="utf-8") as f:
+            declared = re.search(r'^version = "([^"]+)"', f.read(), re.M)
+        self.assertIsNotNone(declared)
+        self.assertEqual(ctexec.__version__, declared[1])  # type: ignore[index]
+
     def test_wheel_is_tagged_for_the_platform_and_records_every_file(self) -> None:
         lib = ctexec.load()
         out = run_hook(SOURCE, "build_wheel", self.tmp, clean_env(CTEXEC_WHEEL_LIBRARY=lib))
@@ -119,7 +132,7 @@ class BuildBackendTests(unittest.TestCase):
         self.assertEqual(name, "ctexec-0.1.0.tar.gz")
         with tarfile.open(os.path.join(self.tmp, name)) as tar:
             members = set(tar.getnames())
-            for want in ("pyproject.toml", "PKG-INFO", "_build/ctexec_build.py", "src/ctexec/__init__.py",
+            for want in tuple(f"src/ctexec/{m}" for m in MODULES) + ("pyproject.toml", "PKG-INFO", "_build/ctexec_build.py",
                          "src/ctexec/py.typed", "go/go.mod", "go/capi/main.go", "go/capi/ctexec.map",
                          "go/executor/executor.go", "go/include/ctexec.h"):
                 self.assertIn(f"ctexec-0.1.0/{want}", members)

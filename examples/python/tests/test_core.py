@@ -42,11 +42,11 @@ class ExecutorBehaviour:
 
     def setUp(self) -> None:
         ctexec.load()
-        self._saved_forked = ctexec._forked
-        ctexec._forked = self.fallback
+        self._saved_forked = ctexec._postfork.forked
+        ctexec._postfork.forked = self.fallback
 
     def tearDown(self) -> None:
-        ctexec._forked = self._saved_forked
+        ctexec._postfork.forked = self._saved_forked
 
     # -- submit and run ------------------------------------------------------
 
@@ -384,7 +384,7 @@ class CEngineTests(ExecutorBehaviour, unittest.TestCase):
         # try) cannot cross the C frames: the rest of the batch still runs
         # and run_until_future raises it once the core returns.
         ex = ctexec.CurrentThreadExecutor()
-        original = ctexec._run_item
+        original = ctexec._executor._run_item
         fired = []
 
         def flaky_run_item(item):
@@ -400,25 +400,25 @@ class CEngineTests(ExecutorBehaviour, unittest.TestCase):
         futures = in_thread(lambda: [ex.submit(marker)] + [ex.submit(lambda i=i: i) for i in range(3)])
         done = Future()
         futures[-1].add_done_callback(lambda _f: complete(done))
-        ctexec._run_item = flaky_run_item
+        ctexec._executor._run_item = flaky_run_item
         try:
             with self.assertRaises(KeyboardInterrupt):
                 ex.run_until_future(done)
         finally:
-            ctexec._run_item = original
+            ctexec._executor._run_item = original
         self.assertEqual([f.result(0) for f in futures], ["marker", 0, 1, 2])
-        self.assertEqual(ctexec._interrupts, [])
+        self.assertEqual(ctexec._executor._interrupts, [])
 
     def test_freed_executor_cancels_its_queued_items(self) -> None:
         gc.collect()
         before = ctexec.live_counts()
         ex = ctexec.CurrentThreadExecutor()
-        pending = ctexec._pending_items()
+        pending = ctexec._executor._pending_items()
         futures = in_thread(lambda: [ex.submit(int) for _ in range(10)])
-        self.assertEqual(ctexec._pending_items(), pending + 10)
+        self.assertEqual(ctexec._executor._pending_items(), pending + 10)
         del ex
         self.assertTrue(all(f.cancelled() for f in futures))
-        self.assertEqual(ctexec._pending_items(), pending)
+        self.assertEqual(ctexec._executor._pending_items(), pending)
         del futures
         gc.collect()
         after = ctexec.live_counts()
@@ -447,7 +447,7 @@ class FallbackEngineTests(ExecutorBehaviour, unittest.TestCase):
         ex = ctexec.CurrentThreadExecutor()
         serve(ex, lambda: ex.submit(int).result(WAIT))
         self.assertIsNone(ex._ptr)
-        ctexec._forked = False
+        ctexec._postfork.forked = False
         self.assertEqual(ctexec.live_counts(), before)
 
 
@@ -481,8 +481,8 @@ class ErrorTests(unittest.TestCase):
 
     def test_messages_match_the_library(self) -> None:
         ctexec.load()
-        for status in ctexec._MESSAGES:
-            self.assertEqual(ctexec._MESSAGES[status], ctexec.strerror(status))
+        for status in ctexec._status._MESSAGES:
+            self.assertEqual(ctexec._status._MESSAGES[status], ctexec.strerror(status))
         self.assertEqual(ctexec.strerror(ctexec.EQUIT), ASGIREF_MESSAGES["quit"])
 
     def test_errors_pickle_with_status(self) -> None:
@@ -495,7 +495,7 @@ class ErrorTests(unittest.TestCase):
 
     def test_raw_errors_raise_from_the_table(self) -> None:
         ctexec.load()
-        lib = ctexec._lib
+        lib = ctexec._loader._lib
         with self.assertRaises(ctexec.BadHandleError):
             lib.ctexec_future_free(12345)
         with self.assertRaises(ctexec.InvalidArgumentError):
@@ -513,12 +513,32 @@ class ErrorTests(unittest.TestCase):
             lib.ctexec_future_free(h.value)
 
 
+class PackageTests(unittest.TestCase):
+    def test_version_is_a_release_of_the_library_major_it_speaks(self) -> None:
+        parts = ctexec.__version__.split(".")
+        self.assertEqual(len(parts), 3, ctexec.__version__)
+        self.assertEqual(int(parts[0]), ctexec.ABI_MAJOR)
+        self.assertEqual(ctexec.version() // 10000, ctexec.ABI_MAJOR)
+
+    def test_help_says_asgiref_is_optional_and_how_to_swap_it_in(self) -> None:
+        doc = ctexec.__doc__ or ""
+        self.assertIn("asgiref is optional", doc)
+        self.assertIn("asgiref.sync.CurrentThreadExecutor = ctexec.CurrentThreadExecutor", doc)
+
+    def test_public_names_are_re_exported_for_type_checkers(self) -> None:
+        # Every name in __all__ is the package's, and the submodules are
+        # private.
+        for name in ctexec.__all__:
+            self.assertTrue(hasattr(ctexec, name), name)
+        self.assertTrue(all(not n.startswith("_") for n in ctexec.__all__))
+
+
 class FunctionTableTests(unittest.TestCase):
     def test_every_function_is_declared_with_types_and_errcheck(self) -> None:
         ctexec.load()
-        for name, (restype, argtypes, errcheck) in ctexec._FUNCTIONS.items():
-            fn = getattr(ctexec._lib, name, None)
-            if fn is None and name in ctexec._OPTIONAL:
+        for name, (restype, argtypes, errcheck) in ctexec._ffi._FUNCTIONS.items():
+            fn = getattr(ctexec._loader._lib, name, None)
+            if fn is None and name in ctexec._ffi._OPTIONAL:
                 continue
             self.assertIs(fn.restype, restype, name)
             self.assertEqual(tuple(fn.argtypes), tuple(argtypes), name)
@@ -533,12 +553,12 @@ class FunctionTableTests(unittest.TestCase):
 
         with open(header) as f:
             declared = set(re.findall(r"CTEXEC_API\s+[^;(]*?\b(ctexec_\w+)\s*\(", f.read()))
-        self.assertEqual(declared, set(ctexec._FUNCTIONS))
+        self.assertEqual(declared, set(ctexec._ffi._FUNCTIONS))
 
     def test_library_is_a_cdll_that_releases_the_gil(self) -> None:
         ctexec.load()
-        self.assertIs(type(ctexec._lib), ctypes.CDLL)
-        self.assertFalse(ctexec._lib._func_flags_ & ctypes._FUNCFLAG_PYTHONAPI)
+        self.assertIs(type(ctexec._loader._lib), ctypes.CDLL)
+        self.assertFalse(ctexec._loader._lib._func_flags_ & ctypes._FUNCFLAG_PYTHONAPI)
 
     def test_version_matches_the_module(self) -> None:
         self.assertEqual(ctexec.version() // 10000, ctexec.ABI_MAJOR)

@@ -77,7 +77,7 @@ class LeakTest(unittest.TestCase):
     def snapshot(self) -> tuple:
         gc.collect()
         gc.collect()
-        return ctexec.live_counts(), ctexec._pending_items() + len(ctexec._pending), len(gc.get_objects())
+        return ctexec.live_counts(), ctexec._executor._pending_items() + len(ctexec._executor._pending), len(gc.get_objects())
 
     def test_no_leak_across_100k_submits(self) -> None:
         ctexec.load()

@@ -118,7 +118,7 @@ class StatsTests(unittest.TestCase):
         )
 
     def test_fields_mirror_the_c_struct(self) -> None:
-        c_fields = [name for name, _type in ctexec._CStats._fields_]
+        c_fields = [name for name, _type in ctexec._ffi._CStats._fields_]
         self.assertEqual(c_fields, ["size"] + list(ctexec.Stats._fields))
 
 

@@ -231,7 +231,7 @@ class LoadingTests(unittest.TestCase):
         # Set by the installed-package CTest tests: nothing may come from the
         # source tree or the build tree.
         self.assertTrue(PACKAGE.startswith(os.path.realpath(sys.prefix) + os.sep) or PACKAGE.startswith(sys.prefix + os.sep), PACKAGE)
-        self.assertIsNone(ctexec._ROOT)
+        self.assertIsNone(ctexec._loader._ROOT)
         self.assertEqual(self.lib, os.path.join(PACKAGE, SONAME))
         self.assertNotIn("CTEXEC_LIBRARY", os.environ)
 
@@ -255,7 +255,7 @@ class LoadingTests(unittest.TestCase):
                             assert isinstance(exc, RuntimeError) and exc.status == ctexec.EPANIC
                         else:
                             raise AssertionError("no PanicError")
-                    assert ctexec._pending_items() == 0
+                    assert ctexec._executor._pending_items() == 0
                     print("alive")
                     """,
                     CTEXEC_LIBRARY=self.lib,
