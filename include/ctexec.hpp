@@ -687,6 +687,23 @@ template <class R, class A, class B> struct second_param<R (*)(A, B)> {
 };
 using c_stats = second_param<decltype(&::ctexec_stats)>::type;
 
+/* The C statistics as executor_stats. */
+inline executor_stats from_c(const c_stats &c) noexcept {
+    using ns = std::chrono::nanoseconds;
+    return {c.flags, c.queued, c.high_water, c.submitted, c.run, c.cancelled, c.discarded,
+            c.rejected, c.wait_samples, ns(c.wait_p50_ns), ns(c.wait_p99_ns),
+            ns(c.wait_max_ns), ns(c.busy_ns), ns(c.idle_ns)};
+}
+
+/* The C notify callback: userdata is the executor's std::function. */
+using notify_function = std::function<void()>;
+inline void on_notify(ctexec *, void *userdata) noexcept {
+    try {
+        (*static_cast<notify_function *>(userdata))();
+    } catch (...) {
+    }
+}
+
 /* The C stall callback: userdata is the executor's std::function. */
 using stall_function = std::function<void(std::chrono::nanoseconds)>;
 inline void on_stall(ctexec *, int64_t oldest_wait_ns, void *userdata) noexcept {
@@ -725,12 +742,14 @@ public:
     executor(executor &old, const options &o) : executor(&old, &o) {}
 
     executor(executor &&o) noexcept
-        : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)) {}
+        : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)),
+          notify_(std::move(o.notify_)) {}
     executor &operator=(executor &&o) noexcept {
         if (this != &o) {
             free_now();
             ex_ = std::exchange(o.ex_, nullptr);
             stall_ = std::move(o.stall_);
+            notify_ = std::move(o.notify_);
         }
         return *this;
     }
@@ -753,6 +772,7 @@ public:
         detail::check(ctexec_free(ex_), "ctexec_free");
         ex_ = nullptr;
         stall_.reset();
+        notify_.reset();
     }
 
     /* Its statistics (ctexec_stats), from any thread. Throws cte::error
@@ -762,10 +782,7 @@ public:
         detail::c_stats c{};
         c.size = static_cast<std::uint32_t>(sizeof c);
         detail::check(ctexec_stats(ex_, &c), "ctexec_stats");
-        using ns = std::chrono::nanoseconds;
-        return {c.flags, c.queued, c.high_water, c.submitted, c.run, c.cancelled, c.discarded,
-                c.rejected, c.wait_samples, ns(c.wait_p50_ns), ns(c.wait_p99_ns),
-                ns(c.wait_max_ns), ns(c.busy_ns), ns(c.idle_ns)};
+        return detail::from_c(c);
     }
 
     /*
@@ -859,6 +876,106 @@ public:
         return true;
     }
 
+    /* ---- Embedding in a host event loop (see ctexec.h) ----------------
+     *
+     * A host loop that owns the owner thread (Qt, GLib, libuv, a game
+     * loop) cannot block in run_until. It watches fd() (Windows:
+     * event_handle()), or is told through set_notify, and calls
+     * run_ready() on the owner, which runs what is queued and never waits.
+     * Items run exactly as under run_until; nothing changes for submitters.
+     */
+
+    /*
+     * A descriptor that is readable while this executor has work for its
+     * owner (level-triggered; see ctexec_fd). Made on the first call;
+     * later calls return the same one. Owned by the executor and closed
+     * with it: only poll it (QSocketNotifier, g_unix_fd_add, uv_poll),
+     * never read, write or close it, and take it out of the host loop
+     * before the executor is destroyed. Any thread.
+     * Throws cte::error: CTEXEC_EINVAL (moved-from; and on Windows, always:
+     * use event_handle), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    int fd() const {
+        int out = -1;
+        detail::check(ctexec_fd(ex_, &out), "ctexec_fd");
+        return out;
+    }
+
+    /*
+     * Windows: a manual-reset event HANDLE, signalled while this executor
+     * has work for its owner, with the rules of fd() (see
+     * ctexec_event_handle): wait on it (MsgWaitForMultipleObjectsEx), never
+     * set, reset or close it. Any thread.
+     * Throws cte::error: CTEXEC_EINVAL (moved-from; and on POSIX, always:
+     * use fd), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    void *event_handle() const {
+        void *out = nullptr;
+        detail::check(ctexec_event_handle(ex_, &out), "ctexec_event_handle");
+        return out;
+    }
+
+    /* What run_ready did. */
+    struct ready_result {
+        bool more = false;      /* items remain queued: call again (the descriptor stays ready) */
+        std::uint64_t ran = 0;  /* items run (skipped cancelled items count) */
+    };
+
+    /*
+     * Run queued items on this (the owner) thread without ever blocking:
+     * in FIFO order, at most max_items of them (0: every item queued when
+     * the call started, not those submitted meanwhile), and no new item
+     * once max_time has passed (nanoseconds::max(): no time limit; zero or
+     * negative: one item, if any is queued, so every call makes progress).
+     * Never quits the executor. An exception thrown by an item goes to its
+     * future, as under run_until.
+     *
+     * Threads: the owner only.
+     * Throws cte::error: CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (called from
+     * inside an item that run_until or run_ready is running on this
+     * executor), CTEXEC_EINVAL (moved-from), CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    ready_result run_ready(std::uint64_t max_items = 0,
+                           std::chrono::nanoseconds max_time = std::chrono::nanoseconds::max()) {
+        std::uint64_t ran = 0;
+        int64_t ns = max_time == std::chrono::nanoseconds::max() ? -1 : detail::timeout_ns(max_time);
+        int rc = ctexec_run_ready(ex_, max_items, ns, &ran);
+        if (rc < 0) throw error(rc, "ctexec_run_ready");
+        return {rc == 1, ran};
+    }
+
+    /*
+     * Call f() once each time this executor goes from "nothing for the
+     * owner" to "work for the owner" (see ctexec_set_notify): on the
+     * submitting thread, inside submit or call. It must not block and must
+     * not use this executor (submitting to another one is fine); post a
+     * message to the host loop that calls run_ready on the owner. If work
+     * is already queued and the host was not woken for it, f() is called
+     * once, on this thread, before set_notify returns. An exception f
+     * throws is caught and dropped (nothing unwinds through C), and that
+     * wake-up is lost: let f not throw.
+     *
+     * f replaces the previous callable; an empty f (nullptr) removes it.
+     * The executor keeps f alive while the library may call it: once
+     * set_notify returns, the previous callable is never called again (a
+     * call running on another thread has returned) and has been destroyed,
+     * here; the last one is destroyed with the executor.
+     *
+     * Threads: any thread, but not from inside this executor's own notify
+     * callable (CTEXEC_EBUSY), and not at the same time as another
+     * set_notify, close or the destructor on this object.
+     * Throws cte::error: CTEXEC_EBUSY, CTEXEC_EINVAL (moved-from),
+     * CTEXEC_EFORK, CTEXEC_EPANIC (the previous callable then stays), or
+     * what copying f throws.
+     */
+    void set_notify(std::function<void()> f) {
+        std::unique_ptr<detail::notify_function> next;
+        if (f) next = std::make_unique<detail::notify_function>(std::move(f));
+        detail::check(ctexec_set_notify(ex_, next ? &detail::on_notify : nullptr, next.get()),
+                      "ctexec_set_notify");
+        notify_ = std::move(next); /* the C side no longer calls the old one */
+    }
+
     /* The C executor, still owned by this object: never free it. nullptr
      * when moved-from. */
     ctexec *native_handle() const noexcept { return ex_; }
@@ -913,13 +1030,17 @@ private:
         detail::check(ctexec_new_with(c_old, &c, &ex_), "ctexec_new_with");
     }
 
-    /* ctexec_free; the stall callback goes with the C executor, and stays
-     * (leaked) if the C executor does (CTEXEC_EBUSY), as it may still call. */
+    /* ctexec_free; the stall and notify callables go with the C executor,
+     * and stay (leaked) if the C executor does (CTEXEC_EBUSY), as it may
+     * still call them. */
     void free_now() noexcept {
-        if (ctexec_free(ex_) == CTEXEC_OK)
+        if (ctexec_free(ex_) == CTEXEC_OK) {
             stall_.reset();
-        else
+            notify_.reset();
+        } else {
             static_cast<void>(stall_.release());
+            static_cast<void>(notify_.release());
+        }
         ex_ = nullptr;
     }
 
@@ -943,7 +1064,23 @@ private:
 
     ctexec *ex_ = nullptr;
     std::unique_ptr<detail::stall_function> stall_; /* options::on_stall, at a fixed address */
+    std::unique_ptr<detail::notify_function> notify_; /* set_notify's callable, likewise */
 };
+
+/*
+ * The process totals (ctexec_stats with no executor): submitted, run,
+ * cancelled, discarded and rejected summed over every executor made with
+ * options::stats, destroyed ones included (discarded counts the items
+ * dropped by destroying an executor), and queued summed over the live
+ * ones; the other fields are 0. Any thread.
+ * Throws cte::error (CTEXEC_EFORK, CTEXEC_EPANIC).
+ */
+inline executor_stats process_stats() {
+    detail::c_stats c{};
+    c.size = static_cast<std::uint32_t>(sizeof c);
+    detail::check(ctexec_stats(nullptr, &c), "ctexec_stats");
+    return detail::from_c(c);
+}
 
 #if defined(CTEXEC_HPP_COROUTINES)
 /* ------------------------------------------------------------------------ */

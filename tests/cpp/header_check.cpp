@@ -112,3 +112,19 @@ cte::task<move_only> coro_move() { co_return move_only{}; }
 
 } // namespace
 #endif
+
+// The embedding calls and the process totals.
+namespace {
+[[maybe_unused]] void instantiate_embedding(cte::executor &ex) {
+    (void)ex.fd();
+    (void)ex.event_handle();
+    cte::executor::ready_result r = ex.run_ready();
+    r = ex.run_ready(10, std::chrono::milliseconds(2));
+    (void)r.more;
+    (void)r.ran;
+    ex.set_notify([] {});
+    ex.set_notify(nullptr);
+    cte::executor_stats totals = cte::process_stats();
+    (void)totals;
+}
+} // namespace

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <poll.h>
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -798,6 +800,139 @@ void test_deadlock_self_wait() {
         CHECK(later.get() == 7);
     });
 }
+// ---- embedding: fd, event_handle, run_ready, set_notify; process totals ---
+
+// Waits up to ms for fd to be readable.
+bool readable(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+void test_embed_fd_run_ready() {
+    cte::executor ex;
+    int fd = ex.fd();
+    CHECK(fd >= 0);
+    CHECK(ex.fd() == fd); // the same one every time
+    CHECK_STATUS((void)ex.event_handle(), CTEXEC_EINVAL); // POSIX has none
+    CHECK(!readable(fd, 0));
+    std::vector<cte::future<int>> fs;
+    on_other_thread([&] {
+        for (int i = 0; i < 3; i++) fs.push_back(ex.submit([i] { return i; }));
+        CHECK_STATUS(ex.run_ready(), CTEXEC_EWRONGTHREAD);
+    });
+    CHECK(readable(fd, 1000));
+    cte::executor::ready_result r = ex.run_ready(1);
+    CHECK(r.more && r.ran == 1);
+    CHECK(fs[0].ready() && !fs[1].ready());
+    CHECK(readable(fd, 0)); // a budget that leaves items keeps it readable
+    r = ex.run_ready(0, 0ms); // at least one item, even with no time
+    CHECK(r.ran >= 1);
+    r = ex.run_ready();
+    CHECK(!r.more);
+    CHECK(!readable(fd, 0));
+    for (int i = 0; i < 3; i++) CHECK(fs[static_cast<size_t>(i)].get() == i);
+    r = ex.run_ready();
+    CHECK(!r.more && r.ran == 0); // nothing queued: not an error
+    // From inside an item that run_ready runs: EBUSY, delivered by its future.
+    cte::future<void> inner;
+    on_other_thread([&] { inner = ex.submit([&] { ex.run_ready(); }); });
+    CHECK(ex.run_ready().ran == 1);
+    CHECK_STATUS(inner.get(), CTEXEC_EBUSY);
+    cte::executor moved(std::move(ex));
+    CHECK_STATUS((void)ex.fd(), CTEXEC_EINVAL);
+    CHECK_STATUS((void)ex.run_ready(), CTEXEC_EINVAL);
+    CHECK_STATUS(ex.set_notify([] {}), CTEXEC_EINVAL);
+}
+
+void test_embed_set_notify() {
+    cte::executor ex;
+    std::atomic<int> calls{0};
+    std::atomic<int> busy{0};
+    std::thread::id called_on;
+    auto token = std::make_shared<int>(0);
+    ex.set_notify([&, token] {
+        ++calls;
+        called_on = std::this_thread::get_id();
+        try {
+            ex.set_notify(nullptr); // not from inside its own callable
+        } catch (const cte::error &e) {
+            if (e.status() == CTEXEC_EBUSY) ++busy;
+        }
+    });
+    CHECK(token.use_count() == 2); // the executor keeps a copy
+    std::thread::id submitter;
+    std::vector<cte::future<void>> fs;
+    on_other_thread([&] {
+        submitter = std::this_thread::get_id();
+        fs.push_back(ex.submit([] {}));
+        fs.push_back(ex.submit([] {})); // no second call before a drain
+    });
+    CHECK(calls == 1 && busy == 1 && called_on == submitter);
+    CHECK(ex.run_ready().ran == 2);
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(calls == 2); // drained, so the next submit notifies again
+    // A new callable replaces the old, which is destroyed at once.
+    std::atomic<int> second{0};
+    ex.set_notify([&] { ++second; });
+    CHECK(token.use_count() == 1);
+    CHECK(ex.run_ready().ran == 1);
+    second = 0;
+    // A callable that throws: the exception is dropped, the submit works.
+    ex.set_notify([] { throw std::runtime_error("from notify"); });
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(ex.run_ready().ran == 1);
+    // Removed: not called again.
+    auto token2 = std::make_shared<int>(0);
+    ex.set_notify([&, token2] { ++second; });
+    ex.set_notify(nullptr);
+    CHECK(token2.use_count() == 1);
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(second == 0);
+    for (auto &f : fs) {
+        if (!f.ready()) CHECK(ex.run_ready().ran >= 1);
+        f.get();
+    }
+    // Work queued before any callable was set is reported at once, on the
+    // thread that sets it.
+    cte::executor late;
+    cte::future<void> queued;
+    on_other_thread([&] { queued = late.submit([] {}); });
+    std::thread::id late_on;
+    late.set_notify([&] { late_on = std::this_thread::get_id(); });
+    CHECK(late_on == std::this_thread::get_id());
+    CHECK(late.run_ready().ran == 1);
+    queued.get();
+    // The executor's destruction releases the callable.
+    auto token3 = std::make_shared<int>(0);
+    {
+        cte::executor e2;
+        e2.set_notify([token3] {});
+        cte::executor e3(std::move(e2)); // moves with the executor
+        CHECK(token3.use_count() == 2);
+    }
+    CHECK(token3.use_count() == 1);
+}
+
+void test_process_stats() {
+    cte::executor_stats before = cte::process_stats();
+    {
+        cte::options o;
+        o.stats = true;
+        cte::executor ex(o);
+        on_other_thread([&] {
+            ex.submit([] {});
+            ex.submit([] {});
+        });
+        CHECK(cte::process_stats().queued == before.queued + 2);
+    } // destroyed with both queued: discarded
+    cte::executor_stats after = cte::process_stats();
+    CHECK(after.submitted == before.submitted + 2);
+    CHECK(after.discarded == before.discarded + 2);
+    CHECK(after.run == before.run);
+    CHECK(after.queued == before.queued);
+    CHECK(after.wait_samples == 0 && after.flags == 0);
+}
+
 // ---- C++20 coroutines: co_await on futures, ex.schedule(), cte::task ------
 #if defined(CTEXEC_HPP_COROUTINES)
 
@@ -1177,6 +1312,9 @@ const test_case cases[] = {
     {"stall_watchdog", test_stall_watchdog},
     {"stall_callback_throws", test_stall_callback_throws},
     {"deadlock_self_wait", test_deadlock_self_wait},
+    {"embed_fd_run_ready", test_embed_fd_run_ready},
+    {"embed_set_notify", test_embed_set_notify},
+    {"process_stats", test_process_stats},
 #if defined(CTEXEC_HPP_COROUTINES)
     // C++20 only: CMakeLists.txt registers the coro_ cases for the C++20
     // builds alone.
