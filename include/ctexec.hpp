@@ -488,6 +488,10 @@ public:
      * Throws std::future_error(no_state) on an invalid future, and
      * cte::error if the done callback cannot be registered (CTEXEC_ENOMEM,
      * CTEXEC_EFORK, CTEXEC_EPANIC); f then stays valid.
+     *
+     * Threads: f must stay in place (not moved or destroyed) until the
+     * co_await has resumed, and no one else may use it meanwhile: a
+     * future named in the coroutine, or a temporary one, does.
      */
     future_awaiter<T> operator co_await() & noexcept;
     future_awaiter<T> operator co_await() && noexcept;
@@ -1002,6 +1006,10 @@ public:
      * frame unwinds and whoever awaits it hears of it. The executor
      * (this object) must stay alive until the coroutine has resumed or
      * its co_await has thrown.
+     *
+     * Threads: any coroutine on any thread. Costs one item with a C future
+     * and a done callback per hop (the callback is what sees an item that
+     * never ran).
      */
     schedule_awaiter schedule() noexcept;
 #endif
