@@ -1273,6 +1273,26 @@ void test_coro_quit_while_suspended() {
         f.get();
         CHECK(at == destroyer);
     }
+    {
+        // Down the chain: inner has quit, so its schedule() items go to
+        // outer; destroying outer with them queued resumes them too.
+        auto outer = std::make_unique<cte::executor>();
+        cte::executor inner(*outer);
+        cte::promise<void> p;
+        auto pf = p.get_future();
+        p.set_value();
+        inner.run_until(pf); // inner quits
+        on_other_thread([&] {
+            for (int i = 0; i < n; i++) fs.push_back(parks(inner, resumed, errors).start());
+        });
+        CHECK(tracked::live == n && outer->stats().queued == static_cast<std::uint64_t>(n));
+        resumed = 0;
+        errors = 0;
+        outer.reset();
+        CHECK(resumed == 0 && errors == n && tracked::live == 0);
+        for (auto &f : fs) CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+        fs.clear();
+    }
 }
 
 #endif // CTEXEC_HPP_COROUTINES
