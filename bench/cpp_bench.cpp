@@ -18,8 +18,15 @@
 // measurement (what a caller pays on average); the report gives, per
 // workload, the median and the mean of the per-rep ratios C++ / C.
 //
-// Targets (issue 13): call ratio <= 1.2 (time), submit ratio >= 0.8
-// (items/s). --smoke runs tiny N and checks only consistency (every item ran
+//   coroutine hop round trip (C++20 builds only): one coroutine hops
+//           worker -> owner -> worker with co_await ex.schedule() and
+//           co_await worker.schedule(), the worker being the owner of an
+//           executor of its own that it serves with run_until, against
+//           cte::executor::call's round trip (the "C" side of this row
+//           is cte::executor::call, not C).
+//
+// Targets: call ratio <= 1.2 (time), submit ratio >= 0.8 (items/s),
+// coroutine hop <= 1.3 (time, against cte::executor::call). --smoke runs tiny N and checks only consistency (every item ran
 // exactly once and returned the right value, no library error, the live
 // counts back to their start, every figure finite), never a timing.
 #include "ctexec.hpp"
@@ -163,6 +170,42 @@ double cpp_submit(long n, int threads) {
     });
 }
 
+#if defined(CTEXEC_HPP_COROUTINES)
+// The coroutine hop: a coroutine on a worker thread (the owner of an
+// executor of its own, which it serves with run_until) hops onto the
+// owner with co_await ex.schedule(), runs the item's body there, and hops
+// back with co_await worker.schedule(): worker -> owner -> worker, the
+// path of a call() round trip, n times.
+cte::task<long> hop_loop(cte::executor &ex, cte::executor &worker, item_state &s, long n) {
+    long bad = 0;
+    for (long i = 0; i < n; i++) {
+        co_await ex.schedule();
+        long v = ++s.counter; // on the owner
+        co_await worker.schedule();
+        if (v == 0) ++bad;
+    }
+    co_return bad;
+}
+
+double coro_hop(long n, int threads) {
+    item_state s;
+    cte::executor ex;
+    cte::promise<void> stop;
+    cte::future<void> stopped = stop.get_future();
+    std::atomic<int> left{threads};
+    std::atomic<long> bad{0};
+    double secs = drive(threads, [&](int) {
+        cte::executor worker;
+        cte::future<long> f = hop_loop(ex, worker, s, n / threads).start();
+        worker.run_until(f); // serves the hops back until the loop ends
+        bad += f.get();
+        if (--left == 0) stop.set_value();
+    }, [&] { ex.run_until(stopped); });
+    if (bad || s.counter != n / threads * threads) die("coro_hop: lost or bad items");
+    return secs;
+}
+#endif
+
 struct workload {
     const char *name;
     int threads;
@@ -171,6 +214,7 @@ struct workload {
     const char *unit; // what the ratio compares
     bool higher_is_better;
     double target;
+    const char *c_label = "C", *cpp_label = "C++"; // the two sides, as printed
 };
 
 double median(std::vector<double> v) {
@@ -215,6 +259,10 @@ int main(int argc, char **argv) {
     const workload workloads[] = {
         {"call round trip (1 submitter)", 1, c_call, cpp_call, "time per call, C++/C", false, 1.2},
         {"submit().get() (2 submitters)", 2, c_submit, cpp_submit, "items/s, C++/C", true, 0.8},
+#if defined(CTEXEC_HPP_COROUTINES)
+        {"coroutine hop round trip", 1, cpp_call, coro_hop, "time per round trip, coroutine/call", false,
+         1.3, "call", "coroutine"},
+#endif
     };
     // Warm-up: the first calls into Go and on new threads cost extra.
     for (const workload &w : workloads) {
@@ -244,8 +292,8 @@ int main(int argc, char **argv) {
         for (double x : ratio)
             if (!std::isfinite(x) || x <= 0) die(std::string(w.name) + ": a ratio is not finite");
         double rmed = median(ratio), rmean = mean(ratio);
-        std::printf("%-32s C %8.0f ns/item (median), C++ %8.0f ns/item (median)\n", w.name,
-                    median(c_ns), median(cpp_ns));
+        std::printf("%-32s %s %8.0f ns/item (median), %s %8.0f ns/item (median)\n", w.name,
+                    w.c_label, median(c_ns), w.cpp_label, median(cpp_ns));
         std::printf("%-32s ratio %s: median %.3f, mean %.3f, per rep:", "", w.unit, rmed, rmean);
         for (double x : ratio) std::printf(" %.3f", x);
         bool met = w.higher_is_better ? rmed >= w.target : rmed <= w.target;

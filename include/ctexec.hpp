@@ -1,6 +1,9 @@
 /*
  * ctexec.hpp — the C++17 layer over ctexec.h: typed futures, lambdas and
- * exceptions.
+ * exceptions; with C++20 (when the compiler defines __cpp_impl_coroutine),
+ * coroutines too: `co_await future`, `co_await ex.schedule()` to hop onto
+ * an owner thread, and a small cte::task<T> (see "C++20 coroutines" at the
+ * end).
  *
  * Header-only, over the C ABI only: link the same library (CMake target
  * ctexec::ctexec). The namespace is cte, because the C header's global
@@ -54,6 +57,11 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+
+#if defined(__cpp_impl_coroutine)
+#include <coroutine>
+#define CTEXEC_HPP_COROUTINES 1
+#endif
 
 #if __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
 #error "ctexec.hpp needs C++17 or later"
@@ -282,6 +290,10 @@ struct call_frame {
 template <class T> class future;
 template <class T> class promise;
 class executor;
+#if defined(CTEXEC_HPP_COROUTINES)
+template <class T> class future_awaiter;
+class schedule_awaiter;
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Futures                                                                  */
@@ -460,6 +472,42 @@ public:
         if (st->error) std::rethrow_exception(st->error);
         return st->value.take();
     }
+
+#if defined(CTEXEC_HPP_COROUTINES)
+    /*
+     * C++20: `co_await f` suspends the coroutine until f completes, without
+     * blocking a thread, and gives what get() gives (the value, or the
+     * exception get() throws: the callable's, cte::error(CTEXEC_ECANCELLED)
+     * when cancelled or discarded, ...); f is then invalid, as after get().
+     * If f is already done it does not suspend.
+     *
+     * Where it resumes: on the thread that completed f (the owner that ran
+     * the item, the thread that set the promise, cancelled f or destroyed
+     * the executor), inside that completion, until the coroutine next
+     * suspends; blocking there holds that thread up (see resume_on).
+     * Throws std::future_error(no_state) on an invalid future, and
+     * cte::error if the done callback cannot be registered (CTEXEC_ENOMEM,
+     * CTEXEC_EFORK, CTEXEC_EPANIC); f then stays valid.
+     *
+     * Threads: f must stay in place (not moved or destroyed) until the
+     * co_await has resumed, and no one else may use it meanwhile: a
+     * future named in the coroutine, or a temporary one, does.
+     */
+    future_awaiter<T> operator co_await() & noexcept;
+    future_awaiter<T> operator co_await() && noexcept;
+
+    /*
+     * C++20: `co_await f.resume_on(ex)` is `co_await f`, but the coroutine
+     * resumes on ex's owner thread, as an item of ex (as
+     * `co_await ex.schedule()` does after f completed): at once if f
+     * completes on ex's owner, or is already done when awaited there.
+     * If that item cannot be queued or never runs, the coroutine resumes
+     * where the hop failed and cte::error is thrown instead of f's outcome
+     * (CTEXEC_EQUIT, CTEXEC_ECANCELLED, ... as for schedule()); f then
+     * stays valid and done. ex must outlive the wait.
+     */
+    future_awaiter<T> resume_on(executor &ex) & noexcept;
+#endif
 
 private:
     friend class executor;
@@ -643,6 +691,23 @@ template <class R, class A, class B> struct second_param<R (*)(A, B)> {
 };
 using c_stats = second_param<decltype(&::ctexec_stats)>::type;
 
+/* The C statistics as executor_stats. */
+inline executor_stats from_c(const c_stats &c) noexcept {
+    using ns = std::chrono::nanoseconds;
+    return {c.flags, c.queued, c.high_water, c.submitted, c.run, c.cancelled, c.discarded,
+            c.rejected, c.wait_samples, ns(c.wait_p50_ns), ns(c.wait_p99_ns),
+            ns(c.wait_max_ns), ns(c.busy_ns), ns(c.idle_ns)};
+}
+
+/* The C notify callback: userdata is the executor's std::function. */
+using notify_function = std::function<void()>;
+inline void on_notify(ctexec *, void *userdata) noexcept {
+    try {
+        (*static_cast<notify_function *>(userdata))();
+    } catch (...) {
+    }
+}
+
 /* The C stall callback: userdata is the executor's std::function. */
 using stall_function = std::function<void(std::chrono::nanoseconds)>;
 inline void on_stall(ctexec *, int64_t oldest_wait_ns, void *userdata) noexcept {
@@ -681,12 +746,14 @@ public:
     executor(executor &old, const options &o) : executor(&old, &o) {}
 
     executor(executor &&o) noexcept
-        : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)) {}
+        : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)),
+          notify_(std::move(o.notify_)) {}
     executor &operator=(executor &&o) noexcept {
         if (this != &o) {
             free_now();
             ex_ = std::exchange(o.ex_, nullptr);
             stall_ = std::move(o.stall_);
+            notify_ = std::move(o.notify_);
         }
         return *this;
     }
@@ -709,6 +776,7 @@ public:
         detail::check(ctexec_free(ex_), "ctexec_free");
         ex_ = nullptr;
         stall_.reset();
+        notify_.reset();
     }
 
     /* Its statistics (ctexec_stats), from any thread. Throws cte::error
@@ -718,10 +786,7 @@ public:
         detail::c_stats c{};
         c.size = static_cast<std::uint32_t>(sizeof c);
         detail::check(ctexec_stats(ex_, &c), "ctexec_stats");
-        using ns = std::chrono::nanoseconds;
-        return {c.flags, c.queued, c.high_water, c.submitted, c.run, c.cancelled, c.discarded,
-                c.rejected, c.wait_samples, ns(c.wait_p50_ns), ns(c.wait_p99_ns),
-                ns(c.wait_max_ns), ns(c.busy_ns), ns(c.idle_ns)};
+        return detail::from_c(c);
     }
 
     /*
@@ -815,9 +880,139 @@ public:
         return true;
     }
 
+    /* ---- Embedding in a host event loop (see ctexec.h) ----------------
+     *
+     * A host loop that owns the owner thread (Qt, GLib, libuv, a game
+     * loop) cannot block in run_until. It watches fd() (Windows:
+     * event_handle()), or is told through set_notify, and calls
+     * run_ready() on the owner, which runs what is queued and never waits.
+     * Items run exactly as under run_until; nothing changes for submitters.
+     */
+
+    /*
+     * A descriptor that is readable while this executor has work for its
+     * owner (level-triggered; see ctexec_fd). Made on the first call;
+     * later calls return the same one. Owned by the executor and closed
+     * with it: only poll it (QSocketNotifier, g_unix_fd_add, uv_poll),
+     * never read, write or close it, and take it out of the host loop
+     * before the executor is destroyed. Any thread.
+     * Throws cte::error: CTEXEC_EINVAL (moved-from; and on Windows, always:
+     * use event_handle), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    int fd() const {
+        int out = -1;
+        detail::check(ctexec_fd(ex_, &out), "ctexec_fd");
+        return out;
+    }
+
+    /*
+     * Windows: a manual-reset event HANDLE, signalled while this executor
+     * has work for its owner, with the rules of fd() (see
+     * ctexec_event_handle): wait on it (MsgWaitForMultipleObjectsEx), never
+     * set, reset or close it. Any thread.
+     * Throws cte::error: CTEXEC_EINVAL (moved-from; and on POSIX, always:
+     * use fd), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    void *event_handle() const {
+        void *out = nullptr;
+        detail::check(ctexec_event_handle(ex_, &out), "ctexec_event_handle");
+        return out;
+    }
+
+    /* What run_ready did. */
+    struct ready_result {
+        bool more = false;      /* items remain queued: call again (the descriptor stays ready) */
+        std::uint64_t ran = 0;  /* items run (skipped cancelled items count) */
+    };
+
+    /*
+     * Run queued items on this (the owner) thread without ever blocking:
+     * in FIFO order, at most max_items of them (0: every item queued when
+     * the call started, not those submitted meanwhile), and no new item
+     * once max_time has passed (nanoseconds::max(): no time limit; zero or
+     * negative: one item, if any is queued, so every call makes progress).
+     * Never quits the executor. An exception thrown by an item goes to its
+     * future, as under run_until.
+     *
+     * Threads: the owner only.
+     * Throws cte::error: CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (called from
+     * inside an item that run_until or run_ready is running on this
+     * executor), CTEXEC_EINVAL (moved-from), CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    ready_result run_ready(std::uint64_t max_items = 0,
+                           std::chrono::nanoseconds max_time = std::chrono::nanoseconds::max()) {
+        std::uint64_t ran = 0;
+        int64_t ns = max_time == std::chrono::nanoseconds::max() ? -1 : detail::timeout_ns(max_time);
+        int rc = ctexec_run_ready(ex_, max_items, ns, &ran);
+        if (rc < 0) throw error(rc, "ctexec_run_ready");
+        return {rc == 1, ran};
+    }
+
+    /*
+     * Call f() once each time this executor goes from "nothing for the
+     * owner" to "work for the owner" (see ctexec_set_notify): on the
+     * submitting thread, inside submit or call. It must not block and must
+     * not use this executor (submitting to another one is fine); post a
+     * message to the host loop that calls run_ready on the owner. If work
+     * is already queued and the host was not woken for it, f() is called
+     * once, on this thread, before set_notify returns. An exception f
+     * throws is caught and dropped (nothing unwinds through C), and that
+     * wake-up is lost: let f not throw.
+     *
+     * f replaces the previous callable; an empty f (nullptr) removes it.
+     * The executor keeps f alive while the library may call it: once
+     * set_notify returns, the previous callable is never called again (a
+     * call running on another thread has returned) and has been destroyed,
+     * here; the last one is destroyed with the executor.
+     *
+     * Threads: any thread, but not from inside this executor's own notify
+     * callable (CTEXEC_EBUSY), and not at the same time as another
+     * set_notify, close or the destructor on this object.
+     * Throws cte::error: CTEXEC_EBUSY, CTEXEC_EINVAL (moved-from),
+     * CTEXEC_EFORK, CTEXEC_EPANIC (the previous callable then stays), or
+     * what copying f throws.
+     */
+    void set_notify(std::function<void()> f) {
+        std::unique_ptr<detail::notify_function> next;
+        if (f) next = std::make_unique<detail::notify_function>(std::move(f));
+        detail::check(ctexec_set_notify(ex_, next ? &detail::on_notify : nullptr, next.get()),
+                      "ctexec_set_notify");
+        notify_ = std::move(next); /* the C side no longer calls the old one */
+    }
+
     /* The C executor, still owned by this object: never free it. nullptr
      * when moved-from. */
     ctexec *native_handle() const noexcept { return ex_; }
+
+#if defined(CTEXEC_HPP_COROUTINES)
+    /*
+     * C++20: `co_await ex.schedule()` moves the coroutine onto the owner
+     * thread: it resumes there as an item of this executor, run by
+     * run_until / run_ready like any other, in FIFO order. On the owner
+     * thread it does not suspend and continues at once.
+     *
+     * The rules of submit apply to the item: it goes down the old-executor
+     * chain once this executor has quit, a full bounded queue makes the
+     * suspending thread wait for room (or fail), and a failure to queue it
+     * resumes the coroutine at once, where it was, with cte::error thrown
+     * from the co_await: CTEXEC_EQUIT (this executor and its chain have
+     * quit), CTEXEC_EAGAIN, CTEXEC_EINVAL (moved-from), CTEXEC_ENOMEM,
+     * CTEXEC_EFORK, CTEXEC_EPANIC.
+     *
+     * An item that is queued but never runs (the executor holding it was
+     * destroyed first) does not leak the coroutine: it is resumed on the
+     * thread that destroyed that executor, inside the destruction, with
+     * cte::error(CTEXEC_ECANCELLED) thrown from the co_await, so that its
+     * frame unwinds and whoever awaits it hears of it. The executor
+     * (this object) must stay alive until the coroutine has resumed or
+     * its co_await has thrown.
+     *
+     * Threads: any coroutine on any thread. Costs one item with a C future
+     * and a done callback per hop (the callback is what sees an item that
+     * never ran).
+     */
+    schedule_awaiter schedule() noexcept;
+#endif
 
 private:
     executor(executor *old, const options *o) {
@@ -843,13 +1038,17 @@ private:
         detail::check(ctexec_new_with(c_old, &c, &ex_), "ctexec_new_with");
     }
 
-    /* ctexec_free; the stall callback goes with the C executor, and stays
-     * (leaked) if the C executor does (CTEXEC_EBUSY), as it may still call. */
+    /* ctexec_free; the stall and notify callables go with the C executor,
+     * and stay (leaked) if the C executor does (CTEXEC_EBUSY), as it may
+     * still call them. */
     void free_now() noexcept {
-        if (ctexec_free(ex_) == CTEXEC_OK)
+        if (ctexec_free(ex_) == CTEXEC_OK) {
             stall_.reset();
-        else
+            notify_.reset();
+        } else {
             static_cast<void>(stall_.release());
+            static_cast<void>(notify_.release());
+        }
         ex_ = nullptr;
     }
 
@@ -873,7 +1072,387 @@ private:
 
     ctexec *ex_ = nullptr;
     std::unique_ptr<detail::stall_function> stall_; /* options::on_stall, at a fixed address */
+    std::unique_ptr<detail::notify_function> notify_; /* set_notify's callable, likewise */
 };
+
+/*
+ * The process totals (ctexec_stats with no executor): submitted, run,
+ * cancelled, discarded and rejected summed over every executor made with
+ * options::stats, destroyed ones included (discarded counts the items
+ * dropped by destroying an executor), and queued summed over the live
+ * ones; the other fields are 0. Any thread.
+ * Throws cte::error (CTEXEC_EFORK, CTEXEC_EPANIC).
+ */
+inline executor_stats process_stats() {
+    detail::c_stats c{};
+    c.size = static_cast<std::uint32_t>(sizeof c);
+    detail::check(ctexec_stats(nullptr, &c), "ctexec_stats");
+    return detail::from_c(c);
+}
+
+#if defined(CTEXEC_HPP_COROUTINES)
+/* ------------------------------------------------------------------------ */
+/* C++20 coroutines                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Three pieces, standard library only:
+ *   - co_await on a cte::future<T> (future::operator co_await, resume_on);
+ *   - co_await ex.schedule(), which hops onto an executor's owner thread;
+ *   - cte::task<T>, a lazy coroutine type to write them in, with start()
+ *     (a cte::future<T> for run_until, get() or co_await) and sync_wait.
+ *
+ *     cte::task<int> paint(cte::executor &gui, cte::executor &worker) {
+ *         int size = compute();            // on whatever thread started it
+ *         co_await gui.schedule();         // now on gui's owner thread
+ *         int drawn = draw(size);
+ *         co_await worker.schedule();      // back on worker's owner thread
+ *         co_return drawn;
+ *     }
+ *
+ * Nothing here blocks a thread: a suspended coroutine is resumed by an item
+ * queued to an executor or by a future's done callback. A coroutine that
+ * waits on a schedule() item that is discarded is resumed with
+ * cte::error(CTEXEC_ECANCELLED) rather than leaked (see schedule()).
+ */
+
+namespace detail {
+
+/*
+ * One hop of a suspended coroutine onto an executor's owner: an item
+ * queued with a future, and a done callback on that future that tells an
+ * item that ran (it resumed the coroutine itself) from one that never ran
+ * (discarded by ctexec_free): the callback then resumes the coroutine
+ * with status set to CTEXEC_ECANCELLED. Lives in the awaiter, in the
+ * coroutine frame; once the item has resumed the coroutine the frame may
+ * be gone, so the done callback reads the outcome from the C future and
+ * touches the hop only when the item never ran.
+ */
+struct hop {
+    std::coroutine_handle<> h;
+    int status = CTEXEC_OK; /* why the hop failed; CTEXEC_OK if it did not */
+
+    /* The item, on the owner. A coroutine type whose resume() throws would
+     * unwind through C: noexcept turns that into std::terminate. */
+    static int run(void *arg, void **) noexcept {
+        static_cast<hop *>(arg)->h.resume();
+        return 0;
+    }
+
+    static void on_done(ctexec_future f, void *arg) noexcept {
+        int rc = ctexec_future_wait(f, 0, nullptr); /* done: an outcome, no wait */
+        ctexec_future_free(f);
+        if (rc != CTEXEC_ECANCELLED) return; /* the item ran and resumed it */
+        auto *self = static_cast<hop *>(arg);
+        self->status = rc;
+        self->h.resume();
+    }
+
+    /* Queues the resumption of h onto ex. CTEXEC_OK: h will be resumed,
+     * by the item or by on_done; otherwise nothing was queued (or it was
+     * taken back) and h is not resumed: CTEXEC_ESAMETHREAD says that this
+     * is ex's owner, where the coroutine goes on at once. (The owner is
+     * told by the library's own thread ids: a std::thread::id may be
+     * reused once the owner thread has exited.) */
+    int post(ctexec *ex) noexcept {
+        ctexec_future f = 0;
+        int rc = ctexec_submit(ex, &run, this, &f);
+        if (rc != CTEXEC_OK) return rc;
+        /* From here the item may run, and this hop be gone: only f and the
+         * value `this` are used below. */
+        rc = ctexec_future_add_done_callback(f, &on_done, this);
+        if (rc != CTEXEC_OK && ctexec_future_cancel(f) == CTEXEC_OK) {
+            ctexec_future_free(f); /* taken back: it never runs */
+            return rc;
+        }
+        if (rc != CTEXEC_OK) ctexec_future_free(f); /* it started: it resumes h */
+        return CTEXEC_OK;
+    }
+};
+
+} // namespace detail
+
+/*
+ * The awaiter of `co_await ex.schedule()` (see executor::schedule). Used
+ * by co_await only.
+ */
+class schedule_awaiter {
+public:
+    explicit schedule_awaiter(executor &ex) noexcept : ex_(ex) {}
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        hop_.h = h;
+        int rc = hop_.post(ex_.native_handle());
+        if (rc == CTEXEC_OK) return true; /* the frame may be gone already: touch nothing */
+        if (rc != CTEXEC_ESAMETHREAD) hop_.status = rc; /* failed: resume now and throw */
+        return false;                                   /* (ESAMETHREAD: on the owner already) */
+    }
+    void await_resume() const {
+        if (hop_.status != CTEXEC_OK) throw error(hop_.status, "cte::executor::schedule");
+    }
+
+private:
+    executor &ex_;
+    detail::hop hop_;
+};
+
+inline schedule_awaiter executor::schedule() noexcept { return schedule_awaiter(*this); }
+
+/*
+ * The awaiter of `co_await f` and `co_await f.resume_on(ex)` (see
+ * future::operator co_await). Used by co_await only; it refers to f,
+ * which must outlive it (a temporary future does: it lives until the end
+ * of the full expression that awaits it).
+ */
+template <class T>
+class future_awaiter {
+public:
+    future_awaiter(future<T> &f, executor *ex) noexcept : f_(f), ex_(ex) {}
+    future_awaiter(const future_awaiter &) = delete;
+    future_awaiter &operator=(const future_awaiter &) = delete;
+
+    bool await_ready() const { return ex_ == nullptr && f_.ready(); }
+
+    bool await_suspend(std::coroutine_handle<> h) {
+        hop_.h = h;
+        int rc = ctexec_future_add_done_callback(f_.native_handle(), &on_done, this);
+        if (rc != CTEXEC_OK) throw error(rc, "ctexec_future_add_done_callback");
+        unsigned char registering = 0;
+        if (phase_.compare_exchange_strong(registering, suspended, std::memory_order_acq_rel))
+            return true; /* on_done resumes it */
+        /* on_done ran inline, during the registration: f was done. */
+        return move_on();
+    }
+
+    T await_resume() {
+        if (hop_.status != CTEXEC_OK) throw error(hop_.status, "cte::future::resume_on");
+        return f_.get();
+    }
+
+private:
+    static constexpr unsigned char suspended = 1, completed = 2;
+
+    /* f is done and the coroutine is suspended: hop to ex if there is one
+     * and this is not its owner. Returns whether it stays suspended
+     * (false: resume it here). */
+    bool move_on() noexcept {
+        if (ex_ == nullptr) return false;
+        int rc = hop_.post(ex_->native_handle());
+        if (rc == CTEXEC_OK) return true; /* the frame may be gone already: touch nothing */
+        if (rc != CTEXEC_ESAMETHREAD) hop_.status = rc;
+        return false;
+    }
+
+    static void on_done(ctexec_future, void *arg) noexcept {
+        auto *self = static_cast<future_awaiter *>(arg);
+        if (self->phase_.exchange(completed, std::memory_order_acq_rel) == 0)
+            return; /* inline in await_suspend, which goes on from here */
+        if (!self->move_on()) self->hop_.h.resume();
+    }
+
+    future<T> &f_;
+    executor *ex_;
+    detail::hop hop_;
+    std::atomic<unsigned char> phase_{0};
+};
+
+template <class T>
+future_awaiter<T> future<T>::operator co_await() & noexcept { return future_awaiter<T>(*this, nullptr); }
+template <class T>
+future_awaiter<T> future<T>::operator co_await() && noexcept { return future_awaiter<T>(*this, nullptr); }
+template <class T>
+future_awaiter<T> future<T>::resume_on(executor &ex) & noexcept { return future_awaiter<T>(*this, &ex); }
+
+template <class T = void> class task;
+
+namespace detail {
+
+/* What every task's promise has: the coroutine awaiting it, and the
+ * exception it ended with. */
+struct task_promise_base {
+    struct final_awaiter {
+        bool await_ready() const noexcept { return false; }
+        template <class P>
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
+            std::coroutine_handle<> next = h.promise().continuation;
+            return next ? next : std::noop_coroutine();
+        }
+        void await_resume() const noexcept {}
+    };
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    final_awaiter final_suspend() const noexcept { return {}; }
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    std::coroutine_handle<> continuation;
+    std::exception_ptr error;
+};
+
+template <class T>
+struct task_promise : task_promise_base {
+    cte::task<T> get_return_object() noexcept;
+    template <class V = T>
+    void return_value(V &&v) { value.set(std::forward<V>(v)); }
+    T result() {
+        if (error) std::rethrow_exception(error);
+        return value.take();
+    }
+    slot<T> value;
+};
+
+template <>
+struct task_promise<void> : task_promise_base {
+    cte::task<void> get_return_object() noexcept;
+    void return_void() const noexcept {}
+    void result() const {
+        if (error) std::rethrow_exception(error);
+    }
+};
+
+/* A coroutine that runs at once and frees itself at its end: the driver
+ * behind task::start. */
+struct detached {
+    struct promise_type {
+        detached get_return_object() const noexcept { return {}; }
+        std::suspend_never initial_suspend() const noexcept { return {}; }
+        std::suspend_never final_suspend() const noexcept { return {}; }
+        void return_void() const noexcept {}
+        void unhandled_exception() const noexcept { std::terminate(); }
+    };
+};
+
+} // namespace detail
+
+/*
+ * A lazy coroutine that returns T (an object type, a reference, or void):
+ * it runs when awaited (`co_await std::move(t)` or `co_await t`) or
+ * started (start(), sync_wait), not before. Move-only; awaited or started
+ * once. Destroying a task that never started destroys its frame; a started
+ * task belongs to whoever awaits it.
+ *
+ * `co_await t` runs t on the awaiting thread until t first suspends, and
+ * the awaiting coroutine resumes where t finishes (the thread t is on
+ * then), with t's value or exception, as a plain function call would.
+ *
+ * Threads: a task object is used by one thread at a time; its coroutine
+ * moves between threads as its co_awaits say.
+ */
+template <class T>
+class task {
+public:
+    using promise_type = detail::task_promise<T>;
+
+    task() noexcept = default;
+    task(task &&o) noexcept : h_(std::exchange(o.h_, {})) {}
+    task &operator=(task &&o) noexcept {
+        if (this != &o) {
+            if (h_) h_.destroy();
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    task(const task &) = delete;
+    task &operator=(const task &) = delete;
+    ~task() {
+        if (h_) h_.destroy();
+    }
+
+    /* True while the task holds a coroutine (not moved-from). */
+    bool valid() const noexcept { return static_cast<bool>(h_); }
+
+    class awaiter {
+    public:
+        explicit awaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+        bool await_ready() const noexcept { return false; }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+            h_.promise().continuation = caller;
+            return h_; /* run the task now, on this thread */
+        }
+        T await_resume() { return h_.promise().result(); }
+
+    private:
+        std::coroutine_handle<promise_type> h_;
+    };
+
+    /* Runs the task and gives its value, or throws its exception. Throws
+     * std::future_error(no_state) on a moved-from task. */
+    awaiter operator co_await() & {
+        if (!h_) detail::no_state();
+        return awaiter(h_);
+    }
+    awaiter operator co_await() && { return operator co_await(); }
+
+    /*
+     * Starts the task now, on this thread, and returns a future that
+     * completes with its value or exception when it finishes: the
+     * coroutine's frame is then freed. The future works as any other: an
+     * owner serves its executor with run_until(f) until the task is done,
+     * another thread blocks in get(), a coroutine awaits it. The task is
+     * moved-from afterwards. Dropping the future detaches the task (it runs
+     * to its end; its outcome is dropped); cancelling it does not stop the
+     * task. Throws std::future_error(no_state) on a moved-from task, and
+     * what cte::promise's constructor throws (the task is then not
+     * started).
+     */
+    future<T> start() && {
+        if (!h_) detail::no_state();
+        promise<T> p;
+        future<T> f = p.get_future();
+        drive(std::move(*this), std::move(p));
+        return f;
+    }
+
+private:
+    friend struct detail::task_promise<T>;
+    explicit task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+
+    static detail::detached drive(task t, promise<T> p) {
+        std::exception_ptr e;
+        try {
+            if constexpr (std::is_void_v<T>) {
+                co_await std::move(t);
+                p.set_value();
+            } else {
+                p.set_value(co_await std::move(t));
+            }
+        } catch (...) {
+            e = std::current_exception();
+        }
+        if (e) {
+            try {
+                p.set_exception(e);
+            } catch (...) {
+                /* The future was cancelled (or set already): nobody reads it. */
+            }
+        }
+    }
+
+    std::coroutine_handle<promise_type> h_;
+};
+
+namespace detail {
+template <class T>
+cte::task<T> task_promise<T>::get_return_object() noexcept {
+    return cte::task<T>(std::coroutine_handle<task_promise<T>>::from_promise(*this));
+}
+inline cte::task<void> task_promise<void>::get_return_object() noexcept {
+    return cte::task<void>(std::coroutine_handle<task_promise<void>>::from_promise(*this));
+}
+} // namespace detail
+
+/*
+ * Runs t on this thread until it first suspends, then blocks this thread
+ * until t finishes, and returns its value or throws its exception: from a
+ * plain function (main, a test, a worker thread) into coroutine code.
+ * Never call it on an owner thread whose executor t hops onto: the item
+ * could not run while the owner blocks (the wait is on a promise, which is
+ * not checked for deadlocks); there, use `ex.run_until(f)` on
+ * `f = std::move(t).start()`.
+ */
+template <class T>
+T sync_wait(task<T> t) {
+    return std::move(t).start().get();
+}
+#endif /* CTEXEC_HPP_COROUTINES */
 
 } // namespace cte
 

@@ -78,3 +78,53 @@ int global = 0;
 }
 
 } // namespace
+
+#if defined(CTEXEC_HPP_COROUTINES)
+// C++20: the coroutine pieces, each instantiated once.
+namespace {
+
+cte::task<int> coro_value(cte::executor &ex, cte::future<int> &f) {
+    co_await ex.schedule();
+    int a = co_await f;
+    int b = co_await f.resume_on(ex);
+    int c = co_await ex.submit([] { return 1; });
+    co_return a + b + c;
+}
+cte::task<void> coro_void(cte::executor &ex, cte::future<void> &f, cte::future<int> &g) {
+    co_await f;
+    int x = co_await coro_value(ex, g);
+    (void)x;
+}
+cte::task<int &> coro_ref() { co_return global; }
+cte::task<move_only> coro_move() { co_return move_only{}; }
+
+[[maybe_unused]] void instantiate_coroutines(cte::executor &ex, cte::future<void> &f,
+                                             cte::future<int> &g) {
+    cte::future<void> started = coro_void(ex, f, g).start();
+    (void)started;
+    int &r = cte::sync_wait(coro_ref());
+    (void)r;
+    move_only m = cte::sync_wait(coro_move());
+    (void)m;
+    cte::task<void> t;
+    (void)t.valid();
+}
+
+} // namespace
+#endif
+
+// The embedding calls and the process totals.
+namespace {
+[[maybe_unused]] void instantiate_embedding(cte::executor &ex) {
+    (void)ex.fd();
+    (void)ex.event_handle();
+    cte::executor::ready_result r = ex.run_ready();
+    r = ex.run_ready(10, std::chrono::milliseconds(2));
+    (void)r.more;
+    (void)r.ran;
+    ex.set_notify([] {});
+    ex.set_notify(nullptr);
+    cte::executor_stats totals = cte::process_stats();
+    (void)totals;
+}
+} // namespace

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <poll.h>
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -798,6 +800,503 @@ void test_deadlock_self_wait() {
         CHECK(later.get() == 7);
     });
 }
+// ---- embedding: fd, event_handle, run_ready, set_notify; process totals ---
+
+// Waits up to ms for fd to be readable.
+bool readable(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+void test_embed_fd_run_ready() {
+    cte::executor ex;
+    int fd = ex.fd();
+    CHECK(fd >= 0);
+    CHECK(ex.fd() == fd); // the same one every time
+    CHECK_STATUS((void)ex.event_handle(), CTEXEC_EINVAL); // POSIX has none
+    CHECK(!readable(fd, 0));
+    std::vector<cte::future<int>> fs;
+    on_other_thread([&] {
+        for (int i = 0; i < 3; i++) fs.push_back(ex.submit([i] { return i; }));
+        CHECK_STATUS(ex.run_ready(), CTEXEC_EWRONGTHREAD);
+    });
+    CHECK(readable(fd, 1000));
+    cte::executor::ready_result r = ex.run_ready(1);
+    CHECK(r.more && r.ran == 1);
+    CHECK(fs[0].ready() && !fs[1].ready());
+    CHECK(readable(fd, 0)); // a budget that leaves items keeps it readable
+    r = ex.run_ready(0, 0ms); // at least one item, even with no time
+    CHECK(r.ran >= 1);
+    r = ex.run_ready();
+    CHECK(!r.more);
+    CHECK(!readable(fd, 0));
+    for (int i = 0; i < 3; i++) CHECK(fs[static_cast<size_t>(i)].get() == i);
+    r = ex.run_ready();
+    CHECK(!r.more && r.ran == 0); // nothing queued: not an error
+    // From inside an item that run_ready runs: EBUSY, delivered by its future.
+    cte::future<void> inner;
+    on_other_thread([&] { inner = ex.submit([&] { ex.run_ready(); }); });
+    CHECK(ex.run_ready().ran == 1);
+    CHECK_STATUS(inner.get(), CTEXEC_EBUSY);
+    cte::executor moved(std::move(ex));
+    CHECK_STATUS((void)ex.fd(), CTEXEC_EINVAL);
+    CHECK_STATUS((void)ex.run_ready(), CTEXEC_EINVAL);
+    CHECK_STATUS(ex.set_notify([] {}), CTEXEC_EINVAL);
+}
+
+void test_embed_set_notify() {
+    cte::executor ex;
+    std::atomic<int> calls{0};
+    std::atomic<int> busy{0};
+    std::thread::id called_on;
+    auto token = std::make_shared<int>(0);
+    ex.set_notify([&, token] {
+        ++calls;
+        called_on = std::this_thread::get_id();
+        try {
+            ex.set_notify(nullptr); // not from inside its own callable
+        } catch (const cte::error &e) {
+            if (e.status() == CTEXEC_EBUSY) ++busy;
+        }
+    });
+    CHECK(token.use_count() == 2); // the executor keeps a copy
+    std::thread::id submitter;
+    std::vector<cte::future<void>> fs;
+    on_other_thread([&] {
+        submitter = std::this_thread::get_id();
+        fs.push_back(ex.submit([] {}));
+        fs.push_back(ex.submit([] {})); // no second call before a drain
+    });
+    CHECK(calls == 1 && busy == 1 && called_on == submitter);
+    CHECK(ex.run_ready().ran == 2);
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(calls == 2); // drained, so the next submit notifies again
+    // A new callable replaces the old, which is destroyed at once.
+    std::atomic<int> second{0};
+    ex.set_notify([&] { ++second; });
+    CHECK(token.use_count() == 1);
+    CHECK(ex.run_ready().ran == 1);
+    second = 0;
+    // A callable that throws: the exception is dropped, the submit works.
+    ex.set_notify([] { throw std::runtime_error("from notify"); });
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(ex.run_ready().ran == 1);
+    // Removed: not called again.
+    auto token2 = std::make_shared<int>(0);
+    ex.set_notify([&, token2] { ++second; });
+    ex.set_notify(nullptr);
+    CHECK(token2.use_count() == 1);
+    on_other_thread([&] { fs.push_back(ex.submit([] {})); });
+    CHECK(second == 0);
+    for (auto &f : fs) {
+        if (!f.ready()) CHECK(ex.run_ready().ran >= 1);
+        f.get();
+    }
+    // Work queued before any callable was set is reported at once, on the
+    // thread that sets it.
+    cte::executor late;
+    cte::future<void> queued;
+    on_other_thread([&] { queued = late.submit([] {}); });
+    std::thread::id late_on;
+    late.set_notify([&] { late_on = std::this_thread::get_id(); });
+    CHECK(late_on == std::this_thread::get_id());
+    CHECK(late.run_ready().ran == 1);
+    queued.get();
+    // The executor's destruction releases the callable.
+    auto token3 = std::make_shared<int>(0);
+    {
+        cte::executor e2;
+        e2.set_notify([token3] {});
+        cte::executor e3(std::move(e2)); // moves with the executor
+        CHECK(token3.use_count() == 2);
+    }
+    CHECK(token3.use_count() == 1);
+}
+
+void test_process_stats() {
+    cte::executor_stats before = cte::process_stats();
+    {
+        cte::options o;
+        o.stats = true;
+        cte::executor ex(o);
+        on_other_thread([&] {
+            ex.submit([] {});
+            ex.submit([] {});
+        });
+        CHECK(cte::process_stats().queued == before.queued + 2);
+    } // destroyed with both queued: discarded
+    cte::executor_stats after = cte::process_stats();
+    CHECK(after.submitted == before.submitted + 2);
+    CHECK(after.discarded == before.discarded + 2);
+    CHECK(after.run == before.run);
+    CHECK(after.queued == before.queued);
+    CHECK(after.wait_samples == 0 && after.flags == 0);
+}
+
+// ---- C++20 coroutines: co_await on futures, ex.schedule(), cte::task ------
+#if defined(CTEXEC_HPP_COROUTINES)
+
+cte::task<long> owner_step(cte::executor &ex, std::thread::id owner, long i) {
+    co_await ex.schedule();
+    CHECK(std::this_thread::get_id() == owner);
+    if (i % 1000 == 999) throw custom_error{static_cast<int>(i)};
+    co_return i * 3;
+}
+
+// worker -> owner -> worker, n times; returns how many steps threw.
+cte::task<long> hop_loop(cte::executor &owner_ex, std::thread::id owner, cte::executor &worker_ex,
+                         std::thread::id worker, long n) {
+    CHECK(std::this_thread::get_id() == worker);
+    long thrown = 0;
+    for (long i = 0; i < n; i++) {
+        long v = -1;
+        bool caught = false;
+        try {
+            v = co_await owner_step(owner_ex, owner, i);
+        } catch (const custom_error &e) {
+            CHECK(e.n == i);
+            caught = true;
+        }
+        CHECK(std::this_thread::get_id() == owner); // the step ended there
+        co_await worker_ex.schedule();
+        CHECK(std::this_thread::get_id() == worker);
+        if (caught) {
+            thrown++;
+        } else {
+            CHECK(v == i * 3);
+        }
+    }
+    co_return thrown;
+}
+
+void test_coro_hop_loop() {
+    const long n = 100000;
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    serve(ex, [&] {
+        cte::executor worker_ex;
+        cte::future<long> f = hop_loop(ex, owner, worker_ex, std::this_thread::get_id(), n).start();
+        worker_ex.run_until(f); // serves the hops back until the loop ends
+        CHECK(f.get() == n / 1000);
+    });
+}
+
+// co_await on a future resumes on the thread that completed it, or goes
+// on at once if it was done already. worker_ex is served by the thread
+// that started the task.
+cte::task<void> await_futures(cte::executor &ex, std::thread::id owner, cte::executor &worker_ex) {
+    const auto me = std::this_thread::get_id();
+    // An item's future: resumed on the owner, which ran it (the item
+    // sleeps, so it is almost always still pending when awaited).
+    int v = co_await ex.submit([] {
+        std::this_thread::sleep_for(20ms);
+        return 5;
+    });
+    CHECK(v == 5);
+    CHECK(std::this_thread::get_id() == owner || std::this_thread::get_id() == me);
+    co_await worker_ex.schedule();
+    CHECK(std::this_thread::get_id() == me);
+    // Its exception arrives as from get().
+    bool threw = false;
+    try {
+        co_await ex.submit([]() -> int { throw custom_error{3}; });
+    } catch (const custom_error &e) {
+        threw = e.n == 3;
+    }
+    CHECK(threw);
+    co_await worker_ex.schedule();
+    // A promise set on another thread: resumed there.
+    cte::promise<int> p;
+    cte::future<int> pf = p.get_future();
+    std::thread::id setter;
+    std::thread t([&] {
+        setter = std::this_thread::get_id();
+        std::this_thread::sleep_for(20ms);
+        p.set_value(8);
+    });
+    int w = co_await pf;
+    CHECK(w == 8);
+    CHECK(std::this_thread::get_id() == setter || std::this_thread::get_id() == me);
+    CHECK(!pf.valid()); // consumed, as by get()
+    co_await worker_ex.schedule();
+    t.join();
+    // An already-done future does not suspend.
+    cte::promise<std::string> done;
+    done.set_value("ready");
+    std::string s = co_await done.get_future();
+    CHECK(s == "ready" && std::this_thread::get_id() == me);
+    // Cancelled by another thread while awaited: resumed there, with
+    // CTEXEC_ECANCELLED thrown as from get().
+    cte::promise<int> never;
+    cte::future<int> nf = never.get_future();
+    bool cancelled = false;
+    std::thread c([&] {
+        std::this_thread::sleep_for(20ms);
+        cancelled = nf.cancel(); // resumes the coroutine inside this call
+    });
+    int status = 0;
+    try {
+        co_await nf;
+    } catch (const cte::error &e) {
+        status = e.status();
+    }
+    CHECK(status == CTEXEC_ECANCELLED);
+    co_await worker_ex.schedule();
+    c.join();
+    CHECK(cancelled);
+}
+
+void test_coro_await_future() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    serve(ex, [&] {
+        cte::executor worker_ex;
+        cte::future<void> f = await_futures(ex, owner, worker_ex).start();
+        worker_ex.run_until(f);
+        f.get();
+    });
+}
+
+// A cancelled future's co_await throws CTEXEC_ECANCELLED, and resume_on
+// brings the coroutine to the executor's owner.
+cte::task<int> await_cancelled(cte::future<int> &f) { co_return co_await f; }
+
+cte::task<std::thread::id> await_on(cte::future<int> &f, cte::executor &ex, int want) {
+    int v = co_await f.resume_on(ex);
+    CHECK(v == want);
+    co_return std::this_thread::get_id();
+}
+
+void test_coro_resume_on() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    serve(ex, [&] {
+        // Completed by another thread, resumed on the owner.
+        cte::promise<int> p;
+        cte::future<int> pf = p.get_future();
+        cte::future<std::thread::id> where = await_on(pf, ex, 4).start();
+        std::thread([&] { p.set_value(4); }).join();
+        CHECK(where.get() == owner);
+        // Already done when awaited off the owner: still hops.
+        cte::promise<int> q;
+        q.set_value(6);
+        cte::future<int> qf = q.get_future();
+        CHECK(cte::sync_wait(await_on(qf, ex, 6)) == owner);
+        // An item's future completes on the owner: resumed there at once.
+        cte::future<int> item = ex.submit([] { return 2; });
+        CHECK(cte::sync_wait(await_on(item, ex, 2)) == owner);
+        // Cancelled: the co_await throws as get() does.
+        cte::promise<int> c;
+        cte::future<int> cf = c.get_future();
+        CHECK(cf.cancel());
+        CHECK_STATUS(cte::sync_wait(await_cancelled(cf)), CTEXEC_ECANCELLED);
+    });
+    // A quit executor with no chain: the hop fails and says why; the
+    // future stays valid and done.
+    on_other_thread([&] {
+        cte::promise<int> p;
+        cte::future<int> pf = p.get_future();
+        p.set_value(1);
+        CHECK_STATUS(cte::sync_wait(await_on(pf, ex, 1)), CTEXEC_EQUIT);
+        CHECK(pf.valid() && pf.get() == 1);
+    });
+}
+
+cte::task<int> plain(int x) { co_return x + 1; }
+cte::task<void> plain_void(int &out) {
+    out = co_await plain(41);
+    co_return;
+}
+cte::task<int &> plain_ref(int &x) { co_return x; }
+cte::task<std::unique_ptr<int>> plain_move() { co_return std::make_unique<int>(3); }
+cte::task<int> plain_throws() {
+    throw std::runtime_error("task");
+    co_return 0;
+}
+cte::task<void> holds(std::shared_ptr<int> p) {
+    (void)p;
+    co_return;
+}
+
+void test_coro_task() {
+    CHECK(cte::sync_wait(plain(1)) == 2);
+    int out = 0;
+    cte::sync_wait(plain_void(out));
+    CHECK(out == 42);
+    int target = 0;
+    CHECK(&cte::sync_wait(plain_ref(target)) == &target);
+    CHECK(*cte::sync_wait(plain_move()) == 3);
+    try {
+        cte::sync_wait(plain_throws());
+        CHECK(false);
+    } catch (const std::runtime_error &e) {
+        CHECK(std::strcmp(e.what(), "task") == 0);
+    }
+    // Lazy: nothing runs before it is awaited; a task never started is
+    // destroyed with its frame.
+    auto p = std::make_shared<int>(1);
+    {
+        cte::task<void> t = holds(p);
+        CHECK(p.use_count() == 2);
+    }
+    CHECK(p.use_count() == 1);
+    cte::task<int> moved = plain(0);
+    cte::task<int> to = std::move(moved);
+    CHECK(!moved.valid() && to.valid());
+    CHECK_FUTURE_ERRC(std::move(moved).start(), std::future_errc::no_state);
+    // start() with the future dropped: the task still runs to its end.
+    cte::promise<int> gate;
+    cte::future<int> gf = gate.get_future();
+    std::atomic<bool> finished{false};
+    auto waits = [](cte::future<int> &g, std::atomic<bool> &fin) -> cte::task<void> {
+        CHECK(co_await g == 9);
+        fin = true;
+    };
+    { (void)waits(gf, finished).start(); }
+    CHECK(!finished);
+    gate.set_value(9);
+    CHECK(finished);
+}
+
+// The owner itself: schedule() does not suspend there.
+cte::task<int> on_owner_already(cte::executor &ex) {
+    const auto me = std::this_thread::get_id();
+    co_await ex.schedule();
+    CHECK(std::this_thread::get_id() == me);
+    co_return 1;
+}
+
+void test_coro_schedule_on_owner() {
+    cte::executor ex;
+    cte::future<int> f = on_owner_already(ex).start();
+    CHECK(f.ready()); // ran to its end inside start(), on this thread
+    CHECK(f.get() == 1);
+    CHECK(ex.stats().queued == 0);
+    // Chains apply: a quit executor's schedule() goes to its old one.
+    cte::executor outer;
+    cte::executor inner(outer);
+    const auto owner = std::this_thread::get_id();
+    cte::promise<void> p;
+    auto pf = p.get_future();
+    p.set_value();
+    inner.run_until(pf); // inner quits
+    serve(outer, [&] {
+        auto hop = [](cte::executor &to) -> cte::task<std::thread::id> {
+            co_await to.schedule();
+            co_return std::this_thread::get_id();
+        };
+        CHECK(cte::sync_wait(hop(inner)) == owner); // run by outer
+    });
+    // Both quit now, no chain left: the co_await throws CTEXEC_EQUIT.
+    on_other_thread([&] {
+        auto hop = [](cte::executor &to) -> cte::task<void> { co_await to.schedule(); };
+        CHECK_STATUS(cte::sync_wait(hop(inner)), CTEXEC_EQUIT);
+        cte::executor moved_to(std::move(ex));
+        CHECK_STATUS(cte::sync_wait(hop(ex)), CTEXEC_EINVAL); // moved-from
+    });
+}
+
+// The executor goes away while coroutines are suspended on it.
+cte::task<int> parks(cte::executor &ex, std::atomic<int> &resumed, std::atomic<int> &errors) {
+    tracked t; // dies with the frame
+    try {
+        co_await ex.schedule();
+    } catch (const cte::error &e) {
+        CHECK(e.code() == std::errc::operation_canceled);
+        ++errors;
+        throw;
+    }
+    ++resumed;
+    co_return 1;
+}
+
+void test_coro_quit_while_suspended() {
+    const int n = 50;
+    tracked::live = 0;
+    std::atomic<int> resumed{0}, errors{0};
+    std::vector<cte::future<int>> fs;
+    {
+        // Quit by run_until: the items queued before that moment still run.
+        cte::executor ex;
+        on_other_thread([&] {
+            for (int i = 0; i < n; i++) fs.push_back(parks(ex, resumed, errors).start());
+        });
+        CHECK(tracked::live == n);
+        cte::promise<void> p;
+        auto pf = p.get_future();
+        p.set_value();
+        ex.run_until(pf);
+        CHECK(resumed == n && errors == 0 && tracked::live == 0);
+        for (auto &f : fs) CHECK(f.get() == 1);
+        fs.clear();
+    }
+    {
+        // Destroyed with the items queued: each coroutine resumes with
+        // CTEXEC_ECANCELLED on the destroying thread, and unwinds.
+        auto ex = std::make_unique<cte::executor>();
+        on_other_thread([&] {
+            for (int i = 0; i < n; i++) fs.push_back(parks(*ex, resumed, errors).start());
+        });
+        CHECK(tracked::live == n);
+        ex.reset();
+        CHECK(resumed == n && errors == n && tracked::live == 0);
+        for (auto &f : fs) CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+        fs.clear();
+    }
+    {
+        // The same with an owner that is serving another executor and a
+        // worker thread that destroys it: resumed on that worker.
+        std::thread::id destroyer;
+        cte::executor keep;
+        std::unique_ptr<cte::executor> ex;
+        std::atomic<bool> made{false};
+        std::thread owner([&] {
+            ex = std::make_unique<cte::executor>();
+            made = true;
+        });
+        owner.join();
+        (void)made;
+        auto where = [](cte::executor &e, std::thread::id &at) -> cte::task<void> {
+            try {
+                co_await e.schedule();
+            } catch (const cte::error &) {
+                at = std::this_thread::get_id();
+            }
+        };
+        std::thread::id at;
+        cte::future<void> f;
+        on_other_thread([&] { f = where(*ex, at).start(); });
+        on_other_thread([&] {
+            destroyer = std::this_thread::get_id();
+            ex.reset();
+        });
+        f.get();
+        CHECK(at == destroyer);
+    }
+    {
+        // Down the chain: inner has quit, so its schedule() items go to
+        // outer; destroying outer with them queued resumes them too.
+        auto outer = std::make_unique<cte::executor>();
+        cte::executor inner(*outer);
+        cte::promise<void> p;
+        auto pf = p.get_future();
+        p.set_value();
+        inner.run_until(pf); // inner quits
+        on_other_thread([&] {
+            for (int i = 0; i < n; i++) fs.push_back(parks(inner, resumed, errors).start());
+        });
+        CHECK(tracked::live == n && outer->stats().queued == static_cast<std::uint64_t>(n));
+        resumed = 0;
+        errors = 0;
+        outer.reset();
+        CHECK(resumed == 0 && errors == n && tracked::live == 0);
+        for (auto &f : fs) CHECK_STATUS(f.get(), CTEXEC_ECANCELLED);
+        fs.clear();
+    }
+}
+
+#endif // CTEXEC_HPP_COROUTINES
+
 struct test_case {
     const char *name;
     void (*fn)();
@@ -833,6 +1332,19 @@ const test_case cases[] = {
     {"stall_watchdog", test_stall_watchdog},
     {"stall_callback_throws", test_stall_callback_throws},
     {"deadlock_self_wait", test_deadlock_self_wait},
+    {"embed_fd_run_ready", test_embed_fd_run_ready},
+    {"embed_set_notify", test_embed_set_notify},
+    {"process_stats", test_process_stats},
+#if defined(CTEXEC_HPP_COROUTINES)
+    // C++20 only: CMakeLists.txt registers the coro_ cases for the C++20
+    // builds alone.
+    {"coro_hop_loop", test_coro_hop_loop},
+    {"coro_await_future", test_coro_await_future},
+    {"coro_resume_on", test_coro_resume_on},
+    {"coro_task", test_coro_task},
+    {"coro_schedule_on_owner", test_coro_schedule_on_owner},
+    {"coro_quit_while_suspended", test_coro_quit_while_suspended},
+#endif
 };
 // clang-format on
 
