@@ -41,12 +41,13 @@ ctexec_bootstrap() {
     fi
 }
 
-# ctexec_configure [target...]: configures the build tree and builds the
-# given targets, or everything when none is given.
+# ctexec_configure [target...]: configures the build tree with the test
+# suite on (a plain configure builds only the library and the examples) and
+# builds the given targets, or everything when none is given.
 ctexec_configure() {
     local targets=() t
     for t in "$@"; do targets+=(--target "$t"); done
-    cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+    cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null &&
     cmake --build "$CTEXEC_BUILD" -j "$(nproc)" "${targets[@]}"
 }
 
