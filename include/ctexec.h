@@ -94,12 +94,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define CTEXEC_OK            0
-#define CTEXEC_EINVAL       (-1)  /* NULL or out-of-range argument */
+#define CTEXEC_EINVAL       (-1)  /* a bad argument: see "CTEXEC_EINVAL, by cause" */
 #define CTEXEC_EBADHANDLE   (-2)  /* unknown, freed or forged executor/future */
 #define CTEXEC_EWRONGTHREAD (-3)  /* run from a thread that is not the owner */
-#define CTEXEC_ESAMETHREAD  (-4)  /* submit from the owner thread */
-#define CTEXEC_EQUIT        (-5)  /* executor and its whole chain have quit */
-#define CTEXEC_EBUSY        (-6)  /* run re-entered, or free while running */
+#define CTEXEC_ESAMETHREAD  (-4)  /* submit or call from the owner thread */
+#define CTEXEC_EQUIT        (-5)  /* executor (for a submit: its whole chain) has quit */
+#define CTEXEC_EBUSY        (-6)  /* run re-entered, free while running, and the like */
 #define CTEXEC_ECANCELLED   (-7)  /* the future was cancelled or discarded */
 #define CTEXEC_ETIMEDOUT    (-8)  /* the time ran out first */
 #define CTEXEC_ESTATE       (-9)  /* the future already completed (or started) */
@@ -111,27 +111,55 @@ extern "C" {
 
 /*
  * The text ctexec_strerror() gives for each code above, one row per code:
- * X(name, text), where CTEXEC_<name> is the code. The library's
- * ctexec_strerror, the Go core's Status names and the Python binding are
- * built from or tested against this table. The EWRONGTHREAD, ESAMETHREAD and
- * EQUIT texts are asgiref's own messages, which code in the wild matches on.
+ * X(name, text), where CTEXEC_<name> is the code. The texts say what went
+ * wrong in this API's terms. The library's ctexec_strerror and the Go
+ * core's Status names are built from or tested against this table; the
+ * Python binding uses it too, except that for EWRONGTHREAD, ESAMETHREAD
+ * and EQUIT it raises asgiref's own messages, which Python code in the
+ * wild matches on.
  */
 #define CTEXEC_STATUS_TEXTS(X)                                                \
     X(OK, "success")                                                          \
     X(EINVAL, "invalid argument")                                             \
     X(EBADHANDLE, "unknown, freed or forged executor or future")              \
-    X(EWRONGTHREAD, "You cannot run CurrentThreadExecutor from a different thread") \
-    X(ESAMETHREAD, "You cannot submit onto CurrentThreadExecutor from its own thread") \
-    X(EQUIT, "CurrentThreadExecutor already quit or is broken")               \
-    X(EBUSY, "executor is running")                                           \
-    X(ECANCELLED, "cancelled")                                                \
+    X(EWRONGTHREAD, "not the executor's owner thread (only the thread that created it may run it)") \
+    X(ESAMETHREAD, "submit or call from the executor's own owner thread (it would wait on itself)") \
+    X(EQUIT, "executor already quit (for a submit: its whole old_executor chain too)") \
+    X(EBUSY, "executor is busy (running, or inside one of its own callbacks)") \
+    X(ECANCELLED, "cancelled, or discarded when its executor was freed")      \
     X(ETIMEDOUT, "timed out")                                                 \
     X(ESTATE, "future already completed or started")                          \
     X(EFORK, "called in a process forked after the library was loaded")      \
     X(EPANIC, "internal panic earlier; the library refuses calls")            \
     X(ENOMEM, "out of memory")                                                \
     X(EDEADLK, "deadlock: the wait could never finish")                       \
-    X(EAGAIN, "queue full")
+    X(EAGAIN, "the executor's queue is full")
+
+/*
+ * CTEXEC_EINVAL, by cause. Each function's @return names its own; across
+ * the API they are:
+ *   - A NULL where an argument is "not NULL": the executor of every
+ *     executor function (not ctexec_free, where NULL is a no-op, nor
+ *     ctexec_stats, where it asks for the process totals); fn of ctexec_submit, ctexec_submit_timeout and
+ *     ctexec_call; cb of ctexec_future_add_done_callback; the out
+ *     parameter of ctexec_new, ctexec_new_with, ctexec_future_new,
+ *     ctexec_fd, ctexec_event_handle, ctexec_stats and ctexec_live_counts.
+ *   - A value out of range: code <= 0 for ctexec_future_set_error;
+ *     ctexec_new_with's options (a size outside the size rule, an unknown
+ *     flag or when_full, a negative stall_ns, stall_ns > 0 without
+ *     on_stall); ctexec_stats's out->size outside the size rule (see
+ *     "Size-versioned structs").
+ *   - The wrong kind of future: ctexec_future_set_result and
+ *     ctexec_future_set_error on a future from ctexec_submit, which only its
+ *     item completes.
+ *   - A callback that broke its contract: an item (ctexec_fn) that returned
+ *     a negative code. Its future completes with CTEXEC_EINVAL, so
+ *     ctexec_future_wait and ctexec_call return it after the item ran.
+ *   - A platform without the object: ctexec_fd on Windows and
+ *     ctexec_event_handle elsewhere, for every live executor.
+ * A NULL or made-up handle where a live one is expected (a future of 0, a
+ * freed executor) is CTEXEC_EBADHANDLE, not CTEXEC_EINVAL.
+ */
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
@@ -271,7 +299,7 @@ CTEXEC_API int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_resul
  * f   in, a live future. The call does not take ownership of it.
  *
  * Threads: ex's owner only.
- * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_EBADHANDLE (ex or f),
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex NULL), CTEXEC_EBADHANDLE (ex or f),
  *         CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (already running),
  *         CTEXEC_EQUIT (ex already quit in an earlier run), CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
@@ -653,7 +681,8 @@ CTEXEC_API int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata
  * ctexec_future_set_result, ctexec_future_set_error or ctexec_future_cancel.
  *
  * out  out, not NULL. Free it with ctexec_future_free.
- * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL), CTEXEC_ENOMEM, CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
  * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_new(ctexec_future *out);
