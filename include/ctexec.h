@@ -140,10 +140,11 @@ extern "C" {
  * the API they are:
  *   - A NULL where an argument is "not NULL": the executor of every
  *     executor function (not ctexec_free, where NULL is a no-op, nor
- *     ctexec_stats, where it asks for the process totals); fn of ctexec_submit, ctexec_submit_timeout and
- *     ctexec_call; cb of ctexec_future_add_done_callback; the out
- *     parameter of ctexec_new, ctexec_new_with, ctexec_future_new,
- *     ctexec_fd, ctexec_event_handle, ctexec_stats and ctexec_live_counts.
+ *     ctexec_stats, where it asks for the process totals); fn of
+ *     ctexec_submit, ctexec_submit_timeout and ctexec_call; cb of
+ *     ctexec_future_add_done_callback; the out parameter of ctexec_new,
+ *     ctexec_new_with, ctexec_future_new, ctexec_fd, ctexec_event_handle,
+ *     ctexec_stats and ctexec_live_counts.
  *   - A value out of range: code <= 0 for ctexec_future_set_error;
  *     ctexec_new_with's options (a size outside the size rule, an unknown
  *     flag or when_full, a negative stall_ns, stall_ns > 0 without
