@@ -93,6 +93,7 @@ static int cx_host_signal(ctexec *ex, int kind, intptr_t *out) {
 
 int ctexec_fd(ctexec *ex, int *out_fd) {
     CX_ENTER();
+    CX_HOOK("fd");
     if (out_fd == NULL) return CTEXEC_EINVAL;
     intptr_t sig;
     int rc = cx_host_signal(ex, CX_HOST_FD, &sig);
@@ -102,6 +103,7 @@ int ctexec_fd(ctexec *ex, int *out_fd) {
 
 int ctexec_event_handle(ctexec *ex, void **out_handle) {
     CX_ENTER();
+    CX_HOOK("event_handle");
     if (out_handle == NULL) return CTEXEC_EINVAL;
     intptr_t sig;
     int rc = cx_host_signal(ex, CX_HOST_EVENT, &sig);
@@ -124,6 +126,7 @@ int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *o
 
 int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata) {
     CX_ENTER();
+    CX_HOOK("set_notify");
     if (ex == NULL) return CTEXEC_EINVAL;
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;

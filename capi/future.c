@@ -411,11 +411,13 @@ int ctexec_future_set_error(ctexec_future h, int code) {
 
 int ctexec_future_cancel(ctexec_future h) {
     CX_ENTER();
+    CX_HOOK("future_cancel");
     return cx_complete_handle(h, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
 }
 
 int ctexec_future_done(ctexec_future h) {
     CX_ENTER();
+    CX_HOOK("future_done");
     uint32_t gen;
     cx_future *f = cx_fut_decode(h, &gen);
     if (f == NULL) return CTEXEC_EBADHANDLE;
@@ -438,6 +440,7 @@ int ctexec_future_wait(ctexec_future h, int64_t timeout_ns, void **out_result) {
 
 int ctexec_future_add_done_callback(ctexec_future h, ctexec_done_fn cb, void *userdata) {
     CX_ENTER();
+    CX_HOOK("future_add_done_callback");
     if (cb == NULL) return CTEXEC_EINVAL;
     uint32_t gen;
     cx_future *f = cx_fut_decode(h, &gen);

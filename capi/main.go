@@ -229,6 +229,7 @@ func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self 
 //export ctexecgo_stats
 func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
 	defer guard(&rc)
+	hook("stats")
 	var st executor.Stats
 	if ex == 0 {
 		var live []executor.Stats
@@ -382,6 +383,7 @@ func ctexecgo_future_release(fut *C.cx_future) {
 //export ctexecgo_live_counts
 func ctexecgo_live_counts(execs, queued *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
+	hook("live_counts")
 	var q int
 	executors.Range(func(_, v any) bool {
 		q += v.(*exEntry).ex.Queued()

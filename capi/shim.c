@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "shim.h"
+#include "abi.h"
 #include "_cgo_export.h"
 
 volatile int cx_forked;
@@ -208,11 +209,10 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
     if (out == NULL) return CTEXEC_EINVAL;
     ctexec_options o = {sizeof o, 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
     if (opts != NULL) {
-        if (opts->size != sizeof *opts || (opts->flags & ~CTEXEC_OPT_STATS) != 0 ||
-            (opts->when_full != CTEXEC_FULL_BLOCK && opts->when_full != CTEXEC_FULL_FAIL) ||
-            opts->stall_ns < 0 || (opts->stall_ns > 0 && opts->on_stall == NULL))
+        if (CX_ABI_IN(o, CX_OPTIONS_SIZE_0_2, opts) != CTEXEC_OK || (o.flags & ~CTEXEC_OPT_STATS) != 0 ||
+            (o.when_full != CTEXEC_FULL_BLOCK && o.when_full != CTEXEC_FULL_FAIL) ||
+            o.stall_ns < 0 || (o.stall_ns > 0 && o.on_stall == NULL))
             return CTEXEC_EINVAL;
-        o = *opts;
     }
     uint64_t old = 0;
     if (old_executor != NULL) {
@@ -348,14 +348,17 @@ int ctexec_live_counts(ctexec_counts *out) {
 
 int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
     CX_ENTER();
-    if (out == NULL || out->size != sizeof *out) return CTEXEC_EINVAL;
+    ctexec_stats_t st;
+    if (out == NULL || CX_ABI_IN(st, CX_STATS_SIZE_0_2, out) != CTEXEC_OK) return CTEXEC_EINVAL;
     uint64_t h = 0;
     if (ex != NULL) {
         struct ctexec *s = cx_valid(ex);
         if (s == NULL) return CTEXEC_EBADHANDLE;
         h = s->handle;
     }
-    return ctexecgo_stats(h, out);
+    int rc = ctexecgo_stats(h, &st);
+    if (rc == CTEXEC_OK) CX_ABI_OUT(out, st);
+    return rc;
 }
 
 unsigned ctexec_version(void) { return CTEXEC_VERSION_NUMBER; }

@@ -57,6 +57,7 @@
 #ifndef CTEXEC_H
 #define CTEXEC_H
 
+#include <stddef.h> /* NULL */
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -81,11 +82,11 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define CTEXEC_VERSION_MAJOR 0
-#define CTEXEC_VERSION_MINOR 1
+#define CTEXEC_VERSION_MINOR 2
 #define CTEXEC_VERSION_PATCH 0
 #define CTEXEC_VERSION_NUMBER \
     (CTEXEC_VERSION_MAJOR * 10000 + CTEXEC_VERSION_MINOR * 100 + CTEXEC_VERSION_PATCH)
-#define CTEXEC_VERSION_STRING "0.1.0"
+#define CTEXEC_VERSION_STRING "0.2.0"
 
 /* ------------------------------------------------------------------------ */
 /* Status codes. Values never change; new codes are only ever added.        */
@@ -93,44 +94,73 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define CTEXEC_OK            0
-#define CTEXEC_EINVAL       (-1)  /* NULL or out-of-range argument */
+#define CTEXEC_EINVAL       (-1)  /* a bad argument: see "CTEXEC_EINVAL, by cause" */
 #define CTEXEC_EBADHANDLE   (-2)  /* unknown, freed or forged executor/future */
 #define CTEXEC_EWRONGTHREAD (-3)  /* run from a thread that is not the owner */
-#define CTEXEC_ESAMETHREAD  (-4)  /* submit from the owner thread */
-#define CTEXEC_EQUIT        (-5)  /* executor and its whole chain have quit */
-#define CTEXEC_EBUSY        (-6)  /* run re-entered, or free while running */
+#define CTEXEC_ESAMETHREAD  (-4)  /* submit or call from the owner thread */
+#define CTEXEC_EQUIT        (-5)  /* executor (for a submit: its whole chain) has quit */
+#define CTEXEC_EBUSY        (-6)  /* run re-entered, free while running, and the like */
 #define CTEXEC_ECANCELLED   (-7)  /* the future was cancelled or discarded */
 #define CTEXEC_ETIMEDOUT    (-8)  /* the time ran out first */
 #define CTEXEC_ESTATE       (-9)  /* the future already completed (or started) */
 #define CTEXEC_EFORK        (-10) /* called in a child forked after load */
 #define CTEXEC_EPANIC       (-11) /* an internal panic happened earlier */
 #define CTEXEC_ENOMEM       (-12) /* out of memory */
-#define CTEXEC_EDEADLK      (-13) /* the wait could never finish: see ctexec_future_wait */
-#define CTEXEC_EAGAIN       (-14) /* the executor's queue is full (CTEXEC_FULL_FAIL) */
+#define CTEXEC_EDEADLK      (-13) /* the wait could never finish: see ctexec_future_wait (0.2.0) */
+#define CTEXEC_EAGAIN       (-14) /* the executor's queue is full, CTEXEC_FULL_FAIL (0.2.0) */
 
 /*
  * The text ctexec_strerror() gives for each code above, one row per code:
- * X(name, text), where CTEXEC_<name> is the code. The library's
- * ctexec_strerror, the Go core's Status names and the Python binding are
- * built from or tested against this table. The EWRONGTHREAD, ESAMETHREAD and
- * EQUIT texts are asgiref's own messages, which code in the wild matches on.
+ * X(name, text), where CTEXEC_<name> is the code. The texts say what went
+ * wrong in this API's terms. The library's ctexec_strerror and the Go
+ * core's Status names are built from or tested against this table; the
+ * Python binding uses it too, except that for EWRONGTHREAD, ESAMETHREAD
+ * and EQUIT it raises asgiref's own messages, which Python code in the
+ * wild matches on.
  */
 #define CTEXEC_STATUS_TEXTS(X)                                                \
     X(OK, "success")                                                          \
     X(EINVAL, "invalid argument")                                             \
     X(EBADHANDLE, "unknown, freed or forged executor or future")              \
-    X(EWRONGTHREAD, "You cannot run CurrentThreadExecutor from a different thread") \
-    X(ESAMETHREAD, "You cannot submit onto CurrentThreadExecutor from its own thread") \
-    X(EQUIT, "CurrentThreadExecutor already quit or is broken")               \
-    X(EBUSY, "executor is running")                                           \
-    X(ECANCELLED, "cancelled")                                                \
+    X(EWRONGTHREAD, "not the executor's owner thread (only the thread that created it may run it)") \
+    X(ESAMETHREAD, "submit or call from the executor's own owner thread (it would wait on itself)") \
+    X(EQUIT, "executor already quit (for a submit: its whole old_executor chain too)") \
+    X(EBUSY, "executor is busy (running, or inside one of its own callbacks)") \
+    X(ECANCELLED, "cancelled, or discarded when its executor was freed")      \
     X(ETIMEDOUT, "timed out")                                                 \
     X(ESTATE, "future already completed or started")                          \
     X(EFORK, "called in a process forked after the library was loaded")      \
     X(EPANIC, "internal panic earlier; the library refuses calls")            \
     X(ENOMEM, "out of memory")                                                \
     X(EDEADLK, "deadlock: the wait could never finish")                       \
-    X(EAGAIN, "queue full")
+    X(EAGAIN, "the executor's queue is full")
+
+/*
+ * CTEXEC_EINVAL, by cause. Each function's @return names its own; across
+ * the API they are:
+ *   - A NULL where an argument is "not NULL": the executor of every
+ *     executor function (not ctexec_free, where NULL is a no-op, nor
+ *     ctexec_stats, where it asks for the process totals); fn of
+ *     ctexec_submit, ctexec_submit_timeout and ctexec_call; cb of
+ *     ctexec_future_add_done_callback; the out parameter of ctexec_new,
+ *     ctexec_new_with, ctexec_future_new, ctexec_fd, ctexec_event_handle,
+ *     ctexec_stats and ctexec_live_counts.
+ *   - A value out of range: code <= 0 for ctexec_future_set_error;
+ *     ctexec_new_with's options (a size outside the size rule, an unknown
+ *     flag or when_full, a negative stall_ns, stall_ns > 0 without
+ *     on_stall); ctexec_stats's out->size outside the size rule (see
+ *     "Size-versioned structs").
+ *   - The wrong kind of future: ctexec_future_set_result and
+ *     ctexec_future_set_error on a future from ctexec_submit, which only its
+ *     item completes.
+ *   - A callback that broke its contract: an item (ctexec_fn) that returned
+ *     a negative code. Its future completes with CTEXEC_EINVAL, so
+ *     ctexec_future_wait and ctexec_call return it after the item ran.
+ *   - A platform without the object: ctexec_fd on Windows and
+ *     ctexec_event_handle elsewhere, for every live executor.
+ * A NULL or made-up handle where a live one is expected (a future of 0, a
+ * freed executor) is CTEXEC_EBADHANDLE, not CTEXEC_EINVAL.
+ */
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
@@ -191,6 +221,7 @@ typedef void (*ctexec_done_fn)(ctexec_future f, void *userdata);
  * @return CTEXEC_OK, CTEXEC_EINVAL (out is NULL), CTEXEC_EBADHANDLE
  *         (old_executor is not a live executor), CTEXEC_ENOMEM,
  *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_new(ctexec *old_executor, ctexec **out);
 
@@ -220,6 +251,7 @@ CTEXEC_API int ctexec_new(ctexec *old_executor, ctexec **out);
  *         quit), CTEXEC_EAGAIN, CTEXEC_ECANCELLED (ex was freed while the
  *         call waited for room), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
  *         On any error fn never runs and no future is created.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
                              ctexec_future *out_future);
@@ -250,7 +282,7 @@ CTEXEC_API int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg,
  *         it ran), CTEXEC_EDEADLK, CTEXEC_EAGAIN, CTEXEC_EBADHANDLE,
  *         CTEXEC_ESAMETHREAD, CTEXEC_EQUIT, CTEXEC_ENOMEM, CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
- * \since 0.1.0
+ * \since 0.2.0
  */
 CTEXEC_API int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_result);
 
@@ -268,10 +300,11 @@ CTEXEC_API int ctexec_call(ctexec *ex, ctexec_fn fn, void *arg, void **out_resul
  * f   in, a live future. The call does not take ownership of it.
  *
  * Threads: ex's owner only.
- * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_EBADHANDLE (ex or f),
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex NULL), CTEXEC_EBADHANDLE (ex or f),
  *         CTEXEC_EWRONGTHREAD, CTEXEC_EBUSY (already running),
  *         CTEXEC_EQUIT (ex already quit in an earlier run), CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_run_until(ctexec *ex, ctexec_future f);
 
@@ -283,6 +316,7 @@ CTEXEC_API int ctexec_run_until(ctexec *ex, ctexec_future f);
  *
  * Threads: ex's owner only.
  * @return as ctexec_run_until, plus CTEXEC_ETIMEDOUT.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
                                         int64_t timeout_ns);
@@ -302,6 +336,7 @@ CTEXEC_API int ctexec_run_until_timeout(ctexec *ex, ctexec_future f,
  * ctexec_run_ready.
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE (not a live executor, e.g. freed
  *         twice), CTEXEC_EBUSY (ex is running), CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_free(ctexec *ex);
 
@@ -328,12 +363,40 @@ CTEXEC_API int ctexec_free(ctexec *ex);
 typedef void (*ctexec_stall_fn)(ctexec *ex, int64_t oldest_wait_ns, void *userdata);
 
 /*
- * Options for ctexec_new_with. Zero every field you do not set (for
- * example with `ctexec_options o = {sizeof o};`): a zeroed field means
- * the default, which is ctexec_new's behaviour.
+ * Size-versioned structs: ctexec_options (in) and ctexec_stats_t (in and
+ * out). Their first member, size, is the struct's sizeof in the caller's
+ * header. Later versions only add fields at the end, and the library
+ * accepts:
+ *   - every size from the first released one (0.2.0's: 48 bytes for
+ *     ctexec_options and 112 for ctexec_stats_t on 64-bit targets) up to
+ *     its own, for ever: a program built against an older header keeps
+ *     working, and the fields its struct lacks take their defaults (zero);
+ *   - a larger size, from a newer header, when every byte past the struct
+ *     this library knows is zero: the caller left the newer fields at
+ *     their defaults. A non-zero byte there asks for something this
+ *     library cannot do, and the call returns CTEXEC_EINVAL (the rule of
+ *     Linux's openat2).
+ * A size below the first released one, or above 4096, is CTEXEC_EINVAL.
+ * ctexec_stats writes back only the caller's size bytes.
+ *
+ * So start from CTEXEC_OPTIONS_INIT or CTEXEC_STATS_INIT, which set size
+ * and zero the rest, and set the fields you use:
+ *
+ *     ctexec_options o = CTEXEC_OPTIONS_INIT;
+ *     o.max_queued = 1024;
+ *     ctexec_stats_t st = CTEXEC_STATS_INIT;
+ *
+ * They are initialisers (not expressions), with every field spelled out,
+ * so they compile without a warning under -Wall -Wextra in C and in every
+ * C++ from C++11 (which has no designated initialisers before C++20).
+ */
+
+/*
+ * Options for ctexec_new_with. A zeroed field means the default, which is
+ * ctexec_new's behaviour. \since 0.2.0
  */
 typedef struct ctexec_options {
-    uint32_t size;       /* sizeof(ctexec_options), for later growth */
+    uint32_t size;       /* sizeof(ctexec_options): see "Size-versioned structs" */
     uint32_t flags;      /* CTEXEC_OPT_STATS: keep statistics */
     uint64_t max_queued; /* 0: unbounded; else at most this many items
                             queued and not yet started */
@@ -343,6 +406,9 @@ typedef struct ctexec_options {
     ctexec_stall_fn on_stall; /* required when stall_ns > 0 */
     void *stall_userdata;
 } ctexec_options;
+
+#define CTEXEC_OPTIONS_INIT \
+    {sizeof(ctexec_options), 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL}
 
 /*
  * Create an executor with options. ctexec_new(old, out) is exactly
@@ -368,9 +434,12 @@ typedef struct ctexec_options {
  * opts  in, nullable. NULL: the defaults.
  *
  * Threads: any thread; the calling thread becomes the owner.
- * @return as ctexec_new, plus CTEXEC_EINVAL for a size other than
- *         sizeof(ctexec_options), an unknown flag, an unknown when_full,
- *         a negative stall_ns, or stall_ns > 0 without on_stall.
+ * @return as ctexec_new, plus CTEXEC_EINVAL for opts->size outside the
+ *         size rule ("Size-versioned structs" above: too small, too large,
+ *         or a newer header's unknown fields set), an unknown flag, an
+ *         unknown when_full, a negative stall_ns, or stall_ns > 0 without
+ *         on_stall.
+ * \since 0.2.0
  */
 CTEXEC_API int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts,
                                ctexec **out);
@@ -385,13 +454,14 @@ CTEXEC_API int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts,
  * @return as ctexec_submit, plus CTEXEC_ETIMEDOUT (still full when the time
  *         ran out; fn never runs), CTEXEC_EAGAIN (full, CTEXEC_FULL_FAIL),
  *         CTEXEC_ECANCELLED (ex was freed while the call waited for room).
+ * \since 0.2.0
  */
 CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
                                      ctexec_future *out_future, int64_t timeout_ns);
 
 /*
- * Statistics of one executor. Set size to sizeof(ctexec_stats_t) before
- * the call. (The type has libuv's _t suffix because the name ctexec_stats
+ * Statistics of one executor (\since 0.2.0). Start from CTEXEC_STATS_INIT
+ * (see "Size-versioned structs"). (The type has libuv's _t suffix because the name ctexec_stats
  * is the function's: C has one namespace for both, and C++ warns when a
  * function hides a struct's constructor.) queued is always filled; the rest only for an executor made with
  * CTEXEC_OPT_STATS (zero otherwise).
@@ -411,7 +481,7 @@ CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
  * ctexec_run_ready calls are not seen).
  */
 typedef struct ctexec_stats_t {
-    uint32_t size;          /* in: sizeof(ctexec_stats_t) */
+    uint32_t size;          /* in: sizeof(ctexec_stats_t): see "Size-versioned structs" */
     uint32_t flags;         /* the executor's CTEXEC_OPT_* flags */
     uint64_t queued;        /* submitted, not yet started or cancelled */
     uint64_t high_water;    /* the largest queued seen at a submit (see below) */
@@ -428,6 +498,9 @@ typedef struct ctexec_stats_t {
     int64_t idle_ns;
 } ctexec_stats_t;
 
+#define CTEXEC_STATS_INIT \
+    {sizeof(ctexec_stats_t), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
 /*
  * Fill *out with ex's statistics. With ex NULL, the process totals of the
  * counters (submitted, run, cancelled, discarded, rejected) over every
@@ -435,9 +508,10 @@ typedef struct ctexec_stats_t {
  * summed over the live ones; the other fields are 0.
  *
  * Threads: any thread, also from inside items and on_stall.
- * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL, or out->size is not
- *         sizeof(ctexec_stats_t)), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
- *         CTEXEC_EPANIC.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL, or out->size outside the
+ *         size rule of "Size-versioned structs"), CTEXEC_EBADHANDLE,
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.2.0
  */
 CTEXEC_API int ctexec_stats(ctexec *ex, ctexec_stats_t *out);
 
@@ -608,7 +682,9 @@ CTEXEC_API int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata
  * ctexec_future_set_result, ctexec_future_set_error or ctexec_future_cancel.
  *
  * out  out, not NULL. Free it with ctexec_future_free.
- * @return CTEXEC_OK, CTEXEC_EINVAL, CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL), CTEXEC_ENOMEM, CTEXEC_EFORK,
+ *         CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_new(ctexec_future *out);
 
@@ -620,6 +696,7 @@ CTEXEC_API int ctexec_future_new(ctexec_future *out);
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE, CTEXEC_EINVAL (f came from
  *         ctexec_submit), CTEXEC_ESTATE (already completed or cancelled),
  *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_set_result(ctexec_future f, void *result);
 
@@ -628,6 +705,7 @@ CTEXEC_API int ctexec_future_set_result(ctexec_future f, void *result);
  *
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE, CTEXEC_EINVAL (code <= 0, or f came
  *         from ctexec_submit), CTEXEC_ESTATE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_set_error(ctexec_future f, int code);
 
@@ -640,6 +718,7 @@ CTEXEC_API int ctexec_future_set_error(ctexec_future f, int code);
  * @return CTEXEC_OK (this call cancelled it), CTEXEC_ESTATE (too late: it is
  *         done, or its item already started), CTEXEC_EBADHANDLE,
  *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_cancel(ctexec_future f);
 
@@ -647,6 +726,7 @@ CTEXEC_API int ctexec_future_cancel(ctexec_future f);
  * Poll a future.
  * @return 1 if done (completed, failed or cancelled), 0 if pending, or a
  *         negative status: CTEXEC_EBADHANDLE, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_done(ctexec_future f);
 
@@ -687,6 +767,7 @@ CTEXEC_API int ctexec_future_done(ctexec_future f);
  *         callback returned a negative code), CTEXEC_ETIMEDOUT,
  *         CTEXEC_EDEADLK (see above), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
  *         CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_wait(ctexec_future f, int64_t timeout_ns,
                                   void **out_result);
@@ -700,6 +781,7 @@ CTEXEC_API int ctexec_future_wait(ctexec_future f, int64_t timeout_ns,
  *
  * @return CTEXEC_OK, CTEXEC_EINVAL (cb NULL), CTEXEC_EBADHANDLE,
  *         CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_add_done_callback(ctexec_future f,
                                                ctexec_done_fn cb,
@@ -713,6 +795,7 @@ CTEXEC_API int ctexec_future_add_done_callback(ctexec_future f,
  *
  * @return CTEXEC_OK, CTEXEC_EBADHANDLE (0, forged or already freed),
  *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_future_free(ctexec_future f);
 
@@ -725,6 +808,7 @@ CTEXEC_API int ctexec_future_free(ctexec_future f);
  * CTEXEC_STATUS_TEXTS. Never NULL; unknown negative codes give
  * "unknown error", positive codes "host error".
  * Pure C: works in a forked child and after a panic.
+ * \since 0.1.0
  */
 CTEXEC_API const char *ctexec_strerror(int status);
 
@@ -733,6 +817,7 @@ CTEXEC_API const char *ctexec_strerror(int status);
  * against the header you compiled with:
  *     if (ctexec_version() != CTEXEC_VERSION_NUMBER) abort();
  * Pure C: works in a forked child and after a panic.
+ * \since 0.1.0
  */
 CTEXEC_API unsigned ctexec_version(void);
 
@@ -750,6 +835,7 @@ typedef struct ctexec_counts {
  * the counts at the start, do the work, free everything, and compare.
  *
  * @return CTEXEC_OK, CTEXEC_EINVAL (out NULL), CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.1.0
  */
 CTEXEC_API int ctexec_live_counts(ctexec_counts *out);
 

@@ -8,9 +8,10 @@ export PATH="$PATH:/usr/local/go/bin"
 # Debian packages the full suite uses. cmake builds everything; the others
 # are for the Python tests (asgiref interop, the wheel installed into venvs,
 # pip builds, mypy --strict), the host loops of the embedding examples
-# (GLib, libuv, Qt 6), the C++ header check under clang++, and the
-# benchmark smoke test.
-CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev qt6-base-dev clang}"
+# (GLib, libuv, Qt 6), the C++ header check under clang++, the ABI check
+# (abidw, abidiff, abilint: tests/abi/check.sh), and the benchmark smoke
+# test.
+CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev qt6-base-dev clang abigail-tools}"
 
 # Debian packages of the Windows-under-Wine tests (tests/windows/run):
 # mingw-w64's -posix compiler, and Wine. Measured here: about 21 s and 46 s
@@ -41,12 +42,13 @@ ctexec_bootstrap() {
     fi
 }
 
-# ctexec_configure [target...]: configures the build tree and builds the
-# given targets, or everything when none is given.
+# ctexec_configure [target...]: configures the build tree with the test
+# suite on (a plain configure builds only the library and the examples) and
+# builds the given targets, or everything when none is given.
 ctexec_configure() {
     local targets=() t
     for t in "$@"; do targets+=(--target "$t"); done
-    cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+    cmake -S "$CTEXEC_ROOT" -B "$CTEXEC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null &&
     cmake --build "$CTEXEC_BUILD" -j "$(nproc)" "${targets[@]}"
 }
 

@@ -77,6 +77,20 @@ int global = 0;
     }
 }
 
+// The C header's initialisers, as C++ users write them, under this file's
+// warnings (-Wconversion, -Wold-style-cast among them).
+[[maybe_unused]] int c_initialisers() {
+    ctexec_options o = CTEXEC_OPTIONS_INIT;
+    ctexec_stats_t st = CTEXEC_STATS_INIT;
+    o.max_queued = 4;
+    ctexec *raw = nullptr;
+    if (ctexec_new_with(nullptr, &o, &raw) == CTEXEC_OK) {
+        (void)ctexec_stats(raw, &st);
+        (void)ctexec_free(raw);
+    }
+    return static_cast<int>(st.size);
+}
+
 } // namespace
 
 #if defined(CTEXEC_HPP_COROUTINES)

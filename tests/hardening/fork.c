@@ -2,13 +2,13 @@
  *
  *   hard_fork after_heavy_use | while_running | from_callback
  *
- * A Go runtime does not survive fork(). In the child every entry point must
+ * A Go runtime does not survive fork(). In the child every export must
  * return CTEXEC_EFORK at once, without entering Go (where it would hang),
  * and ctexec_strerror/ctexec_version must still work. The child arms
- * alarm(1), calls every entry point with real handles inherited from the
- * parent (a live executor, a pending and a done future), requires all of
- * them to return CTEXEC_EFORK within 1 s in total, reports through a pipe
- * with write(2) only, and _exit()s. The parent waits with a timeout and
+ * alarm(1), calls every export of capi/exports.h (entries.h) with real
+ * handles inherited from the parent (a live executor, a pending and a done
+ * future), requires all of them to return CTEXEC_EFORK within 1 s in
+ * total, reports through a pipe with write(2) only, and _exit()s. The parent waits with a timeout and
  * kills a hung child. Then the parent goes on working: it runs more items
  * on the same executor and checks that the live counts are back to start.
  *
@@ -21,57 +21,44 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "hard.h"
+#include "entries.h"
 
 static pthread_t owner;
 static ctexec *ex;
 static ctexec_future pending; /* a promise nobody completes before the end */
 static ctexec_future done;    /* a completed promise */
 
-/* In the child: every entry point, then report and _exit. Only calls that
- * are safe after fork in a multithreaded process are made here besides the
- * library's own (snprintf on ints, write, _exit). */
+/* In the child: every export (entries.h, made from capi/exports.h), then
+ * report and _exit. Only calls that are safe after fork in a
+ * multithreaded process are made here besides the library's own (strcmp,
+ * snprintf on ints, write, _exit). */
 static void child_checks(int wfd) {
     alarm(1); /* a call that enters the dead Go runtime hangs: SIGALRM kills */
     int64_t t0 = hard_now_ns();
-    ctexec *e = (ctexec *)0x1;
-    ctexec_future f = 0;
-    ctexec_counts c;
-    int rcs[] = {
-        ctexec_new(NULL, &e),
-        ctexec_new(ex, &e),
-        ctexec_submit(ex, hard_noop_item, NULL, NULL),
-        ctexec_submit(ex, hard_noop_item, NULL, &f),
-        ctexec_call(ex, hard_noop_item, NULL, NULL),
-        ctexec_run_until(ex, done),
-        ctexec_run_until_timeout(ex, pending, -1),
-        ctexec_free(ex),
+    entry_ex = ex;
+    entry_future = pending;
+    int rc = 0, bad = hard_entries_all_return(CTEXEC_EFORK, &rc);
+    /* The same functions on other states: NULL, a done future. */
+    int extra[] = {
         ctexec_free(NULL),
-        ctexec_future_new(&f),
-        ctexec_future_set_result(pending, NULL),
-        ctexec_future_set_error(pending, 3),
-        ctexec_future_cancel(pending),
+        ctexec_submit(ex, hard_noop_item, NULL, NULL),
+        ctexec_run_until(ex, done),
         ctexec_future_done(done),
-        ctexec_future_wait(pending, -1, NULL),
         ctexec_future_wait(done, 0, NULL),
         ctexec_future_add_done_callback(done, hard_noop_done, NULL),
         ctexec_future_free(done),
-        ctexec_future_free(pending),
-        ctexec_live_counts(&c),
     };
+    int n_extra = (int)(sizeof extra / sizeof extra[0]), bad_extra = -1;
+    for (int i = 0; i < n_extra; i++)
+        if (extra[i] != CTEXEC_EFORK && bad_extra < 0) bad_extra = i;
     int64_t dt = hard_now_ns() - t0;
-    int n = (int)(sizeof rcs / sizeof rcs[0]), bad = -1;
-    for (int i = 0; i < n; i++)
-        if (rcs[i] != CTEXEC_EFORK && bad < 0) bad = i;
-    int misc_ok = ctexec_version() == CTEXEC_VERSION_NUMBER &&
-                  strstr(ctexec_strerror(CTEXEC_EFORK), "fork") != NULL &&
-                  e == (ctexec *)0x1 && f == 0;
-    char msg[160];
-    int len = snprintf(msg, sizeof msg, "%s calls=%d bad=%d rc=%d dt_ns=%lld misc=%d\n",
-                       bad < 0 && misc_ok && dt < SEC_NS ? "EFORK-ALL" : "WRONG", n, bad,
-                       bad < 0 ? 0 : rcs[bad], (long long)dt, misc_ok);
+    int ok = bad < 0 && bad_extra < 0 && entry_probes_untouched() && dt < SEC_NS;
+    char msg[200];
+    int len = snprintf(msg, sizeof msg, "%s calls=%d bad=%s rc=%d bad_extra=%d dt_ns=%lld probes=%d\n",
+                       ok ? "EFORK-ALL" : "WRONG", HARD_NENTRIES + n_extra, bad < 0 ? "none" : hard_entries[bad].name,
+                       bad < 0 ? 0 : rc, bad_extra, (long long)dt, entry_probes_untouched());
     if (write(wfd, msg, (size_t)len) != len) _exit(3);
-    _exit(bad < 0 && misc_ok && dt < SEC_NS ? 0 : 1);
+    _exit(ok ? 0 : 1);
 }
 
 static atomic_int forks_done;

@@ -1,22 +1,26 @@
-/* The panic guard (issue 5, item 6).
+/* The panic guard (every export, from capi/exports.h).
  *
- *   hard_panic <entry> [threads]
+ *   hard_panic <function|none|all> [threads]
  *
- * The library reads CTEXEC_DEBUG_PANIC=<entry> once at load, and that entry
- * point then panics on purpose. The env var must be set before the library
- * loads, so this program re-executes itself (/proc/self/exe) as a child with
- * the variable set, its stdout and stderr going to temporary files, and
+ * <function> is an exported function, with or without its ctexec_ prefix.
+ * The library reads CTEXEC_DEBUG_PANIC=<hook> once at load, and the entry
+ * points with that hook (capi/exports.h names each function's) then panic
+ * on purpose. The variable must be set before the library loads, so this
+ * program re-executes itself (/proc/self/exe) as a child with the
+ * function's hook set, its stdout and stderr going to temporary files, and
  * waits for it with a timeout. The child:
- *   - sets up what the entry needs through the other entry points;
- *   - calls the entry (from `threads` threads at once if given): each call
- *     returns CTEXEC_EPANIC;
- *   - calls every entry point again: all return CTEXEC_EPANIC;
- *   - checks that ctexec_strerror and ctexec_version still work;
+ *   - sets up what the function needs through the other entry points;
+ *   - calls the function (from `threads` threads at once if given; from a
+ *     thread that is not the owner for submits and calls, whose hook comes
+ *     after the owner check): each call returns CTEXEC_EPANIC;
+ *   - calls every export again (entries.h, from the list): all return
+ *     CTEXEC_EPANIC and leave their out parameters alone, and
+ *     ctexec_strerror and ctexec_version still work;
  *   - exits normally with status 0.
  * The parent asserts: exit status 0 (the host survived), the child's
  * report is complete, and stderr holds the "libctexec: internal panic" line
- * exactly once, with a goroutine stack. With entry "none" the variable is
- * set to a name no entry has: nothing may panic and stderr stays clean.
+ * exactly once, with a goroutine stack. With "none" the variable is set to
+ * a name no entry has: nothing may panic and stderr stays clean.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,97 +28,50 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "hard.h"
-
-static const char *const entries[] = {"new", "submit", "run_until", "free", "future_new",
-                                      "future_complete", "future_wait", "future_free"};
-#define NENTRIES ((int)(sizeof entries / sizeof entries[0]))
+#include "entries.h"
 
 /* ---- child -------------------------------------------------------------- */
 
-static ctexec *ex;
-static ctexec_future promise;
-static const char *entry;
+static const hard_entry *entry; /* NULL: the control run */
 
-/* Calls `entry` once and returns its status. */
-static int call_entry(void) {
-    if (!strcmp(entry, "new")) {
-        ctexec *e = NULL;
-        int rc = ctexec_new(NULL, &e);
-        if (rc == CTEXEC_OK) ctexec_free(e);
-        return rc;
-    }
-    if (!strcmp(entry, "submit")) return ctexec_submit(ex, hard_noop_item, NULL, NULL);
-    if (!strcmp(entry, "run_until")) return ctexec_run_until(ex, promise);
-    if (!strcmp(entry, "free")) return ctexec_free(ex);
-    if (!strcmp(entry, "future_new")) {
-        ctexec_future f = 0;
-        int rc = ctexec_future_new(&f);
-        if (rc == CTEXEC_OK) ctexec_future_free(f);
-        return rc;
-    }
-    if (!strcmp(entry, "future_complete")) return ctexec_future_set_result(promise, NULL);
-    if (!strcmp(entry, "future_wait")) return ctexec_future_wait(promise, 0, NULL);
-    if (!strcmp(entry, "future_free")) return ctexec_future_free(promise);
-    FAIL("unknown entry %s", entry);
-}
+/* Submits and calls check the owner before their hook. */
+static int off_owner(const hard_entry *e) { return !strcmp(e->hook, "submit") || !strcmp(e->hook, "call"); }
 
 static hard_barrier barrier;
 
 static void *caller_main(void *arg) {
     int *rc = arg;
     hard_barrier_wait(&barrier);
-    *rc = call_entry();
+    *rc = entry->call();
     return NULL;
 }
 
-/* Every entry point, with plausible arguments: all must be EPANIC. */
+/* Every export, with plausible arguments: all must be EPANIC (the pure
+ * ones must work), and no out parameter may be written. */
 static int all_entries_refuse(void) {
-    ctexec *e = (ctexec *)0x1;
-    ctexec_future f = 0;
-    ctexec_counts c;
-    int rcs[] = {
-        ctexec_new(NULL, &e),
-        ctexec_new(ex, &e),
-        ctexec_submit(ex, hard_noop_item, NULL, NULL),
-        ctexec_submit(ex, hard_noop_item, NULL, &f),
-        ctexec_call(ex, hard_noop_item, NULL, NULL), /* must not block */
-        ctexec_run_until(ex, promise),
-        ctexec_run_until_timeout(ex, promise, 0),
-        ctexec_free(ex),
-        ctexec_future_new(&f),
-        ctexec_future_set_result(promise, NULL),
-        ctexec_future_set_error(promise, 3),
-        ctexec_future_cancel(promise),
-        ctexec_future_done(promise),
-        ctexec_future_wait(promise, -1, NULL), /* must not block */
-        ctexec_future_add_done_callback(promise, hard_noop_done, NULL),
-        ctexec_future_free(promise),
-        ctexec_live_counts(&c),
-        ctexec_free(NULL), /* even the no-op refuses: nothing reaches Go */
-    };
-    int n = (int)(sizeof rcs / sizeof rcs[0]);
-    for (int i = 0; i < n; i++)
-        if (rcs[i] != CTEXEC_EPANIC) FAIL("later call #%d returned %d, want EPANIC", i, rcs[i]);
-    CHECK(e == (ctexec *)0x1 && f == 0); /* out parameters untouched */
-    return n;
+    int rc, bad = hard_entries_all_return(CTEXEC_EPANIC, &rc);
+    if (bad >= 0) FAIL("later call of %s returned %d, want EPANIC", hard_entries[bad].name, rc);
+    EXPECT_RC(ctexec_free(NULL), CTEXEC_EPANIC); /* even the no-op refuses: nothing reaches Go */
+    CHECK(entry_probes_untouched());
+    return HARD_NENTRIES + 1;
 }
 
 static int child(int threads) {
     alarm(20); /* a hang in the child is a failure, not a stuck test */
+    const char *hook = entry != NULL ? entry->hook : "none";
     /* Set-up through entry points that do not panic. */
-    if (strcmp(entry, "new") != 0) OK(ctexec_new(NULL, &ex));
-    if (strcmp(entry, "future_new") != 0) OK(ctexec_future_new(&promise));
-    if (!strcmp(entry, "none")) {
+    if (strcmp(hook, "new") != 0) OK(ctexec_new(NULL, &entry_ex));
+    if (strcmp(hook, "future_new") != 0) OK(ctexec_future_new(&entry_future));
+    if (entry == NULL) {
         /* Control: no entry panics. Exercise them all once. */
         ctexec_future f;
-        OK(ctexec_future_set_result(promise, NULL));
-        OK(ctexec_future_wait(promise, 0, NULL));
-        OK(ctexec_run_until(ex, promise));
+        OK(ctexec_future_set_result(entry_future, NULL));
+        OK(ctexec_future_wait(entry_future, 0, NULL));
+        OK(ctexec_run_until(entry_ex, entry_future));
         OK(ctexec_future_new(&f));
         OK(ctexec_future_free(f));
-        OK(ctexec_future_free(promise));
-        OK(ctexec_free(ex));
+        OK(ctexec_future_free(entry_future));
+        OK(ctexec_free(entry_ex));
         printf("child none: no panic, every entry worked\n");
         return 0;
     }
@@ -128,29 +85,25 @@ static int child(int threads) {
         for (int i = 0; i < threads; i++) CHECK(pthread_create(&ts[i], NULL, caller_main, &rcs[i]) == 0);
         for (int i = 0; i < threads; i++) CHECK(pthread_join(ts[i], NULL) == 0);
         for (int i = 0; i < threads; i++)
-            if (rcs[i] != CTEXEC_EPANIC) FAIL("thread %d: %s returned %d, want EPANIC", i, entry, rcs[i]);
+            if (rcs[i] != CTEXEC_EPANIC) FAIL("thread %d: %s returned %d, want EPANIC", i, entry->name, rcs[i]);
         first = rcs[0];
         free(ts);
         free(rcs);
-    } else if (!strcmp(entry, "submit")) {
-        /* Submit from a thread that is not the owner, as a host would. */
+    } else if (off_owner(entry)) {
+        /* From a thread that is not the owner, as a host would. */
         hard_barrier_init(&barrier, 1);
         pthread_t t;
         CHECK(pthread_create(&t, NULL, caller_main, &first) == 0);
         CHECK(pthread_join(t, NULL) == 0);
     } else {
-        first = call_entry();
+        first = entry->call();
     }
-    if (first != CTEXEC_EPANIC) FAIL("%s returned %d, want EPANIC", entry, first);
-    EXPECT_RC(call_entry(), CTEXEC_EPANIC); /* again: refused in C, no new trace */
+    if (first != CTEXEC_EPANIC) FAIL("%s returned %d, want EPANIC", entry->name, first);
+    EXPECT_RC(entry->call(), CTEXEC_EPANIC); /* again: refused in C, no new trace */
     int n = all_entries_refuse();
-    CHECK(ctexec_version() == CTEXEC_VERSION_NUMBER);
-    const char *s = ctexec_strerror(CTEXEC_EPANIC);
-    CHECK(s != NULL && strstr(s, "panic") != NULL);
-    CHECK(ctexec_strerror(CTEXEC_OK) != NULL);
-    printf("child %s (%d thread%s): the call returned CTEXEC_EPANIC, then %d later calls "
-           "returned CTEXEC_EPANIC; strerror and version work\n",
-           entry, threads, threads == 1 ? "" : "s", n);
+    printf("child %s (hook %s, %d thread%s): the call returned CTEXEC_EPANIC, then %d later calls "
+           "(every export and ctexec_free(NULL)) were refused or, strerror and version, worked\n",
+           entry->name, entry->hook, threads, threads == 1 ? "" : "s", n);
     printf("CHILD-OK\n");
     fflush(stdout);
     return 0;
@@ -181,10 +134,12 @@ static int temp_fd(void) {
     return fd;
 }
 
-static int parent(const char *which, const char *threads_arg) {
+/* Runs the child for `ent` (NULL: the control run) and checks its outcome. */
+static int parent(const hard_entry *ent, const char *threads_arg) {
+    const char *which = ent != NULL ? ent->name : "none";
     int out = temp_fd(), err = temp_fd();
     char env_var[64];
-    snprintf(env_var, sizeof env_var, "CTEXEC_DEBUG_PANIC=%s", strcmp(which, "none") ? which : "no_such_entry");
+    snprintf(env_var, sizeof env_var, "CTEXEC_DEBUG_PANIC=%s", ent != NULL ? ent->hook : "no_such_entry");
     pid_t pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
@@ -221,7 +176,7 @@ static int parent(const char *which, const char *threads_arg) {
     } else {
         if (traces != 1) FAIL("%s: the panic was printed %d times, want exactly once", which, traces);
         char tag[64];
-        snprintf(tag, sizeof tag, "CTEXEC_DEBUG_PANIC=%s", which);
+        snprintf(tag, sizeof tag, "CTEXEC_DEBUG_PANIC=%s", ent->hook);
         if (count(e, tag) != 1) FAIL("%s: the trace does not name the panic once", which);
         if (count(e, "goroutine ") < 1) FAIL("%s: no stack in the trace", which);
         if (count(o, "CHILD-OK") != 1) FAIL("%s: the child did not finish its checks", which);
@@ -238,17 +193,22 @@ static int parent(const char *which, const char *threads_arg) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 3 && !strcmp(argv[1], "--child")) {
-        entry = argv[2];
+        entry = hard_entry_named(argv[2]);
+        if (entry == NULL && strcmp(argv[2], "none") != 0) FAIL("no export %s", argv[2]);
         return child(argc > 3 ? atoi(argv[3]) : 1);
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: %s <entry|none|all> [threads]\n", argv[0]);
+        fprintf(stderr, "usage: %s <function|none|all> [threads]\n", argv[0]);
         return 2;
     }
-    hard_watchdog(120);
+    hard_watchdog(300);
     if (!strcmp(argv[1], "all")) {
-        for (int i = 0; i < NENTRIES; i++) parent(entries[i], NULL);
-        return parent("none", NULL);
+        for (int i = 0; i < HARD_NENTRIES; i++)
+            if (!hard_entry_is_pure(&hard_entries[i])) parent(&hard_entries[i], NULL);
+        return parent(NULL, NULL);
     }
-    return parent(argv[1], argc > 2 ? argv[2] : NULL);
+    if (!strcmp(argv[1], "none")) return parent(NULL, NULL);
+    const hard_entry *e = hard_entry_named(argv[1]);
+    if (e == NULL || hard_entry_is_pure(e)) FAIL("%s is not an export with a panic hook (capi/exports.h)", argv[1]);
+    return parent(e, argc > 2 ? argv[2] : NULL);
 }
