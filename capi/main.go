@@ -85,7 +85,27 @@ var runner = executor.Runner{
 		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
 	},
 	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
+	// The runs watching futures and the done callbacks live in C
+	// (future_ext.c), so that completing a future never enters Go.
+	Watch: func(in *executor.Ingress, f *executor.Future) bool {
+		return C.cx_run_watch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f))) != 0
+	},
+	StopWatchLocked: func(in *executor.Ingress) { C.cx_run_stop_locked(cIngress(in)) },
+	Unwatch: func(in *executor.Ingress, f *executor.Future) {
+		C.cx_run_unwatch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f)))
+	},
+	Settle:     func(f *executor.Future) { C.cx_settle((*C.cx_future)(unsafe.Pointer(f))) },
+	SettleQuit: func(in *executor.Ingress) { C.cx_settle_quit(cIngress(in)) },
+	Discard: func(entries []executor.Entry) {
+		if len(entries) > 0 {
+			C.cx_discard((*C.cx_entry)(unsafe.Pointer(&entries[0])), C.size_t(len(entries)))
+		}
+	},
 }
+
+// cIngress is an executor's ingress as C sees it: always in the
+// executor's C slot under the C API.
+func cIngress(in *executor.Ingress) *C.cx_ingress { return (*C.cx_ingress)(unsafe.Pointer(in)) }
 
 // checkShared compares every size, offset and constant that Go and C share
 // (executor/shared.go) with the values compiled into the C side from the
@@ -337,46 +357,14 @@ func ctexecgo_free(ex C.uint64_t) (rc C.int) {
 
 // ---- futures ----------------------------------------------------------
 
-// Futures are slots in C memory (capi/future.c), which handles most calls
-// on them without entering Go. These exports serve the futures that have a
-// Go side: done callbacks, or runs watching them.
+// Futures are slots in C memory (capi/future.c, future_ext.c), which
+// handles every call on them without entering Go.
 
 // slot converts a slot pointer from C. The slab is C memory, never moved
 // or unmapped, and C passes only addresses inside it, so the typed pointer
 // is safe on a Go stack.
 func slot(p *C.cx_future) *executor.Future {
 	return (*executor.Future)(unsafe.Pointer(p))
-}
-
-//export ctexecgo_future_complete
-func ctexecgo_future_complete(fut *C.cx_future, gen C.uint32_t, result C.uintptr_t, code C.int) (rc C.int) {
-	defer guard(&rc)
-	if code == 0 {
-		return C.int(slot(fut).SetResultAt(uint32(gen), uintptr(result)))
-	}
-	return C.int(slot(fut).SetErrorAt(uint32(gen), executor.Status(code)))
-}
-
-//export ctexecgo_future_cancel
-func ctexecgo_future_cancel(fut *C.cx_future, gen C.uint32_t) (rc C.int) {
-	defer guard(&rc)
-	return C.int(slot(fut).CancelAt(uint32(gen)))
-}
-
-//export ctexecgo_future_add_done_callback
-func ctexecgo_future_add_done_callback(fut *C.cx_future, gen C.uint32_t, fh C.uint64_t, cb, userdata C.uintptr_t) (rc C.int) {
-	defer guard(&rc)
-	return C.int(slot(fut).AddDoneCallbackAt(uint32(gen), func(*executor.Future) { C.cx_done(cb, fh, userdata) }))
-}
-
-// ctexecgo_future_release forgets the Go side of a slot whose handle and
-// item are both gone, then returns the slot to the C pool.
-//
-//export ctexecgo_future_release
-func ctexecgo_future_release(fut *C.cx_future) {
-	defer guard(new(C.int))
-	executor.DropExt(slot(fut))
-	C.cx_fut_release(fut)
 }
 
 //export ctexecgo_live_counts

@@ -22,6 +22,7 @@
 
 volatile int cx_forked;
 volatile int cx_poisoned;
+__thread uint64_t cx_go_entries;
 const int64_t cx_shared_values[CX_SHARED_COUNT] = CX_SHARED_VALUES;
 int64_t cx_spin_ns = CX_SPIN_NS_DEFAULT;
 char cx_debug_panic[32];
@@ -116,25 +117,43 @@ struct ctexec *cx_valid(ctexec *ex) {
 
 /* ---- the ingress: lock, push, signal (executor/shared.go) ------------ */
 
-void cx_lock(cx_ingress *in) {
+void cx_mutex_lock(uint32_t *w) {
     uint32_t z = 0;
-    if (__atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
+    if (__atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
     for (int i = 0; i < 100; i++) {
         z = 0;
-        if (__atomic_load_n(&in->lock, __ATOMIC_RELAXED) == 0 &&
-            __atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
             return;
     }
-    while (__atomic_exchange_n(&in->lock, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(&in->lock, 2, -1);
+    while (__atomic_exchange_n(w, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(w, 2, -1);
 }
 
-void cx_unlock(cx_ingress *in) {
-    if (__atomic_exchange_n(&in->lock, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(&in->lock);
+void cx_mutex_unlock(uint32_t *w) {
+    if (__atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(w);
 }
 
-static void cx_signal(cx_ingress *in) {
+void cx_lock(cx_ingress *in) { cx_mutex_lock(&in->lock); }
+
+void cx_unlock(cx_ingress *in) { cx_mutex_unlock(&in->lock); }
+
+void cx_signal(cx_ingress *in) {
     if (__atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
         cx_wake_all(&in->wake);
+}
+
+/* Room is a sequence number, even while no waiter sleeps; a waiter that
+ * sleeps sets its low bit first. Clears CX_FLAG_ROOM_WAIT and, if it was
+ * set, moves Room to its next even value; 1 if a waiter may be asleep (the
+ * caller then wakes Room's sleepers after unlocking). */
+int cx_take_room_waiters_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_ROOM_WAIT)) return 0;
+    __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_ROOM_WAIT, __ATOMIC_SEQ_CST);
+    uint32_t old = __atomic_load_n(&in->room, __ATOMIC_SEQ_CST);
+    while (!__atomic_compare_exchange_n(&in->room, &old, (old | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+    return old & 1;
 }
 
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
@@ -195,10 +214,6 @@ cx_outcome cx_call(uintptr_t fn, uintptr_t arg) {
     return o;
 }
 
-void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata) {
-    ((ctexec_done_fn)cb)(f, (void *)userdata);
-}
-
 /* ---- executors ----------------------------------------------------------- */
 
 int ctexec_new(ctexec *old_executor, ctexec **out) { return ctexec_new_with(old_executor, NULL, out); }
@@ -221,7 +236,7 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
         old = p->handle;
     }
     uintptr_t ex = 0;
-    int rc = ctexecgo_new(old, cx_self(), &o, &ex);
+    int rc = CX_GO(ctexecgo_new(old, cx_self(), &o, &ex));
     if (rc == CTEXEC_OK) ((struct ctexec *)ex)->owner_rec = cx_thread_rec(); /* deadlock.c */
     if (rc == CTEXEC_OK) *out = (ctexec *)ex;
     return rc;
@@ -241,7 +256,7 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
 static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
                       int64_t timeout) {
     if (cx_push(&s->in, fn, arg, f)) return CTEXEC_OK;
-    return ctexecgo_submit(s->handle, fn, arg, f, self, timeout);
+    return CX_GO(ctexecgo_submit(s->handle, fn, arg, f, self, timeout));
 }
 
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
@@ -305,7 +320,7 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     uint32_t gen;
     cx_future *fs = cx_fut_lookup(f, &gen);
     if (s == NULL || fs == NULL) return CTEXEC_EBADHANDLE;
-    return ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self());
+    return CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self()));
 }
 
 /* The executor whose stall callback this thread is running, if any: it
@@ -325,7 +340,7 @@ int ctexec_free(ctexec *ex) {
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
     if (s == cx_stalling) return CTEXEC_EBUSY;
-    int rc = ctexecgo_free(s->handle);
+    int rc = CX_GO(ctexecgo_free(s->handle));
     if (rc == CTEXEC_OK) {
         cx_host_detach(s);
         /* The Go executor has let go of the slot's ingress (chains reach a
@@ -341,7 +356,7 @@ int ctexec_free(ctexec *ex) {
 int ctexec_live_counts(ctexec_counts *out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
-    int rc = ctexecgo_live_counts(&out->executors, &out->queued);
+    int rc = CX_GO(ctexecgo_live_counts(&out->executors, &out->queued));
     if (rc == CTEXEC_OK) out->futures = __atomic_load_n(&cx_futures_live, __ATOMIC_RELAXED);
     return rc;
 }
@@ -355,7 +370,7 @@ int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
         if (s == NULL) return CTEXEC_EBADHANDLE;
         h = s->handle;
     }
-    return ctexecgo_stats(h, out);
+    return CX_GO(ctexecgo_stats(h, out));
 }
 
 unsigned ctexec_version(void) { return CTEXEC_VERSION_NUMBER; }

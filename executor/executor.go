@@ -41,6 +41,51 @@ type Runner struct {
 	// ClearHost makes the descriptor unreadable; it runs on the owner.
 	WakeHost  func(in *Ingress, notify bool)
 	ClearHost func(in *Ingress)
+	// The side state of futures, when the futures are C slots (the C API:
+	// capi/future_ext.c), so that a thread the Go runtime has never seen
+	// completes a watched future without entering Go. nil: the Go side
+	// (futureExt) serves them.
+	//   - Watch makes in's run watch f: a completion of f quits in (sets
+	//     flagQuit under in's lock) before it publishes f; false if f is
+	//     done already.
+	//   - StopWatchLocked ends that with in's lock held: a completion no
+	//     longer quits in. Unwatch then forgets the watch, lock not held.
+	//   - Settle returns once a completion of f in progress has published
+	//     it; SettleQuit does that for the future whose completion quit in.
+	//   - Discard completes the futures of a freed executor's entries with
+	//     ECANCELLED, running their done callbacks.
+	Watch           func(in *Ingress, f *Future) bool
+	StopWatchLocked func(in *Ingress)
+	Unwatch         func(in *Ingress, f *Future)
+	Settle          func(f *Future)
+	SettleQuit      func(in *Ingress)
+	Discard         func(entries []Entry)
+}
+
+// watch makes e's run watch f (admit); false if f is done already.
+func (e *Executor) watch(f *Future) bool {
+	if e.runner.Watch != nil {
+		return e.runner.Watch(e.in.Load(), f)
+	}
+	return f.watch(e)
+}
+
+// unwatch forgets the watch of a run that ended without f's completion.
+func (e *Executor) unwatch(f *Future) {
+	if e.runner.Unwatch != nil {
+		e.runner.Unwatch(e.in.Load(), f)
+		return
+	}
+	f.unwatch(e)
+}
+
+// settle returns once f, whose completion quit e, is published done.
+func (e *Executor) settle(f *Future) {
+	if e.runner.Settle != nil {
+		e.runner.Settle(f) // the completion unlinked the watch
+		return
+	}
+	f.settle()
 }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
@@ -131,8 +176,14 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 		// makes one per async_to_sync call) are often submitted to from a
 		// thread that has never entered Go, and that first entry costs
 		// tens of microseconds. A failed mmap leaves Cap 0: the first
-		// submit then tries again in Go.
+		// submit then tries again in Go. And a spare one in e's pool, which
+		// the first batch the owner takes leaves in the ingress, so that
+		// submits go on in C while the owner runs it (recycle then pools
+		// the batch's chunks for the next swap).
 		e.nextChunkLocked()
+		if c := getChunk(); c != nil {
+			e.pool = append(e.pool, c)
+		}
 	}
 	return e
 }
@@ -210,9 +261,12 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 	for x := e; x != nil; x = x.old {
 		in := x.in.Load()
 		in.lock()
-		q := x.quitBy
+		q, freed := x.quitBy, x.freed
 		in.unlock()
-		if q != nil {
+		switch {
+		case x.runner.SettleQuit != nil && !freed:
+			x.runner.SettleQuit(in)
+		case q != nil:
 			q.settle()
 		}
 	}
@@ -335,7 +389,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 		}
 		e.runBatch(b)
 		if e.recycle(b, deadline) {
-			f.unwatch(e)
+			e.unwatch(f)
 			return ETIMEDOUT
 		}
 	}
@@ -359,7 +413,7 @@ func (e *Executor) admit(from ThreadID, f *Future) Status {
 	}
 	e.running, e.target = true, f
 	in.unlock()
-	if !f.watch(e) {
+	if !e.watch(f) {
 		in.lock()
 		in.Flags.Store(in.Flags.Load() | flagQuit)
 		in.unlock()
@@ -395,11 +449,11 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 			e.finishRunLocked()
 			// f's completer quits e before it publishes f as done; wait
 			// out that instant so that f is done when we return.
-			f.settle()
+			e.settle(f)
 			return b, OK, false
 		case deadline >= 0 && now() >= deadline:
 			e.finishRunLocked()
-			f.unwatch(e)
+			e.unwatch(f)
 			return b, ETIMEDOUT, false
 		}
 		in.Flags.Store(in.Flags.Load() | flagWaiting)
@@ -472,6 +526,9 @@ func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
 	in := e.in.Load()
+	if e.runner.StopWatchLocked != nil {
+		e.runner.StopWatchLocked(in)
+	}
 	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
 	in.unlock()
 }
@@ -617,6 +674,10 @@ func (e *Executor) Free() (discarded int, st Status) {
 	}
 	e.wd.stop()
 	for _, entries := range queued {
+		if e.runner.Discard != nil {
+			e.runner.Discard(entries)
+			continue
+		}
 		for _, ent := range entries {
 			if ent.Fut != nil {
 				e.itemOver(ent.Fut, 0, ECANCELLED)

@@ -100,12 +100,15 @@ import (
 //     and the item are both gone: bump the generation, clear the bits,
 //     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
 //     users]. Whoever clears the last of futHandle and futQueued releases.
-//   - futExt [Go only]: the future has Go-side state (done callbacks, or
-//     runs watching it). It is set under the slot's Go lock, only while
-//     the future is pending and unclaimed; once set, claims, publishes and
-//     the release of the slot happen in Go under that lock (C sees the bit
-//     and calls Go), so that watching runs quit before the future is seen
-//     done and callbacks run in registration order.
+//   - futExt: the future has side state (done callbacks, or runs
+//     watching it). It is set under the side state's lock, only while the
+//     future is pending and unclaimed; once set, claims and publishes
+//     happen under that lock, so that watching runs quit before the future
+//     is seen done and callbacks run in registration order. Under the C
+//     API the side state and its lock are C's (capi/future_ext.c: a
+//     thread the Go runtime has never seen completes such a future without
+//     entering Go; Runner.Watch and the hooks beside it); for pure-Go
+//     users they are futureExt's, in future.go.
 
 // Entry is one queued item as it sits in a queue chunk.
 type Entry struct {
