@@ -54,6 +54,9 @@ var cPlatform = executor.Platform{
 	},
 	AllocChunk: func(size uintptr) unsafe.Pointer { return C.cx_pages_alloc(C.size_t(size)) },
 	FreeChunk:  func(p unsafe.Pointer, size uintptr) { C.cx_pages_free(p, C.size_t(size)) },
+	// One pool of chunks for C's pushes and the Go owner (chunks.c).
+	GetChunk: func() unsafe.Pointer { return C.cx_chunk_get() },
+	PutChunk: func(p unsafe.Pointer) { C.cx_chunk_put(p) },
 	// C pushes stamp items for the statistics with cx_now.
 	Now: func() int64 { return int64(C.cx_now()) },
 }
@@ -85,6 +88,18 @@ var runner = executor.Runner{
 		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
 	},
 	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
+	// The push is C's (shim.c), for Go's chain walk and waits for room too.
+	Push: func(in *executor.Ingress, c executor.Call, f *executor.Future) executor.Status {
+		switch C.cx_push(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
+		case C.CX_PUSHED:
+			return executor.OK
+		case C.CX_PUSH_QUIT:
+			return executor.EQUIT
+		case C.CX_PUSH_FULL:
+			return executor.QueueFull
+		}
+		return executor.ENOMEM
+	},
 	// The runs watching futures and the done callbacks live in C
 	// (future_ext.c), so that completing a future never enters Go.
 	Watch: func(in *executor.Ingress, f *executor.Future) bool {

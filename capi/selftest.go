@@ -45,8 +45,8 @@ static int selftest_call(ctexec *ex, long n) {
 // A thread that Go has never seen (a plain pthread) does what a host's
 // worker thread does against a running owner: submit without and with a
 // future, wait, free, ctexec_call, cancel, complete a promise with done
-// callbacks, and complete the promise the owner's run is watching, with a
-// done callback. It counts its own entries into Go (cx_go_entries).
+// callbacks, submit a burst that grows the queue, and complete the promise
+// the owner's run is watching, with a done callback. It counts its own entries into Go (cx_go_entries).
 typedef struct selftest_foreign {
     ctexec *ex;
     ctexec_future stop; // the owner runs until it
@@ -54,8 +54,15 @@ typedef struct selftest_foreign {
     int step;           // where it failed
     int cbs;            // done callbacks run
     uint64_t entries;   // entries into Go
+    int gate;           // selftest_hold holds the owner until it is set
     pthread_t th;
 } selftest_foreign;
+
+static int selftest_hold(void *arg, void **result) {
+    (void)result;
+    while (!__atomic_load_n((int *)arg, __ATOMIC_ACQUIRE)) cx_relax();
+    return 0;
+}
 
 static void selftest_cb(ctexec_future f, void *ud) {
     (void)f;
@@ -95,10 +102,21 @@ static void *selftest_foreign_main(void *p) {
     SELFTEST_TRY(12, ctexec_future_set_result(g, (void *)3));
     SELFTEST_TRY(13, ctexec_future_wait(g, -1, &r));
     SELFTEST_TRY(14, ctexec_future_free(g));
+    // A burst while the owner is held up in an item: the queue grows past
+    // its chunk (CX_CHUNK_LEN entries) in C.
+    SELFTEST_TRY(17, ctexec_submit(x->ex, selftest_hold, &x->gate, NULL));
+    for (int i = 0; i < 3 * CX_CHUNK_LEN; i++)
+        SELFTEST_TRY(18, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+    __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+    SELFTEST_TRY(19, ctexec_call(x->ex, selftest_item, (void *)2, &r));
     SELFTEST_TRY(15, ctexec_future_add_done_callback(x->stop, selftest_cb, &x->cbs));
     SELFTEST_TRY(16, ctexec_future_set_result(x->stop, NULL));
 out:
     x->entries = cx_go_entries - before;
+    if (x->rc != 0) { // let the owner go
+        __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+        ctexec_future_set_result(x->stop, NULL);
+    }
     return NULL;
 }
 

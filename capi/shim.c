@@ -173,17 +173,48 @@ static int cx_count_push(cx_ingress *in, uint32_t fl) {
     return 1;
 }
 
-/* Appends an entry if that is all it takes. Returns 1 when done, 0 when Go
- * must handle the submit. */
-static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
+/* The current chunk is full (or the owner took it with no spare): queue
+ * it on the list of full chunks and start a fresh one from the pool. The
+ * pool's lock nests inside in's; an mmap under in's lock happens only
+ * when the pool is empty. 0: out of memory. */
+static int cx_grow_locked(cx_ingress *in) {
+    void *c = cx_chunk_get();
+    if (c == NULL) return 0;
+    if (in->buf != NULL) {
+        void **link = (void **)((char *)in->buf + CX_CHUNK_BYTES - sizeof(void *));
+        *link = NULL;
+        if (in->full_tail != NULL)
+            *(void **)((char *)in->full_tail + CX_CHUNK_BYTES - sizeof(void *)) = in->buf;
+        else
+            in->full_head = in->buf;
+        in->full_tail = in->buf;
+        in->full_n++;
+    }
+    in->buf = c;
+    in->len = 0;
+    in->cap = CX_CHUNK_LEN;
+    return 1;
+}
+
+/* Appends an entry unless the executor quit or its bounded queue is
+ * full; grows the queue when its chunk is full. Every push, C's and Go's
+ * (executor.Runner.Push), is this one. */
+cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     /* One mask for the rare cases: an uncounted executor pays nothing for
      * bounds and statistics. */
     if ((fl & (CX_FLAG_QUIT | CX_FLAG_COUNT)) || in->len == in->cap) {
-        if ((fl & CX_FLAG_QUIT) || in->len == in->cap || !cx_count_push(in, fl)) {
+        cx_push_t r = CX_PUSHED;
+        if (fl & CX_FLAG_QUIT)
+            r = CX_PUSH_QUIT;
+        else if (in->len == in->cap && !cx_grow_locked(in))
+            r = CX_PUSH_NOMEM;
+        else if ((fl & CX_FLAG_COUNT) && !cx_count_push(in, fl))
+            r = CX_PUSH_FULL;
+        if (r != CX_PUSHED) {
             cx_unlock(in);
-            return 0;
+            return r;
         }
     }
     cx_entry *e = &in->buf[in->len++];
@@ -198,10 +229,10 @@ static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) 
         cx_unlock(in);
         if (fl & CX_FLAG_WAITING) cx_signal(in);
         if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
-        return 1;
+        return CX_PUSHED;
     }
     cx_unlock(in);
-    return 1;
+    return CX_PUSHED;
 }
 
 /* ---- trampolines --------------------------------------------------------- */
@@ -255,7 +286,7 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
  * bounds a wait for room in a full bounded queue (< 0: none). */
 static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
                       int64_t timeout) {
-    if (cx_push(&s->in, fn, arg, f)) return CTEXEC_OK;
+    if (cx_push(&s->in, fn, arg, f) == CX_PUSHED) return CTEXEC_OK;
     return CX_GO(ctexecgo_submit(s->handle, fn, arg, f, self, timeout));
 }
 

@@ -113,6 +113,14 @@ CX_HIDDEN void cx_host_detach(struct ctexec *s);
 CX_HIDDEN void cx_mutex_lock(uint32_t *w);
 CX_HIDDEN void cx_mutex_unlock(uint32_t *w);
 
+/* Queue chunks (chunks.c): the process-wide pool. */
+CX_HIDDEN void *cx_chunk_get(void); /* NULL: out of memory */
+CX_HIDDEN void cx_chunk_put(void *c);
+
+/* The push (shim.c; executor/shared.go has the protocol). */
+typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
+CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
+
 /* The executor slot that holds an ingress. */
 #define CX_SLOT_OF(inp) ((struct ctexec *)((char *)(inp) - offsetof(struct ctexec, in)))
 

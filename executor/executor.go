@@ -41,6 +41,10 @@ type Runner struct {
 	// ClearHost makes the descriptor unreadable; it runs on the owner.
 	WakeHost  func(in *Ingress, notify bool)
 	ClearHost func(in *Ingress)
+	// Push, if set, is the push of shared.go, where the ingress is shared
+	// with C (the C API: capi/shim.c, cx_push), so that it exists once:
+	// OK, EQUIT (in quit), full (a bounded queue) or ENOMEM.
+	Push func(in *Ingress, c Call, f *Future) Status
 	// The side state of futures, when the futures are C slots (the C API:
 	// capi/future_ext.c), so that a thread the Go runtime has never seen
 	// completes a watched future without entering Go. nil: the Go side
@@ -276,6 +280,12 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 // push appends one entry unless x has quit.
 func (e *Executor) push(c Call, f *Future) Status {
 	in := e.in.Load()
+	if in.Flags.Load()&flagQuit != 0 { // for good: a freed executor's tombstone, too
+		return EQUIT
+	}
+	if e.runner.Push != nil {
+		return e.runner.Push(in, c, f)
+	}
 	in.lock()
 	if in.Flags.Load()&flagQuit != 0 {
 		in.unlock()
@@ -438,7 +448,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		switch {
-		case in.Len > 0 || len(e.full) > 0:
+		case in.Len > 0 || e.fullLocked() > 0:
 			b = e.takeBatchLocked()
 			in.unlock()
 			return b, OK, true
@@ -469,6 +479,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 // one. Submitters go on into a fresh chunk.
 func (e *Executor) takeBatchLocked() batch {
 	in := e.in.Load()
+	e.drainFullLocked()
 	b := batch{chunks: append(e.full, in.Buf), last: in.Len}
 	e.full, e.spareFull = e.spareFull[:0], nil
 	in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
@@ -641,6 +652,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.freed = true
 	in.Flags.Store(in.Flags.Load() | flagQuit)
 	room := in.takeRoomWaitersLocked()
+	e.drainFullLocked()
 	chunks := append(e.full, e.pool...)
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
@@ -701,7 +713,21 @@ func (e *Executor) Queued() int {
 
 // queuedLocked is the number of items waiting on e, held ones included.
 func (e *Executor) queuedLocked() uint64 {
-	return uint64(len(e.full))*chunkLen + e.in.Load().Len + e.heldLeftLocked()
+	return uint64(e.fullLocked())*chunkLen + e.in.Load().Len + e.heldLeftLocked()
+}
+
+// fullLocked is the number of full chunks queued: e's, and those pushes
+// queued on the ingress since the owner last took them (FullHead).
+func (e *Executor) fullLocked() int { return len(e.full) + int(e.in.Load().FullN) }
+
+// drainFullLocked moves the full chunks that pushes queued on the ingress
+// to e's own list, in order, after those e queued itself.
+func (e *Executor) drainFullLocked() {
+	in := e.in.Load()
+	for c := in.FullHead; c != nil; c = *chunkLink(c) {
+		e.full = append(e.full, c)
+	}
+	in.FullHead, in.FullTail, in.FullN = nil, nil, 0
 }
 
 // Quit reports whether e has quit (or was freed).

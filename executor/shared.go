@@ -28,9 +28,12 @@ import (
 //   - Flags, Buf, Len, Cap are guarded by Lock. flagQuit: pushes go down
 //     the chain (Go only: C falls back to Go when it sees it). Owner is
 //     immutable.
-//   - Push [Go, C]: under Lock, refuse if flagQuit or Len == Cap (C falls
-//     back to Go, which walks the chain or grows the queue), else write the
-//     entry at Len and Len++. If flagWaiting was set, clear it under Lock
+//   - Push [C; Go for pure-Go users; under the C API Go pushes through
+//     Runner.Push]: under Lock, refuse if flagQuit (the submit walks the
+//     chain, in Go); if Len == Cap, grow: queue the current chunk, if any,
+//     at FullTail (FullN++) and take a fresh one from the process pool
+//     (Cap 0 only after the owner took a batch with no spare chunk);
+//     then write the entry at Len and Len++. If flagWaiting was set, clear it under Lock
 //     and, after unlock, signal. If flagHostIdle was set, clear it under
 //     Lock and, after unlock, wake the host (Runner.WakeHost: make the
 //     descriptor readable, call the notify callback). Both bits are tested
@@ -137,7 +140,13 @@ type Ingress struct {
 	// looks reached, so that submits to a bounded queue do not read the
 	// owner's cache line at every push.
 	StartedSeen uint64
-	_           [4]uint64
+	// Full chunks queued by a push that found the current one full, in
+	// order, linked through each chunk's last word (chunkLink); under
+	// Lock. The owner moves them to its own list as it takes a batch.
+	FullHead unsafe.Pointer `c:"void *full_head"`
+	FullTail unsafe.Pointer `c:"void *full_tail"`
+	FullN    uint64
+	_        uint64
 	// Written by the owner only, on a cache line of their own (the C slot
 	// is 64-byte aligned and holds the Ingress at offset 16).
 	Counters
@@ -210,7 +219,7 @@ var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
 	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
 	{"CX_FLAG_COUNT", flagCount}, {"CX_FLAG_STAMP", flagStamp}, {"CX_FLAG_ROOM_WAIT", flagRoomWait},
-	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery},
+	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery}, {"CX_CHUNK_BYTES", int64(chunkBytes)},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
 	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},
