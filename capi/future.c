@@ -206,12 +206,16 @@ __attribute__((constructor)) static void cx_spin_init(void) {
     if (n > 2) cx_max_spinners = (uint32_t)(n - 1);
 }
 
-static struct {
+/* The adaptive budget of executor/spin.go's spinner: one for waiters on
+ * futures, one for idle owners (cx_owner_wait). */
+typedef struct {
     int64_t budget;
     uint32_t waits;
-} cx_wait_spin;
+} cx_spinner;
 
-static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline);
+static cx_spinner cx_wait_spin, cx_owner_spin;
+
+static int cx_spin(cx_spinner *sp, const uint32_t *word, int owner, int64_t deadline);
 
 static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
     if (CX_LOAD(word) & CX_FUT_DONE) return 1;
@@ -220,17 +224,21 @@ static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
         __atomic_sub_fetch(&cx_spinners, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    int done = cx_spin_until_done_counted(word, deadline);
+    int done = cx_spin(&cx_wait_spin, word, 0, deadline);
     __atomic_sub_fetch(&cx_spinners, 1, __ATOMIC_RELAXED);
     return done;
 }
 
-static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
+/* Spins, within sp's budget and the deadline, until *word says the wait is
+ * over: the owner's Wake is CX_WAKE_SIGNALED (owner), or the future is
+ * done. 1: it is. */
+static int cx_spin(cx_spinner *sp, const uint32_t *word, int owner, int64_t deadline) {
     int64_t limit = cx_spin_ns;
-    int64_t budget = __atomic_load_n(&cx_wait_spin.budget, __ATOMIC_RELAXED);
+    if (limit <= 0) return 0;
+    int64_t budget = __atomic_load_n(&sp->budget, __ATOMIC_RELAXED);
     if (budget == 0) budget = limit;
     if (budget < CX_SPIN_MIN_NS) {
-        if ((__atomic_add_fetch(&cx_wait_spin.waits, 1, __ATOMIC_RELAXED) % CX_SPIN_PROBE_EVERY) != 0)
+        if ((__atomic_add_fetch(&sp->waits, 1, __ATOMIC_RELAXED) % CX_SPIN_PROBE_EVERY) != 0)
             return 0;
         budget = limit;
     }
@@ -239,22 +247,41 @@ static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
     for (unsigned i = 1;; i++) {
         cx_relax();
         uint32_t s = CX_LOAD(word);
-        if (s & CX_FUT_DONE) {
+        if (owner ? s == CX_WAKE_SIGNALED : (s & CX_FUT_DONE) != 0) {
             int64_t b = 4 * (cx_now() - start);
             if (b < 2 * budget) b = 2 * budget;
             if (b < CX_SPIN_MIN_NS) b = CX_SPIN_MIN_NS;
-            __atomic_store_n(&cx_wait_spin.budget, b < limit ? b : limit, __ATOMIC_RELAXED);
+            __atomic_store_n(&sp->budget, b < limit ? b : limit, __ATOMIC_RELAXED);
             return 1;
         }
         if ((i & 63) == 0) {
             int64_t now = cx_now();
             if (now >= end) {
-                __atomic_store_n(&cx_wait_spin.budget, budget / 2, __ATOMIC_RELAXED);
+                __atomic_store_n(&sp->budget, budget / 2, __ATOMIC_RELAXED);
                 return 0;
             }
-            if (!(s & CX_FUT_STARTED) && now - start >= CX_SPIN_UNSTARTED_NS) return 0;
+            if (!owner && !(s & CX_FUT_STARTED) && now - start >= CX_SPIN_UNSTARTED_NS) return 0;
         }
     }
+}
+
+/* The owner's wait in ctexec_run_until, between two Go steps
+ * (executor.RunUntilStart, RunUntilResume): the owner is armed (Wake is
+ * CX_WAKE_ARMED, CX_FLAG_WAITING set); a push or a quit signals it
+ * (cx_signal: Wake becomes CX_WAKE_SIGNALED, and a futex wake if it was
+ * CX_WAKE_SLEEPING). It spins first, then moves Wake from ARMED to
+ * SLEEPING and sleeps, at most left_ns (< 0: no limit). Go disarms it
+ * under the lock on its next step. Waiting here, outside any Go frame,
+ * keeps the Go runtime from seeing a thread blocked in a cgo call. */
+void cx_owner_wait(cx_ingress *in, int64_t left_ns) {
+    int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
+    if (cx_spin(&cx_owner_spin, &in->wake, 1, deadline)) return;
+    uint32_t armed = CX_WAKE_ARMED;
+    if (!__atomic_compare_exchange_n(&in->wake, &armed, CX_WAKE_SLEEPING, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return; /* signaled meanwhile */
+    int64_t left = -1;
+    if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
+    cx_wait_on(&in->wake, CX_WAKE_SLEEPING, left);
 }
 
 /* Deadlock detection (deadlock.c): 1 if this wait is to return

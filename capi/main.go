@@ -292,8 +292,13 @@ func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
 	return C.CTEXEC_OK
 }
 
+// ctexecgo_run_until starts a run and runs what is queued. With *wait set
+// the owner is armed to wait, at most *left ns (< 0: no limit), in C
+// (cx_owner_wait), and then calls ctexecgo_run_resume: Go is entered to
+// run batches, never to wait.
+//
 //export ctexecgo_run_until
-func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
+func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout C.int64_t, self C.uint64_t, left *C.int64_t, wait *C.int) (rc C.int) {
 	defer guard(&rc)
 	hook("run_until")
 	e := lookupExec(ex)
@@ -301,7 +306,28 @@ func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout
 	if e == nil || !f.Holds(uint32(gen)) {
 		return C.CTEXEC_EBADHANDLE
 	}
-	return C.int(e.ex.RunUntil(executor.ThreadID(self), f, int64(timeout)))
+	st, w, l := e.ex.RunUntilStart(executor.ThreadID(self), f, int64(timeout))
+	return runStep(st, w, l, left, wait)
+}
+
+//export ctexecgo_run_resume
+func ctexecgo_run_resume(ex C.uint64_t, fut *C.cx_future, left *C.int64_t, wait *C.int) (rc C.int) {
+	defer guard(&rc)
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	st, w, l := e.ex.RunUntilResume(slot(fut))
+	return runStep(st, w, l, left, wait)
+}
+
+// runStep reports a step of a run to C.
+func runStep(st executor.Status, wait bool, left int64, l *C.int64_t, w *C.int) C.int {
+	*l, *w = C.int64_t(left), 0
+	if wait {
+		*w = 1
+	}
+	return C.int(st)
 }
 
 //export ctexecgo_run_ready

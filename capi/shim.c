@@ -351,7 +351,15 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     uint32_t gen;
     cx_future *fs = cx_fut_lookup(f, &gen);
     if (s == NULL || fs == NULL) return CTEXEC_EBADHANDLE;
-    return CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self()));
+    /* Go runs the batches; the owner waits for more here, in C. */
+    int64_t left = -1;
+    int wait = 0;
+    int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
+    while (rc == CTEXEC_OK && wait) {
+        cx_owner_wait(&s->in, left);
+        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
+    }
+    return rc;
 }
 
 /* The executor whose stall callback this thread is running, if any: it

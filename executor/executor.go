@@ -126,6 +126,10 @@ type Executor struct {
 	// out); its entries from heldNext on run before anything queued later.
 	held     batch
 	heldNext uint64
+	// The run in progress, for RunUntilResume: its deadline and when it
+	// began to wait (statistics).
+	deadline int64
+	sleptAt  int64
 
 	// Set at creation (Options), then read-only.
 	cnt          *Counters // &in.Counters when pushes are counted, else nil
@@ -386,21 +390,59 @@ func (e *Executor) targetDone(f *Future) {
 // then has not quit and RunUntil may be called again. It returns
 // EWRONGTHREAD off the owner, EBUSY when re-entered, and EQUIT when an
 // earlier RunUntil already made it quit.
+//
+// RunUntil waits for work itself. The C API runs the same steps with
+// RunUntilStart and RunUntilResume and waits in C between them, so that no
+// thread ever sleeps inside a Go frame.
 func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
-	if st := e.admit(from, f); st != OK {
-		return st
+	st, wait, left := e.RunUntilStart(from, f, timeoutNs)
+	for wait {
+		e.sleep(left)
+		st, wait, left = e.RunUntilResume(f)
 	}
-	deadline := deadlineFor(timeoutNs)
+	return st
+}
+
+// RunUntilStart starts RunUntil and runs what is queued. It returns the
+// run's outcome (wait false), or wait true when the queue is empty and f
+// pending: the owner is then armed (flagWaiting, Wake = wakeArmed), and
+// the caller waits on Wake, for at most left ns (< 0: no limit), until it
+// is no longer wakeArmed (shared.go: signal), then calls RunUntilResume.
+func (e *Executor) RunUntilStart(from ThreadID, f *Future, timeoutNs int64) (st Status, wait bool, left int64) {
+	if st := e.admit(from, f); st != OK {
+		return st, false, 0
+	}
+	e.deadline = deadlineFor(timeoutNs)
 	e.runLeftovers()
+	return e.runSteps(f)
+}
+
+// RunUntilResume goes on with a run that RunUntilStart or RunUntilResume
+// left waiting.
+func (e *Executor) RunUntilResume(f *Future) (st Status, wait bool, left int64) {
+	e.st.idleSince(e.sleptAt)
+	return e.runSteps(f)
+}
+
+// runSteps takes and runs batches until the run ends or must wait.
+func (e *Executor) runSteps(f *Future) (st Status, wait bool, left int64) {
 	for {
-		b, st, more := e.nextBatch(f, deadline)
+		b, st, more, wait := e.nextBatch(f, e.deadline)
+		if wait {
+			e.sleptAt = e.st.clock()
+			left = -1
+			if e.deadline >= 0 {
+				left = max(e.deadline-now(), 0)
+			}
+			return OK, true, left
+		}
 		if !more {
-			return st
+			return st, false, 0
 		}
 		e.runBatch(b)
-		if e.recycle(b, deadline) {
+		if e.recycle(b, e.deadline) {
 			e.unwatch(f)
-			return ETIMEDOUT
+			return ETIMEDOUT, false, 0
 		}
 	}
 }
@@ -438,10 +480,11 @@ type batch struct {
 	last   uint64
 }
 
-// nextBatch sleeps until there is work and takes it all (more is true), or
-// finishes the run: with OK once e has quit and its queue is empty, with
-// ETIMEDOUT once the deadline has passed with the queue empty.
-func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more bool) {
+// nextBatch takes all the queued work (more is true), or finishes the run:
+// with OK once e has quit and its queue is empty, with ETIMEDOUT once the
+// deadline has passed with the queue empty; or, with nothing queued, arms
+// the owner and says so (wait): the caller waits, then calls it again.
+func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more, wait bool) {
 	in := e.in.Load()
 	for {
 		in.lock()
@@ -451,7 +494,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		case in.Len > 0 || e.fullLocked() > 0:
 			b = e.takeBatchLocked()
 			in.unlock()
-			return b, OK, true
+			return b, OK, true, false
 		case !e.hostIdleLocked():
 			in.unlock()
 			continue // a push came in while the host's descriptor was cleared
@@ -460,18 +503,16 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 			// f's completer quits e before it publishes f as done; wait
 			// out that instant so that f is done when we return.
 			e.settle(f)
-			return b, OK, false
+			return b, OK, false, false
 		case deadline >= 0 && now() >= deadline:
 			e.finishRunLocked()
 			e.unwatch(f)
-			return b, ETIMEDOUT, false
+			return b, ETIMEDOUT, false, false
 		}
 		in.Flags.Store(in.Flags.Load() | flagWaiting)
 		in.Wake.Store(wakeArmed)
 		in.unlock()
-		t := e.st.clock()
-		e.sleep(deadline)
-		e.st.idleSince(t)
+		return b, OK, false, true
 	}
 }
 
@@ -544,13 +585,18 @@ func (e *Executor) finishRunLocked() {
 	in.unlock()
 }
 
-// sleep waits, spinning first, until signal() or the deadline. The caller
-// disarms (clears flagWaiting, resets Wake) the next time it holds the lock.
-func (e *Executor) sleep(deadline int64) {
+// sleep waits, spinning first, until signal() or left ns (< 0: no limit)
+// have passed; pure-Go users only (the C API waits in C: capi/future.c,
+// cx_owner_wait). The caller disarms (clears flagWaiting, resets Wake)
+// the next time it holds the lock.
+func (e *Executor) sleep(left int64) {
 	in := e.in.Load()
+	deadline := int64(-1)
+	if left >= 0 {
+		deadline = now() + left
+	}
 	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
 	if !ownerSpin.spinUntil(deadline, signaled) && in.Wake.CompareAndSwap(wakeArmed, wakeSleeping) {
-		left := int64(-1)
 		if deadline >= 0 {
 			left = max(deadline-now(), 0)
 		}
