@@ -17,9 +17,11 @@ import (
 // (go generate ./executor; TestSharedHeader fails while it is stale), it
 // checks every offset at compile time, and capi checks every size, offset
 // and constant again at load (SharedValues) and refuses all calls on a
-// mismatch. The transitions below are the protocol; the C side mirrors the
-// parts named "C" line for line, in capi/shim.c and capi/future.c, and
-// points here instead of repeating it.
+// mismatch. The transitions below are the protocol. Under the C API each
+// runs in C only (capi/shim.c, future.c, future_ext.c; Go calls them per
+// batch or on slow paths through Runner); the Go code that also implements
+// those marked "Go" serves pure-Go users (heap ingress, Go futures), never
+// the shipped library. docs/internals.md maps them.
 //
 // Ingress (one per executor, in the executor's C slot):
 //   - Lock is a three-state futex mutex: 0 free, 1 held, 2 held with
@@ -82,8 +84,9 @@ import (
 // sleep on.
 //   - alloc [C; Go for pure-Go users]: State = gen | futHandle, plus
 //     futQueued for an item's future or futPromise for a promise.
-//   - start [Go, the owner]: set futStarted unless futClaimed|futDone
-//     (then the item was cancelled and is skipped).
+//   - start [C, the owner, in cx_run_batch; Go for pure-Go users]: set
+//     futStarted unless futClaimed|futDone (then the item was cancelled
+//     and is skipped).
 //   - claim [Go, C]: set futClaimed unless futClaimed|futDone (and, for
 //     cancel, unless futStarted). The claimer alone writes Code and Result,
 //     then publishes.
