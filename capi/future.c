@@ -18,9 +18,10 @@
 #include "shim.h"
 #include "_cgo_export.h"
 
-#define CX_FSLOTS (1u << 24) /* 256 MiB of address space, touched as used */
+#define CX_FSLOTS (1u << 24) /* 256 MiB of address space, committed as used (slab.c) */
 #define CX_BITS ((1u << CX_FUT_GEN_SHIFT) - 1)
 
+static cx_slab cx_fslots;
 static cx_future *cx_fslab;
 static uint32_t cx_fused = 1;  /* slots ever handed out; slot 0 is never used */
 static uint64_t cx_ffree;      /* free stack: tag << 32 | index (0: empty) */
@@ -30,7 +31,8 @@ uint64_t cx_futures_live;
 static uint64_t cx_decode_v(uint64_t h) { return (h ^ cx_key) * cx_mul_inv; }
 
 __attribute__((constructor)) static void cx_future_init(void) {
-    cx_fslab = cx_pages_alloc((size_t)CX_FSLOTS * sizeof(cx_future));
+    cx_slab_init(&cx_fslots, (size_t)CX_FSLOTS * sizeof(cx_future));
+    cx_fslab = (cx_future *)cx_fslots.base;
     cx_mul = cx_random64() | 1;
     cx_mul_inv = cx_mul; /* Newton's iteration: each step doubles the correct low bits */
     for (int i = 0; i < 6; i++) cx_mul_inv *= 2 - cx_mul * cx_mul_inv;
@@ -67,9 +69,12 @@ cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen) {
         if (CX_CAS(&cx_ffree, &h, ((h >> 32) + 1) << 32 | next)) break;
     }
     if (i == 0) {
+        /* A fresh slot: counted in cx_fused only once its page is
+         * committed, since decoding reads any slot below cx_fused. */
         uint32_t u = __atomic_load_n(&cx_fused, __ATOMIC_RELAXED);
         do {
             if (u >= CX_FSLOTS) return NULL;
+            if (!cx_slab_cover(&cx_fslots, (size_t)(u + 1) * sizeof(cx_future))) return NULL;
         } while (!CX_CAS(&cx_fused, &u, u + 1));
         i = u;
     }

@@ -193,6 +193,20 @@ CX_HIDDEN void cx_relax(void);
 CX_HIDDEN void cx_sleep_ns(int64_t ns); /* test pauses only */
 CX_HIDDEN void *cx_pages_alloc(size_t size); /* zeroed; NULL on failure */
 CX_HIDDEN void cx_pages_free(void *p, size_t size);
+CX_HIDDEN void *cx_pages_reserve(size_t size);          /* address space only; NULL on failure */
+CX_HIDDEN int cx_pages_commit(void *p, size_t size);    /* 0, or -1: out of memory */
+
+/* A slab (slab.c): address space reserved once, committed from its start
+ * as it is used, on every platform, so that loading the library charges
+ * no memory for slots nobody uses. */
+typedef struct cx_slab {
+    char *base;       /* NULL: the reservation failed */
+    size_t size;
+    size_t committed; /* [base, base + committed) is usable */
+    uint32_t lock;
+} cx_slab;
+CX_HIDDEN void cx_slab_init(cx_slab *s, size_t size);
+CX_HIDDEN int cx_slab_cover(cx_slab *s, size_t bytes); /* 1: [0, bytes) is committed */
 CX_HIDDEN void cx_fork_guard(void (*child)(void)); /* none on Windows */
 CX_HIDDEN uint64_t cx_random64(void);
 CX_HIDDEN long cx_ncpus(void); /* online CPUs */
