@@ -162,8 +162,11 @@ static void cx_thread_exit(void *p) {
     pthread_mutex_unlock(&cx_threads_mu);
 }
 
+static cx_slab cx_threads_slab; /* committed as records are first handed out */
+
 static void cx_threads_init(void) {
-    cx_threads = cx_pages_alloc((size_t)CX_THREADS * sizeof(struct cx_thread));
+    cx_slab_init(&cx_threads_slab, (size_t)CX_THREADS * sizeof(struct cx_thread));
+    cx_threads = (struct cx_thread *)cx_threads_slab.base;
     cx_threads_ok = cx_threads != NULL && pthread_key_create(&cx_thread_key, cx_thread_exit) == 0;
 }
 
@@ -175,7 +178,8 @@ struct cx_thread *cx_thread_rec(void) {
     pthread_mutex_lock(&cx_threads_mu);
     if (cx_threads_nfree > 0)
         r = &cx_threads[cx_threads_free[--cx_threads_nfree]];
-    else if (cx_threads_used < CX_THREADS)
+    else if (cx_threads_used < CX_THREADS &&
+             cx_slab_cover(&cx_threads_slab, (cx_threads_used + 1) * sizeof(struct cx_thread)))
         r = &cx_threads[cx_threads_used++];
     pthread_mutex_unlock(&cx_threads_mu);
     if (r == NULL) return NULL; /* exhausted: this thread's executors go unchecked */

@@ -81,7 +81,7 @@ static int cx_host_signal(ctexec *ex, int kind, intptr_t *out) {
         } else {
             s->host_raise = raise;
             __atomic_store_n(&s->host_sig, sig + 1, __ATOMIC_RELEASE);
-            rc = ctexecgo_attach(s->handle);
+            rc = CX_GO(ctexecgo_attach(s->handle));
             if (rc == 1) cx_hostsig_raise(raise); /* work was queued before */
             if (rc > 0) rc = CTEXEC_OK;
         }
@@ -119,7 +119,7 @@ int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *o
     uint64_t self = cx_self();
     if (self != s->in.owner) return CTEXEC_EWRONGTHREAD;
     uint64_t ran = 0;
-    int rc = ctexecgo_run_ready(s->handle, max_items, max_ns, self, &ran);
+    int rc = CX_GO(ctexecgo_run_ready(s->handle, max_items, max_ns, self, &ran));
     if (rc >= 0 && out_ran != NULL) *out_ran = ran;
     return rc;
 }
@@ -137,7 +137,7 @@ int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata) {
     s->notify = cb;
     s->notify_ud = userdata;
     cx_unlock(&s->in);
-    if (cb != NULL) rc = ctexecgo_attach(s->handle);
+    if (cb != NULL) rc = CX_GO(ctexecgo_attach(s->handle));
     pthread_mutex_unlock(&cx_embed_mu);
     /* A wake that copied the old callback raised notify_busy before it
      * took the lock we just released: wait until it has returned. */

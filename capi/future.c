@@ -1,11 +1,11 @@
 /* Futures in C memory. A future is a 16-byte slot (cx_future, shared.h) in
- * one slab of pages (cx_pages_alloc); its state word, outcome and started flag live there, so
- * submitting with a future, waiting, polling, cancelling, completing a
- * promise and freeing never enter Go. The transitions are the protocol in
- * executor/shared.go; this file mirrors its C-marked parts (alloc, claim,
- * publish, wait, free, release) and hands a future to Go only when it has a
- * Go side (CX_FUT_EXT: done callbacks, or runs watching it).
- *
+ * one slab of pages (cx_pages_alloc); its state word, outcome and started
+ * flag live there, so submitting with a future, waiting, polling,
+ * cancelling, completing a promise or an item, and freeing never enter Go.
+ * The transitions are the protocol in executor/shared.go; each is written
+ * once here (alloc, claim, publish, start, wait, free, release). A future
+ * with side state (CX_FUT_EXT: done callbacks, or runs watching it) is
+ * completed under its stripe's lock, in future_ext.c. *
  * A handle is the slot index and the slot's generation, multiplied by a
  * per-process odd random number and xor-ed with a per-process random key.
  * Decoding must give 16 zero bits above the 48 that carry index and
@@ -18,12 +18,10 @@
 #include "shim.h"
 #include "_cgo_export.h"
 
-#define CX_FSLOTS (1u << 24) /* 256 MiB of address space, touched as used */
+#define CX_FSLOTS (1u << 24) /* 256 MiB of address space, committed as used (slab.c) */
 #define CX_BITS ((1u << CX_FUT_GEN_SHIFT) - 1)
-#define CX_GEN(s) ((s) >> CX_FUT_GEN_SHIFT)
-#define CX_LIVE(s, gen) (CX_GEN(s) == (gen) && ((s) & CX_FUT_HANDLE))
-#define CX_TO_GO 0x7fff0001 /* not a status: the future has a Go side */
 
+static cx_slab cx_fslots;
 static cx_future *cx_fslab;
 static uint32_t cx_fused = 1;  /* slots ever handed out; slot 0 is never used */
 static uint64_t cx_ffree;      /* free stack: tag << 32 | index (0: empty) */
@@ -33,7 +31,8 @@ uint64_t cx_futures_live;
 static uint64_t cx_decode_v(uint64_t h) { return (h ^ cx_key) * cx_mul_inv; }
 
 __attribute__((constructor)) static void cx_future_init(void) {
-    cx_fslab = cx_pages_alloc((size_t)CX_FSLOTS * sizeof(cx_future));
+    cx_slab_init(&cx_fslots, (size_t)CX_FSLOTS * sizeof(cx_future));
+    cx_fslab = (cx_future *)cx_fslots.base;
     cx_mul = cx_random64() | 1;
     cx_mul_inv = cx_mul; /* Newton's iteration: each step doubles the correct low bits */
     for (int i = 0; i < 6; i++) cx_mul_inv *= 2 - cx_mul * cx_mul_inv;
@@ -70,9 +69,12 @@ cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen) {
         if (CX_CAS(&cx_ffree, &h, ((h >> 32) + 1) << 32 | next)) break;
     }
     if (i == 0) {
+        /* A fresh slot: counted in cx_fused only once its page is
+         * committed, since decoding reads any slot below cx_fused. */
         uint32_t u = __atomic_load_n(&cx_fused, __ATOMIC_RELAXED);
         do {
             if (u >= CX_FSLOTS) return NULL;
+            if (!cx_slab_cover(&cx_fslots, (size_t)(u + 1) * sizeof(cx_future))) return NULL;
         } while (!CX_CAS(&cx_fused, &u, u + 1));
         i = u;
     }
@@ -90,6 +92,7 @@ cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen) {
  * wakes up to CTEXEC_EBADHANDLE. */
 void cx_fut_release(cx_future *f) {
     uint32_t s = CX_LOAD(&f->state);
+    if (s & CX_FUT_EXT) cx_fut_drop_ext(f, CX_GEN(s)); /* before the generation moves on */
     uint32_t n = ((CX_GEN(s) + 1) & CX_FUT_GEN_MASK) << CX_FUT_GEN_SHIFT;
     if (__atomic_exchange_n(&f->state, n, __ATOMIC_ACQ_REL) & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
     uint64_t i = (uint64_t)(f - cx_fslab), h = CX_LOAD(&cx_ffree);
@@ -99,35 +102,80 @@ void cx_fut_release(cx_future *f) {
 
 /* ---- transitions (executor/shared.go) ----------------------------------- */
 
-enum { CX_BY_PROMISE, CX_BY_CANCEL };
+/* The outcome of cx_fut_claim: the caller owns Code and Result; or the
+ * future has side state and its completion must take the stripe's lock
+ * (future_ext.c); or it cannot be claimed (the status says why). */
+typedef enum { CX_CLAIMED, CX_CLAIM_EXT, CX_CLAIM_FAILED } cx_claim_t;
 
-static int cx_fut_claim(cx_future *f, uint32_t gen, int kind) {
+/* Claims f for kind: sets CX_FUT_CLAIMED unless it is claimed or done
+ * (and, for a cancel, unless its item started). A completion by the item
+ * needs no handle. locked: the caller holds f's stripe lock, so side
+ * state is no reason to refuse. */
+static cx_claim_t cx_fut_claim(cx_future *f, uint32_t gen, int kind, int locked, int *st) {
     uint32_t s = CX_LOAD(&f->state);
     for (;;) {
-        if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
-        if (kind == CX_BY_PROMISE && !(s & CX_FUT_PROMISE)) return CTEXEC_EINVAL;
+        *st = CTEXEC_EBADHANDLE;
+        if (CX_GEN(s) != gen || (kind != CX_BY_ITEM && !(s & CX_FUT_HANDLE))) return CX_CLAIM_FAILED;
+        *st = CTEXEC_EINVAL;
+        if (kind == CX_BY_PROMISE && !(s & CX_FUT_PROMISE)) return CX_CLAIM_FAILED;
+        *st = CTEXEC_ESTATE;
         if ((s & (CX_FUT_CLAIMED | CX_FUT_DONE)) || (kind == CX_BY_CANCEL && (s & CX_FUT_STARTED)))
-            return CTEXEC_ESTATE;
-        if (s & CX_FUT_EXT) return CX_TO_GO;
-        if (CX_CAS(&f->state, &s, s | CX_FUT_CLAIMED)) return CTEXEC_OK;
+            return CX_CLAIM_FAILED;
+        *st = CTEXEC_OK;
+        if ((s & CX_FUT_EXT) && !locked) return CX_CLAIM_EXT;
+        if (CX_CAS(&f->state, &s, s | CX_FUT_CLAIMED)) return CX_CLAIMED;
     }
 }
 
-static void cx_fut_publish(cx_future *f) {
-    uint32_t s = CX_LOAD(&f->state);
-    while (!CX_CAS(&f->state, &s, (s | CX_FUT_DONE) & ~(CX_FUT_CLAIMED | CX_FUT_SLEEPERS)))
-        ;
+/* Makes a claimed f done and wakes its waiters; a completion by the item
+ * also drops the entry's reference. The release ordering of the CAS puts
+ * the claimer's Code and Result writes before any reader that sees
+ * CX_FUT_DONE with an acquire load. 1: that was the slot's last
+ * reference, and the caller releases it. */
+int cx_fut_publish(cx_future *f, int kind) {
+    uint32_t s = CX_LOAD(&f->state), n;
+    do {
+        n = (s | CX_FUT_DONE) & ~(uint32_t)(CX_FUT_CLAIMED | CX_FUT_SLEEPERS);
+        if (kind == CX_BY_ITEM) n &= ~(uint32_t)CX_FUT_QUEUED;
+    } while (!CX_CAS(&f->state, &s, n));
     if (s & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
+    return kind == CX_BY_ITEM && !(n & (CX_FUT_HANDLE | CX_FUT_QUEUED));
 }
 
-/* Completes a future through its handle, or says CX_TO_GO. */
-static int cx_fut_complete(cx_future *f, uint32_t gen, int kind, uintptr_t result, int code) {
-    int rc = cx_fut_claim(f, gen, kind);
-    if (rc != CTEXEC_OK) return rc;
+/* An item is over without completing its future (it was cancelled first):
+ * drops the entry's reference, and releases the slot if it was the last. */
+void cx_fut_unqueue(cx_future *f) {
+    uint32_t s = CX_LOAD(&f->state), n;
+    do n = s & ~(uint32_t)CX_FUT_QUEUED;
+    while (!CX_CAS(&f->state, &s, n));
+    if (!(n & CX_FUT_HANDLE)) cx_fut_release(f);
+}
+
+/* Completes generation gen of f once, with (result, code), for kind: the
+ * one implementation of set_result, set_error, cancel, an item's end and
+ * the discard of a freed executor's items. A future with side state goes
+ * through its stripe's lock (future_ext.c). Returns CTEXEC_OK or why not;
+ * an item's end always drops the entry's reference. */
+int cx_fut_complete(cx_future *f, uint32_t gen, int kind, uintptr_t result, int code) {
+    int st;
+    switch (cx_fut_claim(f, gen, kind, 0, &st)) {
+    case CX_CLAIM_EXT: return cx_fut_complete_ext(f, gen, kind, result, code);
+    case CX_CLAIM_FAILED:
+        if (kind == CX_BY_ITEM) cx_fut_unqueue(f);
+        return st;
+    case CX_CLAIMED: break;
+    }
     f->code = code;
     f->result = result;
-    cx_fut_publish(f);
+    if (cx_fut_publish(f, kind)) cx_fut_release(f);
     return CTEXEC_OK;
+}
+
+/* cx_fut_complete_ext's claim, under the stripe's lock. */
+int cx_fut_claim_locked(cx_future *f, uint32_t gen, int kind) {
+    int st;
+    if (cx_fut_claim(f, gen, kind, 1, &st) == CX_CLAIMED) return CTEXEC_OK;
+    return st;
 }
 
 static int cx_fut_outcome(cx_future *f, uint32_t gen, uintptr_t *out) {
@@ -163,12 +211,16 @@ __attribute__((constructor)) static void cx_spin_init(void) {
     if (n > 2) cx_max_spinners = (uint32_t)(n - 1);
 }
 
-static struct {
+/* The adaptive budget of executor/spin.go's spinner: one for waiters on
+ * futures, one for idle owners (cx_owner_wait). */
+typedef struct {
     int64_t budget;
     uint32_t waits;
-} cx_wait_spin;
+} cx_spinner;
 
-static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline);
+static cx_spinner cx_wait_spin, cx_owner_spin;
+
+static int cx_spin(cx_spinner *sp, const uint32_t *word, int owner, int64_t deadline);
 
 static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
     if (CX_LOAD(word) & CX_FUT_DONE) return 1;
@@ -177,17 +229,21 @@ static int cx_spin_until_done(const uint32_t *word, int64_t deadline) {
         __atomic_sub_fetch(&cx_spinners, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    int done = cx_spin_until_done_counted(word, deadline);
+    int done = cx_spin(&cx_wait_spin, word, 0, deadline);
     __atomic_sub_fetch(&cx_spinners, 1, __ATOMIC_RELAXED);
     return done;
 }
 
-static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
+/* Spins, within sp's budget and the deadline, until *word says the wait is
+ * over: the owner's Wake is CX_WAKE_SIGNALED (owner), or the future is
+ * done. 1: it is. */
+static int cx_spin(cx_spinner *sp, const uint32_t *word, int owner, int64_t deadline) {
     int64_t limit = cx_spin_ns;
-    int64_t budget = __atomic_load_n(&cx_wait_spin.budget, __ATOMIC_RELAXED);
+    if (limit <= 0) return 0;
+    int64_t budget = __atomic_load_n(&sp->budget, __ATOMIC_RELAXED);
     if (budget == 0) budget = limit;
     if (budget < CX_SPIN_MIN_NS) {
-        if ((__atomic_add_fetch(&cx_wait_spin.waits, 1, __ATOMIC_RELAXED) % CX_SPIN_PROBE_EVERY) != 0)
+        if ((__atomic_add_fetch(&sp->waits, 1, __ATOMIC_RELAXED) % CX_SPIN_PROBE_EVERY) != 0)
             return 0;
         budget = limit;
     }
@@ -196,22 +252,41 @@ static int cx_spin_until_done_counted(const uint32_t *word, int64_t deadline) {
     for (unsigned i = 1;; i++) {
         cx_relax();
         uint32_t s = CX_LOAD(word);
-        if (s & CX_FUT_DONE) {
+        if (owner ? s == CX_WAKE_SIGNALED : (s & CX_FUT_DONE) != 0) {
             int64_t b = 4 * (cx_now() - start);
             if (b < 2 * budget) b = 2 * budget;
             if (b < CX_SPIN_MIN_NS) b = CX_SPIN_MIN_NS;
-            __atomic_store_n(&cx_wait_spin.budget, b < limit ? b : limit, __ATOMIC_RELAXED);
+            __atomic_store_n(&sp->budget, b < limit ? b : limit, __ATOMIC_RELAXED);
             return 1;
         }
         if ((i & 63) == 0) {
             int64_t now = cx_now();
             if (now >= end) {
-                __atomic_store_n(&cx_wait_spin.budget, budget / 2, __ATOMIC_RELAXED);
+                __atomic_store_n(&sp->budget, budget / 2, __ATOMIC_RELAXED);
                 return 0;
             }
-            if (!(s & CX_FUT_STARTED) && now - start >= CX_SPIN_UNSTARTED_NS) return 0;
+            if (!owner && !(s & CX_FUT_STARTED) && now - start >= CX_SPIN_UNSTARTED_NS) return 0;
         }
     }
+}
+
+/* The owner's wait in ctexec_run_until, between two Go steps
+ * (executor.RunUntilStart, RunUntilResume): the owner is armed (Wake is
+ * CX_WAKE_ARMED, CX_FLAG_WAITING set); a push or a quit signals it
+ * (cx_signal: Wake becomes CX_WAKE_SIGNALED, and a futex wake if it was
+ * CX_WAKE_SLEEPING). It spins first, then moves Wake from ARMED to
+ * SLEEPING and sleeps, at most left_ns (< 0: no limit). Go disarms it
+ * under the lock on its next step. Waiting here, outside any Go frame,
+ * keeps the Go runtime from seeing a thread blocked in a cgo call. */
+void cx_owner_wait(cx_ingress *in, int64_t left_ns) {
+    int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
+    if (cx_spin(&cx_owner_spin, &in->wake, 1, deadline)) return;
+    uint32_t armed = CX_WAKE_ARMED;
+    if (!__atomic_compare_exchange_n(&in->wake, &armed, CX_WAKE_SLEEPING, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return; /* signaled meanwhile */
+    int64_t left = -1;
+    if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
+    cx_wait_on(&in->wake, CX_WAKE_SLEEPING, left);
 }
 
 /* Deadlock detection (deadlock.c): 1 if this wait is to return
@@ -282,52 +357,33 @@ int cx_fut_free(cx_future *f, uint32_t gen) {
         if (!CX_LIVE(s, gen)) return CTEXEC_EBADHANDLE;
         n = s & ~(uint32_t)CX_FUT_HANDLE;
     } while (!CX_CAS(&f->state, &s, n));
-    if (!(n & CX_FUT_QUEUED)) {
-        if (n & CX_FUT_EXT)
-            ctexecgo_future_release(f); /* Go forgets its side first */
-        else
-            cx_fut_release(f);
-    }
+    if (!(n & CX_FUT_QUEUED)) cx_fut_release(f);
     return CTEXEC_OK;
 }
 
 /* ---- the owner's side: executor.Runner.RunBatch ----------------------- */
 
-/* The item of an entry is over: its outcome is set (unless it was
- * cancelled) and the entry's reference is dropped, releasing the slot if
- * the handle is gone too. Returns 0, having changed nothing, if the future
- * has a Go side: the core then finishes it. */
-static int cx_item_over(cx_future *f, int started, int code, uintptr_t result) {
-    uint32_t s = CX_LOAD(&f->state), n;
-    if (started) {
-        do if (s & (CX_FUT_EXT | CX_FUT_CLAIMED | CX_FUT_DONE)) return 0;
-        while (!CX_CAS(&f->state, &s, s | CX_FUT_CLAIMED));
-        f->code = code < 0 ? CTEXEC_EINVAL : code; /* a negative return breaks the contract */
-        f->result = code < 0 ? 0 : result;
-        s |= CX_FUT_CLAIMED;
-        do n = (s | CX_FUT_DONE) & ~(uint32_t)(CX_FUT_CLAIMED | CX_FUT_SLEEPERS | CX_FUT_QUEUED);
-        while (!CX_CAS(&f->state, &s, n));
-        if (s & CX_FUT_SLEEPERS) cx_wake_all(&f->state);
-    } else {
-        do {
-            if (s & CX_FUT_EXT) return 0;
-            n = s & ~(uint32_t)CX_FUT_QUEUED;
-        } while (!CX_CAS(&f->state, &s, n));
-    }
-    if (!(n & CX_FUT_HANDLE)) cx_fut_release(f);
-    return 1;
-}
-
 /* The owner's counts of a counted executor (executor/shared.go: Counters):
  * an item is counted as it starts or is skipped. */
 static inline void cx_count(uint64_t *c) { __atomic_store_n(c, *c + 1, __ATOMIC_RELEASE); }
 
-/* Runs entries in order on the owner: fire-and-forget items, and items
- * whose future has no Go side, started (or skipped if cancelled), run and
- * completed here. Stops at the first entry that needs Go. cnt, if not
- * NULL, counts each item it starts or skips. */
+/* Marks an item's future as running: 0 if it was cancelled first (the
+ * item is then skipped). Exactly one of this CAS and a cancel's claim
+ * wins. */
+static int cx_fut_start(cx_future *f) {
+    uint32_t s = CX_LOAD(&f->state);
+    for (;;) {
+        if (s & (CX_FUT_CLAIMED | CX_FUT_DONE)) return 0;
+        if (CX_CAS(&f->state, &s, s | CX_FUT_STARTED)) return 1;
+    }
+}
+
+/* Runs entries in order on the owner: each item's future is started (or
+ * the item skipped if cancelled), the item run, and its future completed,
+ * before the next starts; done callbacks run here, on the owner. cnt, if
+ * not NULL, counts each item it starts or skips. */
 cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt) {
-    cx_batch_stop st = {0, 0, 0, 0};
+    cx_batch_stop st = {n, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         cx_future *f = e[i].fut;
         void *result = NULL;
@@ -336,34 +392,30 @@ cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt) {
             ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
             continue;
         }
-        uint32_t s = CX_LOAD(&f->state);
-        int started = 0;
-        for (;;) {
-            if (s & CX_FUT_EXT) {
-                st.done = i;
-                return st;
-            }
-            if (s & (CX_FUT_CLAIMED | CX_FUT_DONE)) break; /* cancelled: skip it */
-            if (CX_CAS(&f->state, &s, s | CX_FUT_STARTED)) {
-                started = 1;
-                break;
-            }
-        }
+        int started = cx_fut_start(f);
         if (cnt != NULL) {
             cx_count(&cnt->started);
             if (!started) cx_count(&cnt->cancelled);
         }
-        int code = started ? ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result) : 0;
-        if (!cx_item_over(f, started, code, (uintptr_t)result)) {
-            st.done = i;
-            st.ran = started;
-            st.rc = code;
-            st.result = (uintptr_t)result;
-            return st;
+        int code = started ? ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result) : CTEXEC_ECANCELLED;
+        if (code < 0 && started) { /* a negative return breaks the contract */
+            code = CTEXEC_EINVAL;
+            result = NULL;
         }
+        /* A skipped item's claim fails (its canceller holds it): that
+         * drops the entry's reference only. */
+        cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
     }
-    st.done = n;
     return st;
+}
+
+/* Discards the entries of a freed executor: their futures complete with
+ * CTEXEC_ECANCELLED, done callbacks running on this thread. */
+void cx_discard(const cx_entry *e, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cx_future *f = e[i].fut;
+        if (f != NULL) cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED);
+    }
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -380,16 +432,12 @@ int ctexec_future_new(ctexec_future *out) {
     return CTEXEC_OK;
 }
 
-/* set_result, set_error and cancel through a handle: in C, unless the
- * future has a Go side. */
+/* set_result, set_error and cancel through a handle. */
 static int cx_complete_handle(ctexec_future h, int kind, uintptr_t result, int code) {
     uint32_t gen;
     cx_future *f = cx_fut_decode(h, &gen);
     if (f == NULL) return CTEXEC_EBADHANDLE;
-    int rc = cx_fut_complete(f, gen, kind, result, code);
-    if (rc != CX_TO_GO) return rc;
-    return kind == CX_BY_CANCEL ? ctexecgo_future_cancel(f, gen)
-                                : ctexecgo_future_complete(f, gen, result, code);
+    return cx_fut_complete(f, gen, kind, result, code);
 }
 
 int ctexec_future_set_result(ctexec_future h, void *result) {
@@ -445,7 +493,7 @@ int ctexec_future_add_done_callback(ctexec_future h, ctexec_done_fn cb, void *us
     uint32_t gen;
     cx_future *f = cx_fut_decode(h, &gen);
     if (f == NULL) return CTEXEC_EBADHANDLE;
-    return ctexecgo_future_add_done_callback(f, gen, h, (uintptr_t)cb, (uintptr_t)userdata);
+    return cx_fut_add_done(f, gen, h, (uintptr_t)cb, (uintptr_t)userdata);
 }
 
 int ctexec_future_free(ctexec_future h) {
@@ -468,8 +516,7 @@ uint32_t cx_fut_index(const cx_future *f) { return (uint32_t)(f - cx_fslab); }
 /* Used by ctexec_call after CTEXEC_EDEADLK: cancels the item unless it
  * has started. */
 int cx_fut_cancel(cx_future *f, uint32_t gen) {
-    int rc = cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
-    return rc == CX_TO_GO ? ctexecgo_future_cancel(f, gen) : rc;
+    return cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
 }
 
 /* Used by ctexec_run_until: the slot and generation a handle names. */

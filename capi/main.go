@@ -54,6 +54,9 @@ var cPlatform = executor.Platform{
 	},
 	AllocChunk: func(size uintptr) unsafe.Pointer { return C.cx_pages_alloc(C.size_t(size)) },
 	FreeChunk:  func(p unsafe.Pointer, size uintptr) { C.cx_pages_free(p, C.size_t(size)) },
+	// One pool of chunks for C's pushes and the Go owner (chunks.c).
+	GetChunk: func() unsafe.Pointer { return C.cx_chunk_get() },
+	PutChunk: func(p unsafe.Pointer) { C.cx_chunk_put(p) },
 	// C pushes stamp items for the statistics with cx_now.
 	Now: func() int64 { return int64(C.cx_now()) },
 }
@@ -85,7 +88,39 @@ var runner = executor.Runner{
 		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
 	},
 	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
+	// The push is C's (shim.c), for Go's chain walk and waits for room too.
+	Push: func(in *executor.Ingress, c executor.Call, f *executor.Future) executor.Status {
+		switch C.cx_push(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
+		case C.CX_PUSHED:
+			return executor.OK
+		case C.CX_PUSH_QUIT:
+			return executor.EQUIT
+		case C.CX_PUSH_FULL:
+			return executor.QueueFull
+		}
+		return executor.ENOMEM
+	},
+	// The runs watching futures and the done callbacks live in C
+	// (future_ext.c), so that completing a future never enters Go.
+	Watch: func(in *executor.Ingress, f *executor.Future) bool {
+		return C.cx_run_watch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f))) != 0
+	},
+	StopWatchLocked: func(in *executor.Ingress) { C.cx_run_stop_locked(cIngress(in)) },
+	Unwatch: func(in *executor.Ingress, f *executor.Future) {
+		C.cx_run_unwatch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f)))
+	},
+	Settle:     func(f *executor.Future) { C.cx_settle((*C.cx_future)(unsafe.Pointer(f))) },
+	SettleQuit: func(in *executor.Ingress) { C.cx_settle_quit(cIngress(in)) },
+	Discard: func(entries []executor.Entry) {
+		if len(entries) > 0 {
+			C.cx_discard((*C.cx_entry)(unsafe.Pointer(&entries[0])), C.size_t(len(entries)))
+		}
+	},
 }
+
+// cIngress is an executor's ingress as C sees it: always in the
+// executor's C slot under the C API.
+func cIngress(in *executor.Ingress) *C.cx_ingress { return (*C.cx_ingress)(unsafe.Pointer(in)) }
 
 // checkShared compares every size, offset and constant that Go and C share
 // (executor/shared.go) with the values compiled into the C side from the
@@ -258,8 +293,13 @@ func ctexecgo_stats(ex C.uint64_t, out *C.ctexec_stats_t) (rc C.int) {
 	return C.CTEXEC_OK
 }
 
+// ctexecgo_run_until starts a run and runs what is queued. With *wait set
+// the owner is armed to wait, at most *left ns (< 0: no limit), in C
+// (cx_owner_wait), and then calls ctexecgo_run_resume: Go is entered to
+// run batches, never to wait.
+//
 //export ctexecgo_run_until
-func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout C.int64_t, self C.uint64_t) (rc C.int) {
+func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout C.int64_t, self C.uint64_t, left *C.int64_t, wait *C.int) (rc C.int) {
 	defer guard(&rc)
 	hook("run_until")
 	e := lookupExec(ex)
@@ -267,7 +307,28 @@ func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout
 	if e == nil || !f.Holds(uint32(gen)) {
 		return C.CTEXEC_EBADHANDLE
 	}
-	return C.int(e.ex.RunUntil(executor.ThreadID(self), f, int64(timeout)))
+	st, w, l := e.ex.RunUntilStart(executor.ThreadID(self), f, int64(timeout))
+	return runStep(st, w, l, left, wait)
+}
+
+//export ctexecgo_run_resume
+func ctexecgo_run_resume(ex C.uint64_t, fut *C.cx_future, left *C.int64_t, wait *C.int) (rc C.int) {
+	defer guard(&rc)
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	st, w, l := e.ex.RunUntilResume(slot(fut))
+	return runStep(st, w, l, left, wait)
+}
+
+// runStep reports a step of a run to C.
+func runStep(st executor.Status, wait bool, left int64, l *C.int64_t, w *C.int) C.int {
+	*l, *w = C.int64_t(left), 0
+	if wait {
+		*w = 1
+	}
+	return C.int(st)
 }
 
 //export ctexecgo_run_ready
@@ -338,46 +399,14 @@ func ctexecgo_free(ex C.uint64_t) (rc C.int) {
 
 // ---- futures ----------------------------------------------------------
 
-// Futures are slots in C memory (capi/future.c), which handles most calls
-// on them without entering Go. These exports serve the futures that have a
-// Go side: done callbacks, or runs watching them.
+// Futures are slots in C memory (capi/future.c, future_ext.c), which
+// handles every call on them without entering Go.
 
 // slot converts a slot pointer from C. The slab is C memory, never moved
 // or unmapped, and C passes only addresses inside it, so the typed pointer
 // is safe on a Go stack.
 func slot(p *C.cx_future) *executor.Future {
 	return (*executor.Future)(unsafe.Pointer(p))
-}
-
-//export ctexecgo_future_complete
-func ctexecgo_future_complete(fut *C.cx_future, gen C.uint32_t, result C.uintptr_t, code C.int) (rc C.int) {
-	defer guard(&rc)
-	if code == 0 {
-		return C.int(slot(fut).SetResultAt(uint32(gen), uintptr(result)))
-	}
-	return C.int(slot(fut).SetErrorAt(uint32(gen), executor.Status(code)))
-}
-
-//export ctexecgo_future_cancel
-func ctexecgo_future_cancel(fut *C.cx_future, gen C.uint32_t) (rc C.int) {
-	defer guard(&rc)
-	return C.int(slot(fut).CancelAt(uint32(gen)))
-}
-
-//export ctexecgo_future_add_done_callback
-func ctexecgo_future_add_done_callback(fut *C.cx_future, gen C.uint32_t, fh C.uint64_t, cb, userdata C.uintptr_t) (rc C.int) {
-	defer guard(&rc)
-	return C.int(slot(fut).AddDoneCallbackAt(uint32(gen), func(*executor.Future) { C.cx_done(cb, fh, userdata) }))
-}
-
-// ctexecgo_future_release forgets the Go side of a slot whose handle and
-// item are both gone, then returns the slot to the C pool.
-//
-//export ctexecgo_future_release
-func ctexecgo_future_release(fut *C.cx_future) {
-	defer guard(new(C.int))
-	executor.DropExt(slot(fut))
-	C.cx_fut_release(fut)
 }
 
 //export ctexecgo_live_counts

@@ -25,6 +25,16 @@ void *cx_pages_alloc(size_t size) {
 
 void cx_pages_free(void *p, size_t size) { munmap(p, size); }
 
+/* With MAP_NORESERVE, reserving is allocating: pages are backed as they
+ * are touched, so committing has nothing to do. */
+void *cx_pages_reserve(size_t size) { return cx_pages_alloc(size); }
+
+int cx_pages_commit(void *p, size_t size) {
+    (void)p;
+    (void)size;
+    return 0;
+}
+
 void cx_fork_guard(void (*child)(void)) { pthread_atfork(NULL, NULL, child); }
 
 uint64_t cx_random64(void) {

@@ -14,9 +14,17 @@ int64_t cx_now(void) {
            (int64_t)(c.QuadPart % freq.QuadPart) * 1000000000 / freq.QuadPart;
 }
 
-/* Zeroed memory. Committed pages cost nothing until they are touched. */
+/* Zeroed memory, committed: it counts against the process's commit
+ * charge from now on, so only for what is used at once (queue chunks). */
 void *cx_pages_alloc(size_t size) {
     return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+/* Address space only: no commit charge until cx_pages_commit. */
+void *cx_pages_reserve(size_t size) { return VirtualAlloc(NULL, size, MEM_RESERVE, PAGE_NOACCESS); }
+
+int cx_pages_commit(void *p, size_t size) {
+    return VirtualAlloc(p, size, MEM_COMMIT, PAGE_READWRITE) != NULL ? 0 : -1;
 }
 
 void cx_pages_free(void *p, size_t size) {

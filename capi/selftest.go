@@ -3,6 +3,8 @@
 package main
 
 /*
+#include <pthread.h>
+#include <stdlib.h>
 #include "shim.h"
 
 static int selftest_item(void *arg, void **result) {
@@ -39,8 +41,94 @@ static int selftest_call(ctexec *ex, long n) {
     }
     return 0;
 }
+
+// A thread that Go has never seen (a plain pthread) does what a host's
+// worker thread does against a running owner: submit without and with a
+// future, wait, free, ctexec_call, cancel, complete a promise with done
+// callbacks, submit a burst that grows the queue, and complete the promise
+// the owner's run is watching, with a done callback. It counts its own entries into Go (cx_go_entries).
+typedef struct selftest_foreign {
+    ctexec *ex;
+    ctexec_future stop; // the owner runs until it
+    int rc;             // the first failure, or 0
+    int step;           // where it failed
+    int cbs;            // done callbacks run
+    uint64_t entries;   // entries into Go
+    int gate;           // selftest_hold holds the owner until it is set
+    pthread_t th;
+} selftest_foreign;
+
+static int selftest_hold(void *arg, void **result) {
+    (void)result;
+    while (!__atomic_load_n((int *)arg, __ATOMIC_ACQUIRE)) cx_relax();
+    return 0;
+}
+
+static void selftest_cb(ctexec_future f, void *ud) {
+    (void)f;
+    __atomic_add_fetch((int *)ud, 1, __ATOMIC_SEQ_CST);
+}
+
+#define SELFTEST_TRY(n, call)        \
+    do {                             \
+        int rc_ = (call);            \
+        if (rc_ != 0) {              \
+            x->rc = rc_;             \
+            x->step = (n);           \
+            goto out;                \
+        }                            \
+    } while (0)
+
+static void *selftest_foreign_main(void *p) {
+    selftest_foreign *x = p;
+    uint64_t before = cx_go_entries;
+    ctexec_future f, g;
+    void *r = 0;
+    SELFTEST_TRY(1, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+    SELFTEST_TRY(2, ctexec_submit(x->ex, selftest_item, (void *)1, &f));
+    SELFTEST_TRY(3, ctexec_future_wait(f, -1, &r)); // the run is on now
+    SELFTEST_TRY(4, ctexec_future_free(f));
+    SELFTEST_TRY(5, ctexec_call(x->ex, selftest_item, (void *)2, &r));
+    for (int i = 0; i < 64; i++) { // many, so that some are cancelled
+        SELFTEST_TRY(6, ctexec_submit(x->ex, selftest_item, (void *)1, &f));
+        int rc = ctexec_future_cancel(f);
+        if (rc != 0 && rc != CTEXEC_ESTATE) SELFTEST_TRY(7, rc);
+        rc = ctexec_future_wait(f, -1, &r);
+        if (rc != 0 && rc != CTEXEC_ECANCELLED) SELFTEST_TRY(8, rc);
+        SELFTEST_TRY(9, ctexec_future_free(f));
+    }
+    SELFTEST_TRY(10, ctexec_future_new(&g));
+    SELFTEST_TRY(11, ctexec_future_add_done_callback(g, selftest_cb, &x->cbs));
+    SELFTEST_TRY(12, ctexec_future_set_result(g, (void *)3));
+    SELFTEST_TRY(13, ctexec_future_wait(g, -1, &r));
+    SELFTEST_TRY(14, ctexec_future_free(g));
+    // A burst while the owner is held up in an item: the queue grows past
+    // its chunk (CX_CHUNK_LEN entries) in C.
+    SELFTEST_TRY(17, ctexec_submit(x->ex, selftest_hold, &x->gate, NULL));
+    for (int i = 0; i < 3 * CX_CHUNK_LEN; i++)
+        SELFTEST_TRY(18, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+    __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+    SELFTEST_TRY(19, ctexec_call(x->ex, selftest_item, (void *)2, &r));
+    SELFTEST_TRY(15, ctexec_future_add_done_callback(x->stop, selftest_cb, &x->cbs));
+    SELFTEST_TRY(16, ctexec_future_set_result(x->stop, NULL));
+out:
+    x->entries = cx_go_entries - before;
+    if (x->rc != 0) { // let the owner go
+        __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+        ctexec_future_set_result(x->stop, NULL);
+    }
+    return NULL;
+}
+
+static int selftest_foreign_start(selftest_foreign *x) {
+    return pthread_create(&x->th, NULL, selftest_foreign_main, x);
+}
+
+static void selftest_foreign_join(selftest_foreign *x) { pthread_join(x->th, NULL); }
 */
 import "C"
+
+import "unsafe"
 
 // The self-test drives the public C entry points from Go, so that a Go
 // test can read the Go runtime's own counters (allocations) while the C
@@ -75,3 +163,22 @@ func selftestPromise() (uint64, int) {
 func selftestSetResult(f uint64) int { return int(C.ctexec_future_set_result(C.ctexec_future(f), nil)) }
 
 func selftestFutureFree(f uint64) int { return int(C.ctexec_future_free(C.ctexec_future(f))) }
+
+// foreignThread runs selftest_foreign_main on a new pthread against ex,
+// whose owner must run until stop; join waits for it.
+type foreignThread struct{ x *C.selftest_foreign }
+
+func startForeign(ex selftestEx, stop uint64) (foreignThread, int) {
+	x := (*C.selftest_foreign)(C.calloc(1, C.sizeof_selftest_foreign))
+	x.ex, x.stop = ex.ex, C.ctexec_future(stop)
+	return foreignThread{x}, int(C.selftest_foreign_start(x))
+}
+
+// join returns the thread's first failure and its step (0, 0: none), the
+// done callbacks it saw run, and its entries into Go.
+func (t foreignThread) join() (rc, step, cbs int, entries uint64) {
+	C.selftest_foreign_join(t.x)
+	rc, step, cbs, entries = int(t.x.rc), int(t.x.step), int(t.x.cbs), uint64(t.x.entries)
+	C.free(unsafe.Pointer(t.x))
+	return
+}

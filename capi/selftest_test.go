@@ -63,3 +63,44 @@ func TestCAPIFuturesAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestForeignThreadNeverEntersGo: a thread the Go runtime has never seen
+// submits (with and without a future), waits, frees, calls, cancels,
+// completes a promise with a done callback and completes the promise the
+// owner's run is watching, without entering Go once (its first entry
+// would cost tens of microseconds, and Go would take back the M it lent
+// at thread exit).
+func TestForeignThreadNeverEntersGo(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for round := 0; round < 3; round++ {
+		ex, rc := selftestNew()
+		if rc != 0 {
+			t.Fatal("new", rc)
+		}
+		stop, rc := selftestPromise()
+		if rc != 0 {
+			t.Fatal("promise", rc)
+		}
+		th, rc := startForeign(ex, stop)
+		if rc != 0 {
+			t.Fatal("pthread_create", rc)
+		}
+		runRc := ex.runUntil(stop)
+		rc, step, cbs, entries := th.join()
+		if runRc != 0 || rc != 0 {
+			t.Fatalf("run_until %d; foreign thread failed at step %d with %d", runRc, step, rc)
+		}
+		if cbs != 2 {
+			t.Errorf("%d done callbacks ran, want 2", cbs)
+		}
+		t.Logf("round %d: %d entries into Go by the foreign thread", round, entries)
+		if entries != 0 {
+			t.Errorf("round %d: the foreign thread entered Go %d times, want 0", round, entries)
+		}
+		selftestFutureFree(stop)
+		if rc := ex.free(); rc != 0 {
+			t.Fatal("free", rc)
+		}
+	}
+}

@@ -38,7 +38,10 @@ typedef struct cx_ingress {
     uint64_t pushed; /* Pushed */
     uint64_t high_water; /* HighWater */
     uint64_t started_seen; /* StartedSeen */
-    uint64_t pad12[4]; /* _ */
+    void *full_head; /* FullHead */
+    void *full_tail; /* FullTail */
+    uint64_t full_n; /* FullN */
+    uint64_t pad15; /* _ */
     uint64_t started; /* Started */
     uint64_t cancelled; /* Cancelled */
 } cx_ingress;
@@ -55,7 +58,10 @@ _Static_assert(offsetof(cx_ingress, max) == 48 && sizeof(((cx_ingress *)0)->max)
 _Static_assert(offsetof(cx_ingress, pushed) == 56 && sizeof(((cx_ingress *)0)->pushed) == 8, "cx_ingress.pushed");
 _Static_assert(offsetof(cx_ingress, high_water) == 64 && sizeof(((cx_ingress *)0)->high_water) == 8, "cx_ingress.high_water");
 _Static_assert(offsetof(cx_ingress, started_seen) == 72 && sizeof(((cx_ingress *)0)->started_seen) == 8, "cx_ingress.started_seen");
-_Static_assert(offsetof(cx_ingress, pad12) == 80 && sizeof(((cx_ingress *)0)->pad12) == 32, "cx_ingress.pad12");
+_Static_assert(offsetof(cx_ingress, full_head) == 80 && sizeof(((cx_ingress *)0)->full_head) == 8, "cx_ingress.full_head");
+_Static_assert(offsetof(cx_ingress, full_tail) == 88 && sizeof(((cx_ingress *)0)->full_tail) == 8, "cx_ingress.full_tail");
+_Static_assert(offsetof(cx_ingress, full_n) == 96 && sizeof(((cx_ingress *)0)->full_n) == 8, "cx_ingress.full_n");
+_Static_assert(offsetof(cx_ingress, pad15) == 104 && sizeof(((cx_ingress *)0)->pad15) == 8, "cx_ingress.pad15");
 _Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
 _Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
@@ -78,6 +84,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_FLAG_ROOM_WAIT 64
 #define CX_CHUNK_LEN 4096
 #define CX_STAMP_EVERY 128
+#define CX_CHUNK_BYTES 98568
 #define CX_WAKE_IDLE 0
 #define CX_WAKE_ARMED 1
 #define CX_WAKE_SLEEPING 2
@@ -97,7 +104,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 53
+#define CX_SHARED_COUNT 57
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
@@ -119,7 +126,10 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_ingress, pushed)), \
     (int64_t)(offsetof(cx_ingress, high_water)), \
     (int64_t)(offsetof(cx_ingress, started_seen)), \
-    (int64_t)(offsetof(cx_ingress, pad12)), \
+    (int64_t)(offsetof(cx_ingress, full_head)), \
+    (int64_t)(offsetof(cx_ingress, full_tail)), \
+    (int64_t)(offsetof(cx_ingress, full_n)), \
+    (int64_t)(offsetof(cx_ingress, pad15)), \
     (int64_t)(offsetof(cx_ingress, started)), \
     (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \
@@ -135,6 +145,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(CX_FLAG_ROOM_WAIT), \
     (int64_t)(CX_CHUNK_LEN), \
     (int64_t)(CX_STAMP_EVERY), \
+    (int64_t)(CX_CHUNK_BYTES), \
     (int64_t)(CX_WAKE_IDLE), \
     (int64_t)(CX_WAKE_ARMED), \
     (int64_t)(CX_WAKE_SLEEPING), \

@@ -23,6 +23,7 @@
 
 volatile int cx_forked;
 volatile int cx_poisoned;
+__thread uint64_t cx_go_entries;
 const int64_t cx_shared_values[CX_SHARED_COUNT] = CX_SHARED_VALUES;
 int64_t cx_spin_ns = CX_SPIN_NS_DEFAULT;
 char cx_debug_panic[32];
@@ -62,32 +63,36 @@ uint64_t cx_self(void) {
 
 /* ---- the slab ------------------------------------------------------------ */
 
-/* 2^18 slots of 192 bytes: 48 MiB of address space, touched only as used. */
+/* 2^18 slots of 256 bytes: 64 MiB of address space, reserved at the first
+ * ctexec_new and committed as slots are first handed out (slab.c). */
 #define CX_SLOTS (1u << 18)
 #define CX_QUARANTINE 256
 
-static struct ctexec *cx_slab;
+static cx_slab cx_slots;
+static struct ctexec *cx_slots_base;    /* published once reserved */
 static pthread_mutex_t cx_slab_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t cx_slab_used;           /* slots ever handed out */
+static uint32_t cx_slab_used;           /* slots ever handed out; stored after their commit */
 static uint32_t cx_free_ring[CX_SLOTS]; /* released slots, FIFO */
 static uint32_t cx_free_head, cx_free_len;
 
 struct ctexec *cx_slot_alloc(void) {
     struct ctexec *s = NULL;
     pthread_mutex_lock(&cx_slab_mu);
-    if (cx_slab == NULL) {
-        void *m = cx_pages_alloc((size_t)CX_SLOTS * sizeof(struct ctexec));
-        if (m != NULL) __atomic_store_n(&cx_slab, (struct ctexec *)m, __ATOMIC_RELEASE);
+    if (cx_slots_base == NULL) {
+        cx_slab_init(&cx_slots, (size_t)CX_SLOTS * sizeof(struct ctexec));
+        if (cx_slots.base != NULL) __atomic_store_n(&cx_slots_base, (struct ctexec *)cx_slots.base, __ATOMIC_RELEASE);
     }
-    if (cx_slab != NULL) {
+    if (cx_slots_base != NULL) {
         /* Reuse a released slot only past the quarantine, so a stale
          * pointer keeps failing validation for a while. */
         if (cx_free_len > CX_QUARANTINE || (cx_slab_used == CX_SLOTS && cx_free_len > 0)) {
-            s = &cx_slab[cx_free_ring[cx_free_head]];
+            s = &cx_slots_base[cx_free_ring[cx_free_head]];
             cx_free_head = (cx_free_head + 1) % CX_SLOTS;
             cx_free_len--;
-        } else if (cx_slab_used < CX_SLOTS) {
-            s = &cx_slab[cx_slab_used++];
+        } else if (cx_slab_used < CX_SLOTS &&
+                   cx_slab_cover(&cx_slots, (size_t)(cx_slab_used + 1) * sizeof(struct ctexec))) {
+            s = &cx_slots_base[cx_slab_used];
+            __atomic_store_n(&cx_slab_used, cx_slab_used + 1, __ATOMIC_RELEASE);
         }
     }
     pthread_mutex_unlock(&cx_slab_mu);
@@ -98,18 +103,19 @@ struct ctexec *cx_slot_alloc(void) {
 void cx_slot_release(uintptr_t slot) {
     struct ctexec *s = (struct ctexec *)slot;
     pthread_mutex_lock(&cx_slab_mu);
-    cx_free_ring[(cx_free_head + cx_free_len) % CX_SLOTS] = (uint32_t)(s - cx_slab);
+    cx_free_ring[(cx_free_head + cx_free_len) % CX_SLOTS] = (uint32_t)(s - cx_slots_base);
     cx_free_len++;
     pthread_mutex_unlock(&cx_slab_mu);
 }
 
 /* Returns ex if it is a live executor, else NULL, without reading any
- * memory outside the slab. */
+ * memory outside the slots handed out (the rest of the slab may not be
+ * committed). */
 struct ctexec *cx_valid(ctexec *ex) {
-    struct ctexec *base = __atomic_load_n(&cx_slab, __ATOMIC_ACQUIRE);
+    struct ctexec *base = __atomic_load_n(&cx_slots_base, __ATOMIC_ACQUIRE);
     uintptr_t a = (uintptr_t)ex, b = (uintptr_t)base;
-    if (base == NULL || a < b || a >= b + (size_t)CX_SLOTS * sizeof(struct ctexec) ||
-        (a - b) % sizeof(struct ctexec) != 0)
+    if (base == NULL || a < b || (a - b) % sizeof(struct ctexec) != 0 ||
+        (a - b) / sizeof(struct ctexec) >= __atomic_load_n(&cx_slab_used, __ATOMIC_ACQUIRE))
         return NULL;
     if (__atomic_load_n(&ex->magic, __ATOMIC_ACQUIRE) != CX_MAGIC_LIVE) return NULL;
     return ex;
@@ -117,25 +123,43 @@ struct ctexec *cx_valid(ctexec *ex) {
 
 /* ---- the ingress: lock, push, signal (executor/shared.go) ------------ */
 
-void cx_lock(cx_ingress *in) {
+void cx_mutex_lock(uint32_t *w) {
     uint32_t z = 0;
-    if (__atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
+    if (__atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
     for (int i = 0; i < 100; i++) {
         z = 0;
-        if (__atomic_load_n(&in->lock, __ATOMIC_RELAXED) == 0 &&
-            __atomic_compare_exchange_n(&in->lock, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
             return;
     }
-    while (__atomic_exchange_n(&in->lock, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(&in->lock, 2, -1);
+    while (__atomic_exchange_n(w, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(w, 2, -1);
 }
 
-void cx_unlock(cx_ingress *in) {
-    if (__atomic_exchange_n(&in->lock, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(&in->lock);
+void cx_mutex_unlock(uint32_t *w) {
+    if (__atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(w);
 }
 
-static void cx_signal(cx_ingress *in) {
+void cx_lock(cx_ingress *in) { cx_mutex_lock(&in->lock); }
+
+void cx_unlock(cx_ingress *in) { cx_mutex_unlock(&in->lock); }
+
+void cx_signal(cx_ingress *in) {
     if (__atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
         cx_wake_all(&in->wake);
+}
+
+/* Room is a sequence number, even while no waiter sleeps; a waiter that
+ * sleeps sets its low bit first. Clears CX_FLAG_ROOM_WAIT and, if it was
+ * set, moves Room to its next even value; 1 if a waiter may be asleep (the
+ * caller then wakes Room's sleepers after unlocking). */
+int cx_take_room_waiters_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_ROOM_WAIT)) return 0;
+    __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_ROOM_WAIT, __ATOMIC_SEQ_CST);
+    uint32_t old = __atomic_load_n(&in->room, __ATOMIC_SEQ_CST);
+    while (!__atomic_compare_exchange_n(&in->room, &old, (old | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+    return old & 1;
 }
 
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
@@ -155,17 +179,48 @@ static int cx_count_push(cx_ingress *in, uint32_t fl) {
     return 1;
 }
 
-/* Appends an entry if that is all it takes. Returns 1 when done, 0 when Go
- * must handle the submit. */
-static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
+/* The current chunk is full (or the owner took it with no spare): queue
+ * it on the list of full chunks and start a fresh one from the pool. The
+ * pool's lock nests inside in's; an mmap under in's lock happens only
+ * when the pool is empty. 0: out of memory. */
+static int cx_grow_locked(cx_ingress *in) {
+    void *c = cx_chunk_get();
+    if (c == NULL) return 0;
+    if (in->buf != NULL) {
+        void **link = (void **)((char *)in->buf + CX_CHUNK_BYTES - sizeof(void *));
+        *link = NULL;
+        if (in->full_tail != NULL)
+            *(void **)((char *)in->full_tail + CX_CHUNK_BYTES - sizeof(void *)) = in->buf;
+        else
+            in->full_head = in->buf;
+        in->full_tail = in->buf;
+        in->full_n++;
+    }
+    in->buf = c;
+    in->len = 0;
+    in->cap = CX_CHUNK_LEN;
+    return 1;
+}
+
+/* Appends an entry unless the executor quit or its bounded queue is
+ * full; grows the queue when its chunk is full. Every push, C's and Go's
+ * (executor.Runner.Push), is this one. */
+cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     /* One mask for the rare cases: an uncounted executor pays nothing for
      * bounds and statistics. */
     if ((fl & (CX_FLAG_QUIT | CX_FLAG_COUNT)) || in->len == in->cap) {
-        if ((fl & CX_FLAG_QUIT) || in->len == in->cap || !cx_count_push(in, fl)) {
+        cx_push_t r = CX_PUSHED;
+        if (fl & CX_FLAG_QUIT)
+            r = CX_PUSH_QUIT;
+        else if (in->len == in->cap && !cx_grow_locked(in))
+            r = CX_PUSH_NOMEM;
+        else if ((fl & CX_FLAG_COUNT) && !cx_count_push(in, fl))
+            r = CX_PUSH_FULL;
+        if (r != CX_PUSHED) {
             cx_unlock(in);
-            return 0;
+            return r;
         }
     }
     cx_entry *e = &in->buf[in->len++];
@@ -180,10 +235,10 @@ static int cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) 
         cx_unlock(in);
         if (fl & CX_FLAG_WAITING) cx_signal(in);
         if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
-        return 1;
+        return CX_PUSHED;
     }
     cx_unlock(in);
-    return 1;
+    return CX_PUSHED;
 }
 
 /* ---- trampolines --------------------------------------------------------- */
@@ -194,10 +249,6 @@ cx_outcome cx_call(uintptr_t fn, uintptr_t arg) {
     o.rc = ((ctexec_fn)fn)((void *)arg, &result);
     o.result = (uintptr_t)result;
     return o;
-}
-
-void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata) {
-    ((ctexec_done_fn)cb)(f, (void *)userdata);
 }
 
 /* ---- executors ----------------------------------------------------------- */
@@ -221,7 +272,7 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
         old = p->handle;
     }
     uintptr_t ex = 0;
-    int rc = ctexecgo_new(old, cx_self(), &o, &ex);
+    int rc = CX_GO(ctexecgo_new(old, cx_self(), &o, &ex));
     if (rc == CTEXEC_OK) ((struct ctexec *)ex)->owner_rec = cx_thread_rec(); /* deadlock.c */
     if (rc == CTEXEC_OK) *out = (ctexec *)ex;
     return rc;
@@ -240,8 +291,8 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
  * bounds a wait for room in a full bounded queue (< 0: none). */
 static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
                       int64_t timeout) {
-    if (cx_push(&s->in, fn, arg, f)) return CTEXEC_OK;
-    return ctexecgo_submit(s->handle, fn, arg, f, self, timeout);
+    if (cx_push(&s->in, fn, arg, f) == CX_PUSHED) return CTEXEC_OK;
+    return CX_GO(ctexecgo_submit(s->handle, fn, arg, f, self, timeout));
 }
 
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
@@ -305,7 +356,15 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     uint32_t gen;
     cx_future *fs = cx_fut_lookup(f, &gen);
     if (s == NULL || fs == NULL) return CTEXEC_EBADHANDLE;
-    return ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self());
+    /* Go runs the batches; the owner waits for more here, in C. */
+    int64_t left = -1;
+    int wait = 0;
+    int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
+    while (rc == CTEXEC_OK && wait) {
+        cx_owner_wait(&s->in, left);
+        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
+    }
+    return rc;
 }
 
 /* The executor whose stall callback this thread is running, if any: it
@@ -325,7 +384,7 @@ int ctexec_free(ctexec *ex) {
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
     if (s == cx_stalling) return CTEXEC_EBUSY;
-    int rc = ctexecgo_free(s->handle);
+    int rc = CX_GO(ctexecgo_free(s->handle));
     if (rc == CTEXEC_OK) {
         cx_host_detach(s);
         /* The Go executor has let go of the slot's ingress (chains reach a
@@ -341,7 +400,7 @@ int ctexec_free(ctexec *ex) {
 int ctexec_live_counts(ctexec_counts *out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
-    int rc = ctexecgo_live_counts(&out->executors, &out->queued);
+    int rc = CX_GO(ctexecgo_live_counts(&out->executors, &out->queued));
     if (rc == CTEXEC_OK) out->futures = __atomic_load_n(&cx_futures_live, __ATOMIC_RELAXED);
     return rc;
 }
@@ -356,7 +415,7 @@ int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
         if (s == NULL) return CTEXEC_EBADHANDLE;
         h = s->handle;
     }
-    int rc = ctexecgo_stats(h, &st);
+    int rc = CX_GO(ctexecgo_stats(h, &st));
     if (rc == CTEXEC_OK) CX_ABI_OUT(out, st);
     return rc;
 }

@@ -36,6 +36,15 @@ struct ctexec {
     /* The creating (owner) thread's record, for deadlock detection
      * (deadlock.c); NULL if it has none. Set once, by ctexec_new. */
     struct cx_thread *owner_rec;
+    /* The run in progress (future_ext.c), under in's lock: the future
+     * ctexec_run_until runs until, with its generation (NULL: no run is
+     * watching one), and the future whose completion quit the executor.
+     * watch_next links the runs watching futures of one stripe, under
+     * that stripe's lock. */
+    cx_future *run_target;
+    uint32_t run_gen;
+    cx_future *quit_by;
+    struct ctexec *watch_next;
 } __attribute__((aligned(64)));
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
@@ -67,7 +76,6 @@ typedef struct cx_batch_stop {
 } cx_batch_stop;
 CX_HIDDEN cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
-CX_HIDDEN void cx_done(uintptr_t cb, uint64_t f, uintptr_t userdata);
 
 /* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and
  * reused only after a quarantine of CX_QUARANTINE other released slots. */
@@ -100,6 +108,22 @@ CX_HIDDEN void cx_hostsig_close(intptr_t sig, intptr_t raise);
 CX_HIDDEN void cx_host_clear(cx_ingress *in);
 CX_HIDDEN void cx_host_detach(struct ctexec *s);
 
+/* A three-state futex mutex on a word: 0 free, 1 held, 2 held with
+ * waiters (shim.c). cx_lock and cx_unlock are it on an ingress. */
+CX_HIDDEN void cx_mutex_lock(uint32_t *w);
+CX_HIDDEN void cx_mutex_unlock(uint32_t *w);
+
+/* Queue chunks (chunks.c): the process-wide pool. */
+CX_HIDDEN void *cx_chunk_get(void); /* NULL: out of memory */
+CX_HIDDEN void cx_chunk_put(void *c);
+
+/* The push (shim.c; executor/shared.go has the protocol). */
+typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
+CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
+
+/* The executor slot that holds an ingress. */
+#define CX_SLOT_OF(inp) ((struct ctexec *)((char *)(inp) - offsetof(struct ctexec, in)))
+
 /* Future slots (future.c). A handle names a slot and a generation. */
 CX_HIDDEN cx_future *cx_fut_alloc(uint32_t bits, uint32_t *gen); /* NULL: out of slots */
 CX_HIDDEN void cx_fut_release(cx_future *f);
@@ -109,6 +133,35 @@ CX_HIDDEN uint64_t cx_fut_handle(const cx_future *f, uint32_t gen);
 CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out, int call);
 CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
 CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
+CX_HIDDEN void cx_discard(const cx_entry *e, size_t n);
+
+/* A state word's generation; whether it is generation gen with its handle
+ * held. */
+#define CX_GEN(s) ((s) >> CX_FUT_GEN_SHIFT)
+#define CX_LIVE(s, gen) (CX_GEN(s) == (gen) && ((s) & CX_FUT_HANDLE))
+CX_HIDDEN int cx_fut_claim_locked(cx_future *f, uint32_t gen, int kind);
+CX_HIDDEN void cx_fut_unqueue(cx_future *f);
+
+/* Who completes a future, which decides what it may do (future.c). */
+enum { CX_BY_ITEM, CX_BY_PROMISE, CX_BY_CANCEL };
+CX_HIDDEN int cx_fut_complete(cx_future *f, uint32_t gen, int kind, uintptr_t result, int code);
+CX_HIDDEN int cx_fut_publish(cx_future *f, int kind); /* 1: the slot's last reference went */
+
+/* The side state of futures (future_ext.c): the runs watching them and
+ * their done callbacks, under a lock striped by slot. CX_FUT_EXT in the
+ * state word says a future may have some; then its completion takes the
+ * stripe's lock (cx_fut_complete_ext). */
+CX_HIDDEN int cx_fut_complete_ext(cx_future *f, uint32_t gen, int kind, uintptr_t result, int code);
+CX_HIDDEN int cx_fut_add_done(cx_future *f, uint32_t gen, uint64_t h, uintptr_t cb, uintptr_t ud);
+CX_HIDDEN void cx_fut_drop_ext(cx_future *f, uint32_t gen);
+CX_HIDDEN int cx_run_watch(cx_ingress *in, cx_future *f);
+CX_HIDDEN void cx_run_stop_locked(cx_ingress *in);
+CX_HIDDEN void cx_run_unwatch(cx_ingress *in, cx_future *f);
+CX_HIDDEN void cx_settle(cx_future *f);
+CX_HIDDEN void cx_settle_quit(cx_ingress *in);
+CX_HIDDEN void cx_signal(cx_ingress *in);
+CX_HIDDEN void cx_owner_wait(cx_ingress *in, int64_t left_ns);
+CX_HIDDEN int cx_take_room_waiters_locked(cx_ingress *in);
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
 
 /* Deadlock detection (deadlock.c, which documents it). cx_thread_self is
@@ -140,9 +193,31 @@ CX_HIDDEN void cx_relax(void);
 CX_HIDDEN void cx_sleep_ns(int64_t ns); /* test pauses only */
 CX_HIDDEN void *cx_pages_alloc(size_t size); /* zeroed; NULL on failure */
 CX_HIDDEN void cx_pages_free(void *p, size_t size);
+CX_HIDDEN void *cx_pages_reserve(size_t size);          /* address space only; NULL on failure */
+CX_HIDDEN int cx_pages_commit(void *p, size_t size);    /* 0, or -1: out of memory */
+
+/* A slab (slab.c): address space reserved once, committed from its start
+ * as it is used, on every platform, so that loading the library charges
+ * no memory for slots nobody uses. */
+typedef struct cx_slab {
+    char *base;       /* NULL: the reservation failed */
+    size_t size;
+    size_t committed; /* [base, base + committed) is usable */
+    uint32_t lock;
+} cx_slab;
+CX_HIDDEN void cx_slab_init(cx_slab *s, size_t size);
+CX_HIDDEN int cx_slab_cover(cx_slab *s, size_t bytes); /* 1: [0, bytes) is committed */
 CX_HIDDEN void cx_fork_guard(void (*child)(void)); /* none on Windows */
 CX_HIDDEN uint64_t cx_random64(void);
 CX_HIDDEN long cx_ncpus(void); /* online CPUs */
+
+/* Entries into Go by the calling thread: every ctexecgo_* call goes
+ * through CX_GO. The self-test (capi/selftest.go) checks that a thread Go
+ * has never seen submits, waits, cancels, frees futures and completes
+ * promises without entering Go: its first entry would cost tens of
+ * microseconds and lend it an M that Go takes back at thread exit. */
+CX_HIDDEN extern __thread uint64_t cx_go_entries;
+#define CX_GO(call) (cx_go_entries++, (call))
 
 /* Entry-point prologue: the two states in which Go must not be entered. */
 #define CX_ENTER()                              \
@@ -156,7 +231,7 @@ CX_HIDDEN long cx_ncpus(void); /* online CPUs */
 #define CX_HOOK(name)                                                        \
     do {                                                                     \
         if (cx_debug_panic[0] && __builtin_strcmp(cx_debug_panic, name) == 0) \
-            return ctexecgo_debug_panic();                                   \
+            return CX_GO(ctexecgo_debug_panic());                             \
     } while (0)
 
 #define CX_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)

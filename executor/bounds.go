@@ -14,6 +14,9 @@ import (
 // turns it into EAGAIN or a wait for room. Never returned to callers.
 const full Status = -1 << 20
 
+// QueueFull is what Runner.Push returns for a full bounded queue.
+const QueueFull = full
+
 // configure sets e's counting from o, before anyone else sees e.
 func (e *Executor) configure(in *Ingress, o Options) {
 	var fl uint32

@@ -41,6 +41,55 @@ type Runner struct {
 	// ClearHost makes the descriptor unreadable; it runs on the owner.
 	WakeHost  func(in *Ingress, notify bool)
 	ClearHost func(in *Ingress)
+	// Push, if set, is the push of shared.go, where the ingress is shared
+	// with C (the C API: capi/shim.c, cx_push), so that it exists once:
+	// OK, EQUIT (in quit), full (a bounded queue) or ENOMEM.
+	Push func(in *Ingress, c Call, f *Future) Status
+	// The side state of futures, when the futures are C slots (the C API:
+	// capi/future_ext.c), so that a thread the Go runtime has never seen
+	// completes a watched future without entering Go. nil: the Go side
+	// (futureExt) serves them.
+	//   - Watch makes in's run watch f: a completion of f quits in (sets
+	//     flagQuit under in's lock) before it publishes f; false if f is
+	//     done already.
+	//   - StopWatchLocked ends that with in's lock held: a completion no
+	//     longer quits in. Unwatch then forgets the watch, lock not held.
+	//   - Settle returns once a completion of f in progress has published
+	//     it; SettleQuit does that for the future whose completion quit in.
+	//   - Discard completes the futures of a freed executor's entries with
+	//     ECANCELLED, running their done callbacks.
+	Watch           func(in *Ingress, f *Future) bool
+	StopWatchLocked func(in *Ingress)
+	Unwatch         func(in *Ingress, f *Future)
+	Settle          func(f *Future)
+	SettleQuit      func(in *Ingress)
+	Discard         func(entries []Entry)
+}
+
+// watch makes e's run watch f (admit); false if f is done already.
+func (e *Executor) watch(f *Future) bool {
+	if e.runner.Watch != nil {
+		return e.runner.Watch(e.in.Load(), f)
+	}
+	return f.watch(e)
+}
+
+// unwatch forgets the watch of a run that ended without f's completion.
+func (e *Executor) unwatch(f *Future) {
+	if e.runner.Unwatch != nil {
+		e.runner.Unwatch(e.in.Load(), f)
+		return
+	}
+	f.unwatch(e)
+}
+
+// settle returns once f, whose completion quit e, is published done.
+func (e *Executor) settle(f *Future) {
+	if e.runner.Settle != nil {
+		e.runner.Settle(f) // the completion unlinked the watch
+		return
+	}
+	f.settle()
 }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
@@ -77,6 +126,10 @@ type Executor struct {
 	// out); its entries from heldNext on run before anything queued later.
 	held     batch
 	heldNext uint64
+	// The run in progress, for RunUntilResume: its deadline and when it
+	// began to wait (statistics).
+	deadline int64
+	sleptAt  int64
 
 	// Set at creation (Options), then read-only.
 	cnt          *Counters // &in.Counters when pushes are counted, else nil
@@ -131,8 +184,14 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 		// makes one per async_to_sync call) are often submitted to from a
 		// thread that has never entered Go, and that first entry costs
 		// tens of microseconds. A failed mmap leaves Cap 0: the first
-		// submit then tries again in Go.
+		// submit then tries again in Go. And a spare one in e's pool, which
+		// the first batch the owner takes leaves in the ingress, so that
+		// submits go on in C while the owner runs it (recycle then pools
+		// the batch's chunks for the next swap).
 		e.nextChunkLocked()
+		if c := getChunk(); c != nil {
+			e.pool = append(e.pool, c)
+		}
 	}
 	return e
 }
@@ -210,9 +269,12 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 	for x := e; x != nil; x = x.old {
 		in := x.in.Load()
 		in.lock()
-		q := x.quitBy
+		q, freed := x.quitBy, x.freed
 		in.unlock()
-		if q != nil {
+		switch {
+		case x.runner.SettleQuit != nil && !freed:
+			x.runner.SettleQuit(in)
+		case q != nil:
 			q.settle()
 		}
 	}
@@ -222,6 +284,12 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 // push appends one entry unless x has quit.
 func (e *Executor) push(c Call, f *Future) Status {
 	in := e.in.Load()
+	if in.Flags.Load()&flagQuit != 0 { // for good: a freed executor's tombstone, too
+		return EQUIT
+	}
+	if e.runner.Push != nil {
+		return e.runner.Push(in, c, f)
+	}
 	in.lock()
 	if in.Flags.Load()&flagQuit != 0 {
 		in.unlock()
@@ -322,21 +390,59 @@ func (e *Executor) targetDone(f *Future) {
 // then has not quit and RunUntil may be called again. It returns
 // EWRONGTHREAD off the owner, EBUSY when re-entered, and EQUIT when an
 // earlier RunUntil already made it quit.
+//
+// RunUntil waits for work itself. The C API runs the same steps with
+// RunUntilStart and RunUntilResume and waits in C between them, so that no
+// thread ever sleeps inside a Go frame.
 func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
-	if st := e.admit(from, f); st != OK {
-		return st
+	st, wait, left := e.RunUntilStart(from, f, timeoutNs)
+	for wait {
+		e.sleep(left)
+		st, wait, left = e.RunUntilResume(f)
 	}
-	deadline := deadlineFor(timeoutNs)
+	return st
+}
+
+// RunUntilStart starts RunUntil and runs what is queued. It returns the
+// run's outcome (wait false), or wait true when the queue is empty and f
+// pending: the owner is then armed (flagWaiting, Wake = wakeArmed), and
+// the caller waits on Wake, for at most left ns (< 0: no limit), until it
+// is no longer wakeArmed (shared.go: signal), then calls RunUntilResume.
+func (e *Executor) RunUntilStart(from ThreadID, f *Future, timeoutNs int64) (st Status, wait bool, left int64) {
+	if st := e.admit(from, f); st != OK {
+		return st, false, 0
+	}
+	e.deadline = deadlineFor(timeoutNs)
 	e.runLeftovers()
+	return e.runSteps(f)
+}
+
+// RunUntilResume goes on with a run that RunUntilStart or RunUntilResume
+// left waiting.
+func (e *Executor) RunUntilResume(f *Future) (st Status, wait bool, left int64) {
+	e.st.idleSince(e.sleptAt)
+	return e.runSteps(f)
+}
+
+// runSteps takes and runs batches until the run ends or must wait.
+func (e *Executor) runSteps(f *Future) (st Status, wait bool, left int64) {
 	for {
-		b, st, more := e.nextBatch(f, deadline)
+		b, st, more, wait := e.nextBatch(f, e.deadline)
+		if wait {
+			e.sleptAt = e.st.clock()
+			left = -1
+			if e.deadline >= 0 {
+				left = max(e.deadline-now(), 0)
+			}
+			return OK, true, left
+		}
 		if !more {
-			return st
+			return st, false, 0
 		}
 		e.runBatch(b)
-		if e.recycle(b, deadline) {
-			f.unwatch(e)
-			return ETIMEDOUT
+		if e.recycle(b, e.deadline) {
+			e.unwatch(f)
+			return ETIMEDOUT, false, 0
 		}
 	}
 }
@@ -359,7 +465,7 @@ func (e *Executor) admit(from ThreadID, f *Future) Status {
 	}
 	e.running, e.target = true, f
 	in.unlock()
-	if !f.watch(e) {
+	if !e.watch(f) {
 		in.lock()
 		in.Flags.Store(in.Flags.Load() | flagQuit)
 		in.unlock()
@@ -374,20 +480,21 @@ type batch struct {
 	last   uint64
 }
 
-// nextBatch sleeps until there is work and takes it all (more is true), or
-// finishes the run: with OK once e has quit and its queue is empty, with
-// ETIMEDOUT once the deadline has passed with the queue empty.
-func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more bool) {
+// nextBatch takes all the queued work (more is true), or finishes the run:
+// with OK once e has quit and its queue is empty, with ETIMEDOUT once the
+// deadline has passed with the queue empty; or, with nothing queued, arms
+// the owner and says so (wait): the caller waits, then calls it again.
+func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more, wait bool) {
 	in := e.in.Load()
 	for {
 		in.lock()
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		switch {
-		case in.Len > 0 || len(e.full) > 0:
+		case in.Len > 0 || e.fullLocked() > 0:
 			b = e.takeBatchLocked()
 			in.unlock()
-			return b, OK, true
+			return b, OK, true, false
 		case !e.hostIdleLocked():
 			in.unlock()
 			continue // a push came in while the host's descriptor was cleared
@@ -395,19 +502,17 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 			e.finishRunLocked()
 			// f's completer quits e before it publishes f as done; wait
 			// out that instant so that f is done when we return.
-			f.settle()
-			return b, OK, false
+			e.settle(f)
+			return b, OK, false, false
 		case deadline >= 0 && now() >= deadline:
 			e.finishRunLocked()
-			f.unwatch(e)
-			return b, ETIMEDOUT, false
+			e.unwatch(f)
+			return b, ETIMEDOUT, false, false
 		}
 		in.Flags.Store(in.Flags.Load() | flagWaiting)
 		in.Wake.Store(wakeArmed)
 		in.unlock()
-		t := e.st.clock()
-		e.sleep(deadline)
-		e.st.idleSince(t)
+		return b, OK, false, true
 	}
 }
 
@@ -415,6 +520,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 // one. Submitters go on into a fresh chunk.
 func (e *Executor) takeBatchLocked() batch {
 	in := e.in.Load()
+	e.drainFullLocked()
 	b := batch{chunks: append(e.full, in.Buf), last: in.Len}
 	e.full, e.spareFull = e.spareFull[:0], nil
 	in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
@@ -472,17 +578,25 @@ func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
 	in := e.in.Load()
+	if e.runner.StopWatchLocked != nil {
+		e.runner.StopWatchLocked(in)
+	}
 	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
 	in.unlock()
 }
 
-// sleep waits, spinning first, until signal() or the deadline. The caller
-// disarms (clears flagWaiting, resets Wake) the next time it holds the lock.
-func (e *Executor) sleep(deadline int64) {
+// sleep waits, spinning first, until signal() or left ns (< 0: no limit)
+// have passed; pure-Go users only (the C API waits in C: capi/future.c,
+// cx_owner_wait). The caller disarms (clears flagWaiting, resets Wake)
+// the next time it holds the lock.
+func (e *Executor) sleep(left int64) {
 	in := e.in.Load()
+	deadline := int64(-1)
+	if left >= 0 {
+		deadline = now() + left
+	}
 	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
 	if !ownerSpin.spinUntil(deadline, signaled) && in.Wake.CompareAndSwap(wakeArmed, wakeSleeping) {
-		left := int64(-1)
 		if deadline >= 0 {
 			left = max(deadline-now(), 0)
 		}
@@ -584,6 +698,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.freed = true
 	in.Flags.Store(in.Flags.Load() | flagQuit)
 	room := in.takeRoomWaitersLocked()
+	e.drainFullLocked()
 	chunks := append(e.full, e.pool...)
 	if in.Buf != nil {
 		chunks = append(chunks, in.Buf)
@@ -617,6 +732,10 @@ func (e *Executor) Free() (discarded int, st Status) {
 	}
 	e.wd.stop()
 	for _, entries := range queued {
+		if e.runner.Discard != nil {
+			e.runner.Discard(entries)
+			continue
+		}
 		for _, ent := range entries {
 			if ent.Fut != nil {
 				e.itemOver(ent.Fut, 0, ECANCELLED)
@@ -640,7 +759,21 @@ func (e *Executor) Queued() int {
 
 // queuedLocked is the number of items waiting on e, held ones included.
 func (e *Executor) queuedLocked() uint64 {
-	return uint64(len(e.full))*chunkLen + e.in.Load().Len + e.heldLeftLocked()
+	return uint64(e.fullLocked())*chunkLen + e.in.Load().Len + e.heldLeftLocked()
+}
+
+// fullLocked is the number of full chunks queued: e's, and those pushes
+// queued on the ingress since the owner last took them (FullHead).
+func (e *Executor) fullLocked() int { return len(e.full) + int(e.in.Load().FullN) }
+
+// drainFullLocked moves the full chunks that pushes queued on the ingress
+// to e's own list, in order, after those e queued itself.
+func (e *Executor) drainFullLocked() {
+	in := e.in.Load()
+	for c := in.FullHead; c != nil; c = *chunkLink(c) {
+		e.full = append(e.full, c)
+	}
+	in.FullHead, in.FullTail, in.FullN = nil, nil, 0
 }
 
 // Quit reports whether e has quit (or was freed).

@@ -47,8 +47,12 @@ func (in *Ingress) unlock() {
 const entrySize = unsafe.Sizeof(Entry{})
 
 // chunkBytes is the size of a chunk: chunkLen entries (24 pages), then
-// one int64 stamp per stampEvery positions (shared.go: counted push).
-const chunkBytes = chunkLen*entrySize + chunkLen/stampEvery*8
+// one int64 stamp per stampEvery positions (shared.go: counted push), then
+// the link of Ingress.FullHead's list.
+const chunkBytes = chunkLen*entrySize + chunkLen/stampEvery*8 + 8
+
+// chunkLink is c's link in Ingress.FullHead's list: its last word.
+func chunkLink(c chunk) *unsafe.Pointer { return (*unsafe.Pointer)(unsafe.Add(c, chunkBytes-8)) }
 
 // A chunk is a fixed-size buffer of entries outside the Go heap. A queue is
 // the executor's list of full chunks plus the ingress's current chunk, so
@@ -77,6 +81,9 @@ const maxSpareChunks = 64 // 6 MiB
 
 // getChunk returns a chunk from the process-wide pool, or a new one.
 func getChunk() chunk {
+	if plat.GetChunk != nil {
+		return plat.GetChunk()
+	}
 	spareChunks.Lock()
 	if n := len(spareChunks.list); n > 0 {
 		c := spareChunks.list[n-1]
@@ -90,6 +97,10 @@ func getChunk() chunk {
 
 // putChunk returns a chunk to the process-wide pool, or unmaps it.
 func putChunk(c chunk) {
+	if plat.PutChunk != nil {
+		plat.PutChunk(c)
+		return
+	}
 	spareChunks.Lock()
 	if len(spareChunks.list) < maxSpareChunks {
 		spareChunks.list = append(spareChunks.list, c)
@@ -107,6 +118,7 @@ func heapChunk() chunk {
 	c := new(struct {
 		entries [chunkLen]Entry
 		stamps  [chunkLen / stampEvery]int64
+		link    unsafe.Pointer
 	})
 	return unsafe.Pointer(&c.entries[0])
 }

@@ -37,6 +37,11 @@ type Platform struct {
 	// (nil on failure); FreeChunk gives it back.
 	AllocChunk func(size uintptr) unsafe.Pointer
 	FreeChunk  func(p unsafe.Pointer, size uintptr)
+	// GetChunk and PutChunk, if set, are the process-wide pool of chunks
+	// (of chunkBytes) that C pushes grow queues from too; nil: the core's
+	// own pool over AllocChunk and FreeChunk.
+	GetChunk func() unsafe.Pointer
+	PutChunk func(unsafe.Pointer)
 	// Now, if set, is a monotonic clock in nanoseconds that C code shares
 	// (pushes in C stamp items with it); nil: the core's own clock.
 	Now func() int64

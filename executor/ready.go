@@ -34,7 +34,7 @@ func (e *Executor) heldLeftLocked() uint64 { return e.held.len() - e.heldNext }
 
 // emptyLocked reports whether nothing waits on e.
 func (e *Executor) emptyLocked() bool {
-	return e.in.Load().Len == 0 && len(e.full) == 0 && e.heldLeftLocked() == 0
+	return e.in.Load().Len == 0 && e.fullLocked() == 0 && e.heldLeftLocked() == 0
 }
 
 // AttachHost connects e to a host loop through Runner.WakeHost and
@@ -147,7 +147,7 @@ func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 		if e.heldNext == e.held.len() {
 			e.dropHeld()
 			in.lock()
-			if in.Len == 0 && len(e.full) == 0 {
+			if in.Len == 0 && e.fullLocked() == 0 {
 				in.unlock()
 				break
 			}

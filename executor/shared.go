@@ -17,9 +17,11 @@ import (
 // (go generate ./executor; TestSharedHeader fails while it is stale), it
 // checks every offset at compile time, and capi checks every size, offset
 // and constant again at load (SharedValues) and refuses all calls on a
-// mismatch. The transitions below are the protocol; the C side mirrors the
-// parts named "C" line for line, in capi/shim.c and capi/future.c, and
-// points here instead of repeating it.
+// mismatch. The transitions below are the protocol. Under the C API each
+// runs in C only (capi/shim.c, future.c, future_ext.c; Go calls them per
+// batch or on slow paths through Runner); the Go code that also implements
+// those marked "Go" serves pure-Go users (heap ingress, Go futures), never
+// the shipped library. docs/internals.md maps them.
 //
 // Ingress (one per executor, in the executor's C slot):
 //   - Lock is a three-state futex mutex: 0 free, 1 held, 2 held with
@@ -28,9 +30,12 @@ import (
 //   - Flags, Buf, Len, Cap are guarded by Lock. flagQuit: pushes go down
 //     the chain (Go only: C falls back to Go when it sees it). Owner is
 //     immutable.
-//   - Push [Go, C]: under Lock, refuse if flagQuit or Len == Cap (C falls
-//     back to Go, which walks the chain or grows the queue), else write the
-//     entry at Len and Len++. If flagWaiting was set, clear it under Lock
+//   - Push [C; Go for pure-Go users; under the C API Go pushes through
+//     Runner.Push]: under Lock, refuse if flagQuit (the submit walks the
+//     chain, in Go); if Len == Cap, grow: queue the current chunk, if any,
+//     at FullTail (FullN++) and take a fresh one from the process pool
+//     (Cap 0 only after the owner took a batch with no spare chunk);
+//     then write the entry at Len and Len++. If flagWaiting was set, clear it under Lock
 //     and, after unlock, signal. If flagHostIdle was set, clear it under
 //     Lock and, after unlock, wake the host (Runner.WakeHost: make the
 //     descriptor readable, call the notify callback). Both bits are tested
@@ -79,8 +84,9 @@ import (
 // sleep on.
 //   - alloc [C; Go for pure-Go users]: State = gen | futHandle, plus
 //     futQueued for an item's future or futPromise for a promise.
-//   - start [Go, the owner]: set futStarted unless futClaimed|futDone
-//     (then the item was cancelled and is skipped).
+//   - start [C, the owner, in cx_run_batch; Go for pure-Go users]: set
+//     futStarted unless futClaimed|futDone (then the item was cancelled
+//     and is skipped).
 //   - claim [Go, C]: set futClaimed unless futClaimed|futDone (and, for
 //     cancel, unless futStarted). The claimer alone writes Code and Result,
 //     then publishes.
@@ -100,12 +106,15 @@ import (
 //     and the item are both gone: bump the generation, clear the bits,
 //     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
 //     users]. Whoever clears the last of futHandle and futQueued releases.
-//   - futExt [Go only]: the future has Go-side state (done callbacks, or
-//     runs watching it). It is set under the slot's Go lock, only while
-//     the future is pending and unclaimed; once set, claims, publishes and
-//     the release of the slot happen in Go under that lock (C sees the bit
-//     and calls Go), so that watching runs quit before the future is seen
-//     done and callbacks run in registration order.
+//   - futExt: the future has side state (done callbacks, or runs
+//     watching it). It is set under the side state's lock, only while the
+//     future is pending and unclaimed; once set, claims and publishes
+//     happen under that lock, so that watching runs quit before the future
+//     is seen done and callbacks run in registration order. Under the C
+//     API the side state and its lock are C's (capi/future_ext.c: a
+//     thread the Go runtime has never seen completes such a future without
+//     entering Go; Runner.Watch and the hooks beside it); for pure-Go
+//     users they are futureExt's, in future.go.
 
 // Entry is one queued item as it sits in a queue chunk.
 type Entry struct {
@@ -134,7 +143,13 @@ type Ingress struct {
 	// looks reached, so that submits to a bounded queue do not read the
 	// owner's cache line at every push.
 	StartedSeen uint64
-	_           [4]uint64
+	// Full chunks queued by a push that found the current one full, in
+	// order, linked through each chunk's last word (chunkLink); under
+	// Lock. The owner moves them to its own list as it takes a batch.
+	FullHead unsafe.Pointer `c:"void *full_head"`
+	FullTail unsafe.Pointer `c:"void *full_tail"`
+	FullN    uint64
+	_        uint64
 	// Written by the owner only, on a cache line of their own (the C slot
 	// is 64-byte aligned and holds the Ingress at offset 16).
 	Counters
@@ -207,7 +222,7 @@ var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
 	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
 	{"CX_FLAG_COUNT", flagCount}, {"CX_FLAG_STAMP", flagStamp}, {"CX_FLAG_ROOM_WAIT", flagRoomWait},
-	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery},
+	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery}, {"CX_CHUNK_BYTES", int64(chunkBytes)},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
 	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},
