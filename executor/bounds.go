@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 )
 
-// Bounded queues and counted pushes (issue 14). An executor made with a
+// Bounded queues and counted pushes. An executor made with a
 // bound, statistics or a watchdog counts its pushes and its starts
 // (shared.go: counted push, Counters); one made without pays for none of
 // it, since the push paths test flagCount together with flagQuit.

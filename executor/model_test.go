@@ -23,7 +23,7 @@ type refExec struct {
 	// be reached. Its batch stays between calls (held items).
 	ready     bool
 	left, ran int
-	// Options (issue 14): a bound of max items queued and not started
+	// Options: a bound of max items queued and not started
 	// (0: none), which fails (fail) or times out at once (the harness
 	// submits with timeout 0); counted: the statistics' counters.
 	max                         int

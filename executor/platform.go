@@ -13,7 +13,7 @@ import (
 // it on the Go scheduler costs an OS handoff in each direction (48–75 µs
 // measured) where a futex costs the kernel wake-up alone.
 //
-// Decision (issue 10): the defaults are per OS (park_linux.go: futex and
+// Decision: the defaults are per OS (park_linux.go: futex and
 // mmap; park_other.go: a parking lot in Go and heap chunks), for pure-Go
 // users. The C API installs its own C platform layer with SetPlatform at
 // load, so that under the C API Go and C wait on the shared words

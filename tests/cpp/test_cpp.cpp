@@ -602,7 +602,7 @@ void test_host_error_code() {
 }
 
 
-// ---- issue 14: options, bounded queues, statistics, the watchdog, deadlocks
+// ---- options, bounded queues, statistics, the watchdog, deadlocks
 
 void test_errc_of_new_statuses() {
     CHECK(cte::error(CTEXEC_EDEADLK).code() == std::errc::resource_deadlock_would_occur);

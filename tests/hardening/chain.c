@@ -1,4 +1,4 @@
-/* Chains and nesting under races (issue 5, item 3).
+/* Chains and nesting under races.
  *
  *   hard_chain [seconds] [submitters]
  *

@@ -1,4 +1,4 @@
-/* fork() after heavy use (issue 5, item 7).
+/* fork() after heavy use.
  *
  *   hard_fork after_heavy_use | while_running | from_callback
  *

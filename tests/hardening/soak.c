@@ -1,4 +1,4 @@
-/* ctexec_soak: the mixed workload for N seconds (issue 5, item 9).
+/* ctexec_soak: the mixed workload for N seconds.
  *
  *   ctexec_soak [seconds] [submitters]      (defaults: 60 s, 3 submitters)
  *

@@ -1,4 +1,4 @@
-/* Stress tests of the outcome guarantees (issue 5, item 2).
+/* Stress tests of the outcome guarantees.
  *
  *   hard_stress stress [threads] [items_per_thread]
  *       8 submitters x 250k items by default: half fire and forget, half

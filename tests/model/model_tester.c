@@ -21,7 +21,7 @@
  * thread. Each P[L] has one submitter assigned to complete it, so every run
  * ends; every wait is bounded, so nothing can hang.
  *
- * Options (issue 14): 5 rounds in 8 build every executor of the chain and
+ * Options: 5 rounds in 8 build every executor of the chain and
  * the orphan with ctexec_new_with and the same options: CTEXEC_OPT_STATS,
  * and in 4 of the 5 a bound (max_queued 1..64) in CTEXEC_FULL_FAIL or
  * CTEXEC_FULL_BLOCK mode. In BLOCK mode every submit is

@@ -1,4 +1,4 @@
-"""Issue 14 in the binding: the constructor's options (bounded queues,
+"""Safety and diagnostics in the binding: the constructor's options (bounded queues,
 statistics, the stall watchdog), submit_timeout, stats(), QueueFullError
 and DeadlockError."""
 
