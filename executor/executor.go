@@ -548,12 +548,14 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	in := e.in.Load()
 	in.lock()
 	var excess []chunk
-	for i, c := range b.chunks {
-		if len(e.pool) == maxPool {
-			excess = b.chunks[i:]
-			break
+	for _, c := range b.chunks {
+		switch {
+		case c == nil: // handed back early (dropHeldChunk)
+		case len(e.pool) < maxPool:
+			e.pool = append(e.pool, c)
+		default:
+			excess = append(excess, c)
 		}
-		e.pool = append(e.pool, c)
 	}
 	// b.chunks' backing array becomes e.full again only at the next swap,
 	// made by this goroutine after excess is handled.
@@ -718,7 +720,11 @@ func (e *Executor) Free() (discarded int, st Status) {
 		queued = append(queued, chunkEntries(in.Buf, in.Len))
 	}
 	n := uint64(len(e.full))*chunkLen + in.Len + e.heldLeftLocked()
-	chunks = append(chunks, e.held.chunks...)
+	for _, c := range e.held.chunks {
+		if c != nil { // nil: handed back early (dropHeldChunk)
+			chunks = append(chunks, c)
+		}
+	}
 	e.held, e.heldNext = batch{}, 0
 	in.Buf, in.Len, in.Cap = nil, 0, 0
 	e.full, e.spareFull, e.pool = nil, nil, nil
