@@ -88,3 +88,18 @@ def in_thread(fn: Callable[[], Any], timeout: float = WAIT) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("result")
+
+
+def run_until_done(ex: ctexec.CurrentThreadExecutor, future: Future) -> None:
+    """Serve *ex* on this (owner) thread until *future* is done (bounded)."""
+    done: Future = Future()
+    future.add_done_callback(lambda _f: complete(done))
+    timer = threading.Timer(WAIT, complete, (done, TimeoutError("run_until_done timed out")))
+    timer.daemon = True
+    timer.start()
+    try:
+        ex.run_until_future(done)
+    finally:
+        timer.cancel()
+    if done.exception() is not None:
+        raise done.exception()

@@ -19,7 +19,7 @@ from concurrent.futures import TimeoutError as FuturesTimeoutError
 from typing import Any, Callable
 
 import ctexec
-from support import WAIT, complete, in_thread
+from support import WAIT, complete, in_thread, run_until_done
 
 #: How long a later item waits for the earlier waiter's signal. Far longer
 #: than any prompt hand-over, far shorter than WAIT.
@@ -34,25 +34,17 @@ def waits_for(event: threading.Event) -> Callable[[], bool]:
 def serve_until(ex: ctexec.CurrentThreadExecutor, futures: list[Future]) -> None:
     """Serve *ex* on this (owner) thread until every one of *futures* is
     done, or WAIT has passed."""
-    done: Future = Future()
+    every: Future = Future()
     lock = threading.Lock()
 
     def check(_f: Future) -> None:
         with lock:
             if all(f.done() for f in futures):
-                complete(done)
+                complete(every)
 
     for f in futures:
         f.add_done_callback(check)
-    timer = threading.Timer(WAIT, complete, (done, TimeoutError("serve_until timed out")))
-    timer.daemon = True
-    timer.start()
-    try:
-        ex.run_until_future(done)
-    finally:
-        timer.cancel()
-    if done.exception() is not None:
-        raise done.exception()
+    run_until_done(ex, every)
 
 
 def waiter(future: Future, then: Callable[[], Any], box: dict, name: str) -> threading.Thread:

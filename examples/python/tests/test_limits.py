@@ -11,22 +11,7 @@ import unittest
 from concurrent.futures import Future
 
 import ctexec
-from support import WAIT, complete, in_thread, serve
-
-
-def run_until_done(ex: ctexec.CurrentThreadExecutor, future: Future) -> None:
-    """Serve *ex* on this (owner) thread until *future* is done (bounded)."""
-    done: Future = Future()
-    future.add_done_callback(lambda _f: complete(done))
-    timer = threading.Timer(WAIT, complete, (done, TimeoutError("run_until_done timed out")))
-    timer.daemon = True
-    timer.start()
-    try:
-        ex.run_until_future(done)
-    finally:
-        timer.cancel()
-    if done.exception() is not None:
-        raise done.exception()
+from support import WAIT, complete, in_thread, run_until_done, serve
 
 
 class OptionTests(unittest.TestCase):
