@@ -7,11 +7,9 @@ import (
 	"testing"
 )
 
-// runOwned runs the owner on this goroutine's thread while a submitter
-// thread runs body; it returns the Go heap allocations made meanwhile.
-func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+// newOwned makes an executor owned by this thread and the promise whose
+// completion ends its run.
+func newOwned(t *testing.T) (selftestEx, uint64) {
 	ex, rc := selftestNew()
 	if rc != 0 {
 		t.Fatal("new", rc)
@@ -20,6 +18,15 @@ func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
 	if rc != 0 {
 		t.Fatal("promise", rc)
 	}
+	return ex, stop
+}
+
+// runOwned runs the owner on this goroutine's thread while a submitter
+// thread runs body; it returns the Go heap allocations made meanwhile.
+func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ex, stop := newOwned(t)
 	res := make(chan int, 1)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -74,14 +81,7 @@ func TestForeignThreadNeverEntersGo(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for round := 0; round < 3; round++ {
-		ex, rc := selftestNew()
-		if rc != 0 {
-			t.Fatal("new", rc)
-		}
-		stop, rc := selftestPromise()
-		if rc != 0 {
-			t.Fatal("promise", rc)
-		}
+		ex, stop := newOwned(t)
 		th, rc := startForeign(ex, stop)
 		if rc != 0 {
 			t.Fatal("pthread_create", rc)
