@@ -277,6 +277,15 @@ static int set_promise(void *arg, void **result) {
     return 0;
 }
 
+/* Runs what is queued on ex. 1 ("items remain") is a success too: the
+ * other ring threads retry their calls, and a submit that lands while the
+ * call runs waits for the next one. */
+static void serve_ready(ctexec *ex) {
+    int rc = ctexec_run_ready(ex, 0, -1, NULL);
+    if (rc != 0 && rc != 1)
+        FAIL("ctexec_run_ready returned %d (%s)", rc, ctexec_strerror(rc));
+}
+
 static void *ring_main(void *p) {
     int i = (int)(intptr_t)p, n = ring.n;
     unsigned seed = (unsigned)(i * 7919 + 1);
@@ -293,7 +302,7 @@ static void *ring_main(void *p) {
         if ((it + i) % 2 == 0) {
             while ((rc = ctexec_call(next, set_promise, arg, NULL)) == CTEXEC_EDEADLK) {
                 atomic_fetch_add(&ring.reports, 1);
-                OK(ctexec_run_ready(ring.ex[i], 0, -1, NULL)); /* the reported waiter serves */
+                serve_ready(ring.ex[i]); /* the reported waiter serves */
                 jitter(&seed);
             }
         } else {
@@ -302,7 +311,7 @@ static void *ring_main(void *p) {
             jitter(&seed);
             while ((rc = ctexec_future_wait(f, -1, NULL)) == CTEXEC_EDEADLK) {
                 atomic_fetch_add(&ring.reports, 1);
-                OK(ctexec_run_ready(ring.ex[i], 0, -1, NULL));
+                serve_ready(ring.ex[i]);
             }
             OK(ctexec_future_free(f));
         }
