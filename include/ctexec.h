@@ -392,6 +392,17 @@ typedef void (*ctexec_stall_fn)(ctexec *ex, int64_t oldest_wait_ns, void *userda
  */
 
 /*
+ * An error hook: an item that nobody can observe failed. It is called on
+ * the owner thread, right after an item submitted without a future
+ * (fire and forget) returned a positive host error code, or a negative
+ * one (code is then CTEXEC_EINVAL, as a future would have said). Items with
+ * a future never reach it: their future carries the code. It must not
+ * block; it may submit to other executors and use ctexec_submit_with's
+ * POST flag on ex. \since 0.3.0
+ */
+typedef void (*ctexec_error_fn)(ctexec *ex, int code, void *userdata);
+
+/*
  * Options for ctexec_new_with. A zeroed field means the default, which is
  * ctexec_new's behaviour. \since 0.2.0
  */
@@ -405,10 +416,14 @@ typedef struct ctexec_options {
                             oldest queued item has waited this long */
     ctexec_stall_fn on_stall; /* required when stall_ns > 0 */
     void *stall_userdata;
+    /* \since 0.3.0 (the struct was 48 bytes before; that size stays
+     * accepted): the error hook, see ctexec_error_fn. NULL: none. */
+    ctexec_error_fn on_error;
+    void *error_userdata;
 } ctexec_options;
 
 #define CTEXEC_OPTIONS_INIT \
-    {sizeof(ctexec_options), 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL}
+    {sizeof(ctexec_options), 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL, NULL, NULL}
 
 /*
  * Create an executor with options. ctexec_new(old, out) is exactly
@@ -458,6 +473,143 @@ CTEXEC_API int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts,
  */
 CTEXEC_API int ctexec_submit_timeout(ctexec *ex, ctexec_fn fn, void *arg,
                                      ctexec_future *out_future, int64_t timeout_ns);
+
+/* ------------------------------------------------------------------------ */
+/* Submit options: timers, dispatch and post, destroy-notify, urgent lane   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Called exactly once with an item's arg when the library is done with the
+ * item: see ctexec_submit_opts.destroy. \since 0.3.0
+ */
+typedef void (*ctexec_destroy_fn)(void *arg);
+
+/* ctexec_submit_opts.flags. \since 0.3.0 */
+#define CTEXEC_SUBMIT_DISPATCH 0x1u /* on the owner: run inline, before the call returns */
+#define CTEXEC_SUBMIT_URGENT   0x2u /* the urgent lane */
+#define CTEXEC_SUBMIT_POST     0x4u /* on the owner: queue it to itself, never inline */
+
+/*
+ * Options for one submit (size-versioned: see "Size-versioned structs";
+ * the first released size is this one, 24 bytes on 64-bit targets). Start
+ * from CTEXEC_SUBMIT_OPTS_INIT. \since 0.3.0
+ */
+typedef struct ctexec_submit_opts {
+    uint32_t size;             /* sizeof(ctexec_submit_opts) */
+    uint32_t flags;            /* CTEXEC_SUBMIT_DISPATCH, _URGENT, _POST */
+    int64_t delay_ns;          /* > 0: a timer, run no earlier than now +
+                                  delay_ns (monotonic clock); 0: now */
+    ctexec_destroy_fn destroy; /* nullable: called once with arg, see below */
+} ctexec_submit_opts;
+
+#define CTEXEC_SUBMIT_OPTS_INIT {sizeof(ctexec_submit_opts), 0, 0, NULL}
+
+/*
+ * ctexec_submit with options. With opts NULL, or all its fields zero, it
+ * is exactly ctexec_submit. Like ctexec_submit it never waits, except for
+ * room in a full bounded queue.
+ *
+ * Where it runs. Without DISPATCH or POST, a call from ex's owner is
+ * refused with CTEXEC_ESAMETHREAD (asgiref's rule), unless delay_ns > 0.
+ *   - DISPATCH: on ex's owner, fn runs inline, on this thread, before the
+ *     call returns (with the current thread still the owner, inside or
+ *     outside ctexec_run_until); its future, if asked for, is then already
+ *     complete, and the call returns CTEXEC_OK whatever fn returned (the
+ *     future, or the error hook, has its code). Elsewhere the item is
+ *     queued as by ctexec_submit. With delay_ns > 0 it is always queued.
+ *     GLib's g_main_context_invoke, Qt's AutoConnection, Asio's dispatch.
+ *   - POST: the item is always queued, from any thread, the owner
+ *     included, and runs at the owner's next turn (Asio's post and defer,
+ *     Qt's queued calls, GLib's idle sources). A bounded executor does not
+ *     make its owner wait for room: a POST from the owner to a full queue
+ *     is CTEXEC_EAGAIN. On the owner, waiting on the item's future is
+ *     CTEXEC_EDEADLK unless the wait runs the executor itself
+ *     (ctexec_run_until).
+ *   - DISPATCH and POST together are CTEXEC_EINVAL.
+ * If ex has quit, the item goes down the old_executor chain as for
+ * ctexec_submit; "the owner" is then the owner of the executor that takes
+ * the item.
+ *
+ * Timers (delay_ns > 0). The item runs on the owner no earlier than its
+ * deadline (monotonic clock), in the order of deadlines, items with equal
+ * deadlines in submit order. Until then it is not queued: it does not
+ * count against max_queued, ctexec_stats' queued, the descriptor or the
+ * notify callback. At its deadline it joins the back of its lane as if
+ * submitted then. The owner may submit timers to itself. A timer is
+ * cancelled through its future like any item (ctexec_future_cancel); it
+ * keeps "exactly one outcome". ctexec_run_until wakes for the deadline;
+ * a host loop uses ctexec_next_deadline for its poll timeout, and the
+ * descriptor (or notify callback) is raised when a deadline passes while
+ * the host sleeps; ctexec_run_ready runs due timers. An executor without
+ * timers pays nothing for them; pending timers cost no CPU while idle.
+ *   Quit: when ex quits, its timers that are not yet due are cancelled
+ *   (their futures complete with CTEXEC_ECANCELLED, destroy is called on
+ *   the owner) before ctexec_run_until returns; those already due run as
+ *   queued items do. They are not moved down the chain: a deadline set
+ *   against one owner's loop does not carry over to another thread's.
+ *   ctexec_free discards pending timers as it discards queued items.
+ *
+ * The urgent lane (URGENT). Urgent items run before normal items queued
+ * earlier; each lane stays FIFO. Between any two of its items the owner
+ * looks at the urgent lane, so an urgent item waits for at most the item
+ * running when it was submitted, not for the normal backlog. Normal items
+ * do not starve: each time the owner looks, it takes the urgent items
+ * queued at that moment, and once it has run them it runs at least one
+ * normal item (if any is queued) before it looks again. ctexec_run_ready
+ * counts both lanes in its snapshot and its budget, urgent items first.
+ * max_queued bounds both lanes together.
+ *
+ * destroy. When not NULL, destroy(arg) is called exactly once, after the
+ * item's outcome, on the thread that decides it:
+ *   - on the owner, after fn ran (after the future completed and its done
+ *     callbacks ran; for DISPATCH on the owner, before the call returns);
+ *   - on the thread whose ctexec_future_cancel cancelled the item, before
+ *     that call returns;
+ *   - on the thread in ctexec_free that discarded it;
+ *   - on the owner, for a timer cancelled when ex quit;
+ *   - on the calling thread, before ctexec_submit_with returns, for every
+ *     error it returns (a refused submit: fn never runs). Even for
+ *     CTEXEC_EINVAL, if destroy could be read.
+ * So arg may be owned by the item, as with GLib's g_main_context_invoke_full.
+ * destroy must not block and must not call into ex.
+ *
+ * ex          in, not NULL.
+ * opts        in, nullable.
+ * fn, arg     as for ctexec_submit.
+ * out_future  out, nullable: as for ctexec_submit. NULL: fire and forget
+ *             (a failure goes to the options' on_error hook, if any).
+ *
+ * Threads: any thread (see "Where it runs" for the owner).
+ * @return as ctexec_submit, plus CTEXEC_EINVAL (opts->size outside the
+ *         size rule, an unknown flag, DISPATCH with POST, delay_ns < 0).
+ *         CTEXEC_ESAMETHREAD only without DISPATCH, POST or a delay.
+ * \since 0.3.0
+ */
+CTEXEC_API int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts,
+                                  ctexec_fn fn, void *arg, ctexec_future *out_future);
+
+/*
+ * Whether the calling thread is ex's owner: 1 yes, 0 no, or a negative
+ * status: CTEXEC_EINVAL (ex NULL), CTEXEC_EBADHANDLE, CTEXEC_EFORK,
+ * CTEXEC_EPANIC. A quit executor still has its owner. Never enters Go.
+ * Threads: any thread. \since 0.3.0
+ */
+CTEXEC_API int ctexec_is_owner(ctexec *ex);
+
+/*
+ * For a host loop's poll timeout (libuv's uv_backend_timeout): *out_ns
+ * receives the nanoseconds until ex's earliest timer is due, 0 if one is
+ * due now (call ctexec_run_ready), or -1 if ex has no timer.
+ *
+ * ex      in, not NULL.
+ * out_ns  out, not NULL.
+ *
+ * Threads: any thread.
+ * @return CTEXEC_OK, CTEXEC_EINVAL (ex or out_ns NULL), CTEXEC_EBADHANDLE,
+ *         CTEXEC_EFORK, CTEXEC_EPANIC.
+ * \since 0.3.0
+ */
+CTEXEC_API int ctexec_next_deadline(ctexec *ex, int64_t *out_ns);
 
 /*
  * Statistics of one executor (\since 0.2.0). Start from CTEXEC_STATS_INIT
