@@ -28,11 +28,11 @@ type Runner struct {
 	// to complete; otherwise the core runs it. The C API uses it to cross
 	// into C once per batch instead of once per item. The slice lives
 	// outside the Go heap. cnt, if not nil, counts each item as it starts
-	// or is skipped (shared.go: Counters). in, if not nil, is the
-	// executor's ingress: RunBatch looks at its urgent lane before each
-	// entry and runs the urgent items queued then (RunUrgent); nil (a
-	// RunReady, which budgets the lanes itself): it does not look.
-	RunBatch func(in *Ingress, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
+	// or is skipped (shared.go: Counters). in is the executor's ingress;
+	// with lanes, RunBatch looks at its urgent lane before each entry and
+	// runs the urgent items queued then (RunUrgent); without (a RunReady,
+	// which budgets the lanes itself) it does not look.
+	RunBatch func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
 	// RunUrgent, if set, runs up to max items of in's urgent lane (those
 	// queued when it looks, oldest first) and returns how many it took.
 	RunUrgent func(in *Ingress, cnt *Counters, max uint64) uint64
@@ -648,11 +648,7 @@ func (e *Executor) runEntries(batch []Entry) {
 	cnt := e.cnt
 	for len(batch) > 0 {
 		if e.runner.RunBatch != nil {
-			var lanes *Ingress
-			if !e.readyRun {
-				lanes = e.in.Load()
-			}
-			k, ran, r, code := e.runner.RunBatch(lanes, batch, cnt)
+			k, ran, r, code := e.runner.RunBatch(e.in.Load(), !e.readyRun, batch, cnt)
 			if batch = batch[k:]; len(batch) == 0 {
 				return
 			}
