@@ -498,8 +498,11 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		switch {
-		case in.Len > 0 || e.fullLocked() > 0 || urgentQueued(in) > 0:
+		case in.Len > 0 || e.fullLocked() > 0:
 			b = e.takeBatchLocked()
+			in.unlock()
+			return b, OK, true, false
+		case urgentQueued(in) > 0: // an empty batch: runBatch runs the lane
 			in.unlock()
 			return b, OK, true, false
 		case !e.hostIdleLocked():
@@ -537,10 +540,13 @@ func (e *Executor) takeBatchLocked() batch {
 	return b
 }
 
-// runBatch runs every item of b in order, after the urgent items queued
-// now (and, through RunBatch, those queued before each of b's items).
+// runBatch runs every item of b in order. RunBatch looks at the urgent
+// lane before each of b's items; here the lane is run only when RunBatch
+// will not look first (a wake-up for urgent items alone, an empty b, or no
+// RunBatch), so that two looks never come without a normal item between
+// them while one is queued.
 func (e *Executor) runBatch(b batch) {
-	if in := e.in.Load(); e.runner.RunUrgent != nil && urgentQueued(in) > 0 {
+	if in := e.in.Load(); e.runner.RunUrgent != nil && (e.runner.RunBatch == nil || b.len() == 0) && urgentQueued(in) > 0 {
 		e.runner.RunUrgent(in, e.cnt, ^uint64(0))
 	}
 	for i, c := range b.chunks {
@@ -570,7 +576,9 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	}
 	// b.chunks' backing array becomes e.full again only at the next swap,
 	// made by this goroutine after excess is handled.
-	e.spareFull = b.chunks[:0]
+	if b.chunks != nil { // not an empty batch (urgent items alone)
+		e.spareFull = b.chunks[:0]
+	}
 	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
 	if timedOut {
 		if e.emptyLocked() {
