@@ -45,7 +45,11 @@ struct ctexec {
     uint32_t run_gen;
     cx_future *quit_by;
     struct ctexec *watch_next;
+    /* The timers (timers.c): NULL until the first one; installed once with
+     * a CAS, freed by ctexec_free. */
+    struct cx_timers *timers;
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct ctexec) == 256, "executor slots are 256 bytes");
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
 
@@ -141,6 +145,18 @@ CX_HIDDEN void cx_discard(const cx_entry *e, size_t n);
 #define CX_LIVE(s, gen) (CX_GEN(s) == (gen) && ((s) & CX_FUT_HANDLE))
 CX_HIDDEN int cx_fut_claim_locked(cx_future *f, uint32_t gen, int kind);
 CX_HIDDEN void cx_fut_unqueue(cx_future *f);
+CX_HIDDEN int cx_fut_start(cx_future *f); /* 0: cancelled first, the item is skipped */
+
+/* Timers (timers.c, which has their protocol). */
+struct cx_timers;
+CX_HIDDEN int cx_submit_timer(struct ctexec *s, int64_t delay_ns, uint32_t flags, ctexec_destroy_fn destroy,
+                              uintptr_t fn, uintptr_t arg, ctexec_future *out_future);
+CX_HIDDEN void cx_timers_move_due(cx_ingress *in);
+CX_HIDDEN void cx_timers_after_ready(struct ctexec *s);
+CX_HIDDEN int64_t cx_timers_wait_limit(struct ctexec *s, int64_t left);
+CX_HIDDEN void cx_timers_quit(struct ctexec *s);
+CX_HIDDEN void cx_timers_free(struct ctexec *s);
+CX_HIDDEN void cx_timers_attached(struct ctexec *s);
 
 /* Who completes a future, which decides what it may do (future.c). */
 enum { CX_BY_ITEM, CX_BY_PROMISE, CX_BY_CANCEL };
