@@ -31,6 +31,7 @@
     X(ctexec_submit, submit)                                \
     X(ctexec_submit_timeout, submit)                        \
     X(ctexec_submit_with, submit)                           \
+    X(ctexec_is_owner, is_owner)                            \
     X(ctexec_next_deadline, next_deadline)                  \
     X(ctexec_call, call)                                    \
     X(ctexec_run_until, run_until)                          \

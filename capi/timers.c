@@ -12,7 +12,7 @@
  *
  * Protocol (every step under the executor's ingress lock, the lock of
  * executor/shared.go, so the memory-order argument is the lock's):
- *   - insert (any thread, cx_timer_add): refuse if CX_FLAG_QUIT; push the
+ *   - insert (any thread, cx_timer_add from ctexec_submit_with): refuse if CX_FLAG_QUIT; push the
  *     record, sift up; store the heap's minimum in t->min (an atomic int64,
  *     INT64_MAX when empty, written only under the lock, read without it by
  *     ctexec_next_deadline and the timer thread); set CX_FLAG_TIMERS. If
@@ -75,7 +75,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "shim.h"
-#include "abi.h"
 #include "_cgo_export.h"
 
 #define CX_NEVER INT64_MAX
@@ -260,7 +259,7 @@ static struct cx_timers *cx_timers_of(struct ctexec *s) {
 
 /* Inserts a timer on s: CX_PUSHED, CX_PUSH_QUIT (s has quit: the caller
  * walks the chain) or CX_PUSH_NOMEM. */
-static cx_push_t cx_timer_add(struct ctexec *s, const cx_timer *r) {
+static cx_push_t cx_timer_insert(struct ctexec *s, const cx_timer *r) {
     struct cx_timers *t = cx_timers_of(s);
     if (t == NULL) return CX_PUSH_NOMEM;
     cx_ingress *in = &s->in;
@@ -290,49 +289,36 @@ static cx_push_t cx_timer_add(struct ctexec *s, const cx_timer *r) {
     return CX_PUSHED;
 }
 
-/* The delay_ns > 0 part of ctexec_submit_with, after its checks: makes the
- * future (if asked), inserts the timer on s or, if s has quit, on the first
- * executor down its chain that has not (a chain walk is policy: Go finds
- * it). On an error nothing is queued and destroy is the caller's. */
-int cx_submit_timer(struct ctexec *s, int64_t delay_ns, uint32_t flags, ctexec_destroy_fn destroy,
-                    uintptr_t fn, uintptr_t arg, ctexec_future *out_future) {
-    uint32_t gen = 0;
-    cx_future *f = NULL;
-    if (out_future != NULL && (f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen)) == NULL)
-        return CTEXEC_ENOMEM;
+/* The delay_ns > 0 part of ctexec_submit_with (submit_with.c, which has
+ * made the future slot f, with destroy attached for a canceller): inserts
+ * the timer on s or, if s has quit, on the first executor down its chain
+ * that has not (the walk is policy: Go finds it). On an error nothing is
+ * taken: the caller releases f and calls destroy. */
+int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_fn destroy, uint32_t flags,
+                 int64_t delay_ns, cx_future *f, uint32_t gen) {
+    (void)gen;
     int64_t now = cx_now();
-    cx_timer r = {delay_ns > CX_NEVER - now ? CX_NEVER - 1 : now + delay_ns, 0, fn, arg, f, destroy,
+    cx_timer r = {delay_ns > CX_NEVER - 1 - now ? CX_NEVER - 1 : now + delay_ns, 0, fn, arg, f, destroy,
                   flags & CTEXEC_SUBMIT_URGENT};
-    int rc = CTEXEC_OK;
     struct ctexec *x = s;
     for (;;) {
-        cx_push_t p = cx_timer_add(x, &r);
-        if (p == CX_PUSHED) break;
-        if (p == CX_PUSH_NOMEM) {
-            rc = CTEXEC_ENOMEM;
-            break;
-        }
+        cx_push_t p = cx_timer_insert(x, &r);
+        if (p == CX_PUSHED) return CTEXEC_OK;
+        if (p == CX_PUSH_NOMEM) return CTEXEC_ENOMEM;
         uintptr_t next = 0;
-        rc = CX_GO(ctexecgo_chain_live(x->handle, &next));
-        if (rc != CTEXEC_OK) break;
+        int rc = CX_GO(ctexecgo_chain_live(x->handle, &next));
+        if (rc != CTEXEC_OK) return rc;
         x = CX_SLOT_OF((cx_ingress *)next);
     }
-    if (rc != CTEXEC_OK) {
-        if (f != NULL) cx_fut_release(f);
-        return rc;
-    }
-    if (f != NULL) {
-        __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
-        *out_future = cx_fut_handle(f, gen);
-    }
-    return CTEXEC_OK;
 }
 
 /* ---- outcomes -------------------------------------------------------------- */
 
-/* A record that will never run: its future completes with ECANCELLED (done
- * callbacks on this thread); destroy is called here unless a cancel
- * decided the outcome first (its thread calls it). */
+/* A record that will never run: as ctexec_free discards a queued record
+ * (future.c: cx_discard_rec, the same rule without the allocation): its
+ * future completes with ECANCELLED (done callbacks on this thread) and
+ * destroy is called here, unless a canceller won first (it called destroy
+ * from the future's side slot, submit_with.c). */
 static void cx_timer_cancel(const cx_timer *r) {
     int decided = 1;
     if (r->fut != NULL)
@@ -341,25 +327,22 @@ static void cx_timer_cancel(const cx_timer *r) {
     if (decided && r->destroy != NULL) r->destroy((void *)r->arg);
 }
 
-/* A due record run on the owner at quit, as a queued item runs
- * (future.c: cx_run_batch): started or skipped, run, completed; then
- * destroy, unless a cancel decided the outcome. */
-static void cx_timer_run(const cx_timer *r) {
-    cx_future *f = r->fut;
-    if (f != NULL && !cx_fut_start(f)) {
-        cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED); /* drops the reference */
+/* A due record run on the owner at quit, as the owner runs a queued record
+ * (future.c: cx_run_rec: started or skipped, run, completed, the error
+ * hook, destroy). Out of memory for the record: cancelled instead. */
+static void cx_timer_run(struct ctexec *s, const cx_timer *t) {
+    cx_xrec *r = malloc(sizeof *r);
+    if (r == NULL) {
+        cx_timer_cancel(t);
         return;
     }
-    void *result = NULL;
-    int code = ((ctexec_fn)r->fn)((void *)r->arg, &result);
-    if (f != NULL) {
-        if (code < 0) { /* a negative return breaks the contract */
-            code = CTEXEC_EINVAL;
-            result = NULL;
-        }
-        cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
-    }
-    if (r->destroy != NULL) r->destroy((void *)r->arg);
+    r->fn = t->fn;
+    r->arg = t->arg;
+    r->destroy = t->destroy;
+    r->fut = t->fut;
+    r->next = NULL;
+    r->flags = t->flags;
+    cx_run_rec(&s->in, r, NULL);
 }
 
 /* ---- the owner's side -------------------------------------------------------- */
@@ -387,8 +370,8 @@ void cx_timers_move_due(cx_ingress *in) {
                 cx_timer_cancel(r); /* cancelled: drop the record's reference */
                 continue;
             }
-            if (cx_push(in, r->fn, r->arg, r->fut) != CX_PUSHED) break;
-            /* TODO(h20a): the item's destroy and lane travel with it. */
+            /* its lane and destroy travel with it (submit_with.c) */
+            if (cx_push_item(in, r->fn, r->arg, r->fut, r->destroy, r->flags) != CX_PUSHED) break;
         }
         if (i < n) { /* put the rest back with their keys */
             cx_lock(in);
@@ -460,7 +443,7 @@ void cx_timers_quit(struct ctexec *s) {
     size_t n = cx_timers_take(s, t, &v);
     int64_t now = cx_now();
     for (size_t i = 0; i < n; i++) {
-        if (v[i].deadline <= now) cx_timer_run(&v[i]);
+        if (v[i].deadline <= now) cx_timer_run(s, &v[i]);
         else cx_timer_cancel(&v[i]);
     }
     free(v);
@@ -496,32 +479,4 @@ int ctexec_next_deadline(ctexec *ex, int64_t *out_ns) {
         *out_ns = l > 0 ? l : 0;
     }
     return CTEXEC_OK;
-}
-
-/* Interim ctexec_submit_with (h20b): the options' checks and the timer path;
- * the rest (dispatch, post, urgent, destroy of immediate items) is h20a's,
- * whose version replaces this one. */
-int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn, void *arg,
-                       ctexec_future *out_future) {
-    CX_ENTER();
-    ctexec_submit_opts o = {sizeof o, 0, 0, NULL};
-    int rc = CTEXEC_OK;
-    if (opts != NULL) rc = CX_ABI_IN(o, sizeof o, opts);
-    if (rc == CTEXEC_OK && ((o.flags & ~(uint32_t)(CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_URGENT | CTEXEC_SUBMIT_POST)) ||
-                            (o.flags & (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_POST)) ==
-                                (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_POST) ||
-                            o.delay_ns < 0))
-        rc = CTEXEC_EINVAL;
-    if (rc == CTEXEC_OK && (ex == NULL || fn == NULL)) rc = CTEXEC_EINVAL;
-    struct ctexec *s = NULL;
-    if (rc == CTEXEC_OK && (s = cx_valid(ex)) == NULL) rc = CTEXEC_EBADHANDLE;
-    if (rc == CTEXEC_OK) {
-        CX_HOOK("submit");
-        if (o.delay_ns > 0)
-            rc = cx_submit_timer(s, o.delay_ns, o.flags, o.destroy, (uintptr_t)fn, (uintptr_t)arg, out_future);
-        else
-            rc = ctexec_submit(ex, fn, arg, out_future);
-    }
-    if (rc != CTEXEC_OK && o.destroy != NULL) o.destroy(arg);
-    return rc;
 }

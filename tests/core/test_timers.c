@@ -187,13 +187,15 @@ static void test_cancel_before_fire(void) {
     OK(ctexec_new(NULL, &ex));
     OK(ctexec_future_new(&stop_promise));
     ctexec_future f;
-    OK(timer_submit(ex, 5 * MS, log_item, (void *)1, NULL, &f));
+    OK(timer_submit(ex, 5 * MS, log_item, (void *)1, count_destroy, &f));
     OK(ctexec_future_cancel(f));
+    CHECK(atomic_load(&destroyed) == 1); /* on the canceller, before cancel returned */
     void *r;
     EXPECT_RC(ctexec_future_wait(f, 0, &r), CTEXEC_ECANCELLED);
     OK(timer_submit(ex, 20 * MS, stop_item, NULL, NULL, NULL));
     OK(ctexec_run_until(ex, stop_promise));
     CHECK(atomic_load(&order_len) == 0);
+    CHECK(atomic_load(&destroyed) == 1); /* not again when the dead record was dropped */
     EXPECT_RC(ctexec_future_wait(f, 0, &r), CTEXEC_ECANCELLED);
     OK(ctexec_future_free(f));
     OK(ctexec_future_free(stop_promise));
@@ -204,6 +206,8 @@ static void test_cancel_before_fire(void) {
  * outcome each time. */
 #define RACES 300
 static atomic_int race_ran[RACES];
+static atomic_int race_destroyed[RACES];
+static void race_destroy(void *arg) { atomic_fetch_add(&race_destroyed[(intptr_t)arg], 1); }
 static int race_item(void *arg, void **result) {
     (void)result;
     atomic_fetch_add(&race_ran[(intptr_t)arg], 1);
@@ -218,7 +222,7 @@ static void *race_main(void *p) {
     unsigned seed = 99;
     for (int i = 0; i < RACES; i++) {
         ctexec_future f;
-        OK(timer_submit(c->ex, 200000, race_item, (void *)(intptr_t)i, NULL, &f));
+        OK(timer_submit(c->ex, 200000, race_item, (void *)(intptr_t)i, race_destroy, &f));
         sleep_ns((int64_t)(rand_r(&seed) % 400) * 1000);
         int rc = ctexec_future_cancel(f);
         void *r;
@@ -235,6 +239,8 @@ static void *race_main(void *p) {
         sleep_ns(300000);
         if (atomic_load(&race_ran[i]) != (rc == CTEXEC_OK ? 0 : 1))
             FAIL("race %d: cancel rc %d but the item ran %d times", i, rc, atomic_load(&race_ran[i]));
+        if (atomic_load(&race_destroyed[i]) != 1)
+            FAIL("race %d: destroy called %d times", i, atomic_load(&race_destroyed[i]));
     }
     OK(ctexec_future_set_result(stop_promise, NULL));
     return NULL;
@@ -243,7 +249,10 @@ static void test_cancel_races_fire(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
     OK(ctexec_future_new(&stop_promise));
-    for (int i = 0; i < RACES; i++) atomic_store(&race_ran[i], 0);
+    for (int i = 0; i < RACES; i++) {
+        atomic_store(&race_ran[i], 0);
+        atomic_store(&race_destroyed[i], 0);
+    }
     struct race_ctx c = {ex, 0, 0};
     pthread_t t;
     CHECK(pthread_create(&t, NULL, race_main, &c) == 0);
@@ -311,7 +320,8 @@ static void test_quit_cancels_pending_timers(void) {
     OK(ctexec_future_wait(due, 0, &r));
     OK(ctexec_future_free(due));
     CHECK(atomic_load(&order_len) == 1 && order_log[0] == 100);
-    CHECK(atomic_load(&destroyed) == 10 && atomic_load(&destroyed_off_owner) == 0);
+    /* 10 cancelled + the due one, after it ran: all on the owner */
+    CHECK(atomic_load(&destroyed) == 11 && atomic_load(&destroyed_off_owner) == 0);
     int64_t ns;
     OK(ctexec_next_deadline(ex, &ns));
     CHECK(ns == -1);

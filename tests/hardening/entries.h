@@ -67,6 +67,7 @@ static int call_ctexec_submit_with(void) {
     o.delay_ns = 1000000000; /* a timer: never due during the test */
     return entry_made_future(ctexec_submit_with(entry_ex, &o, hard_noop_item, NULL, &entry_probe_future));
 }
+static int call_ctexec_is_owner(void) { return ctexec_is_owner(entry_ex); }
 static int call_ctexec_next_deadline(void) {
     int64_t ns;
     return ctexec_next_deadline(entry_ex, &ns);
