@@ -79,6 +79,13 @@
 
 #define CX_NEVER INT64_MAX
 
+/* How close to a deadline a sleeper stops sleeping and spins: a timed
+ * sleep wakes late by the kernel's timer slack (50 us by default on
+ * Linux) plus the wake-up itself, so the last stretch is spun, once per
+ * deadline (0 when CTEXEC_SPIN_NS=0 disables spinning). */
+#define CX_TIMER_SPIN_NS 60000
+static int64_t cx_timer_spin_ns(void) { return cx_spin_ns > 0 ? CX_TIMER_SPIN_NS : 0; }
+
 typedef struct cx_timer {
     int64_t deadline;
     uint64_t seq;
@@ -192,7 +199,17 @@ static void *cx_tt_main(void *unused) {
             continue; /* look again: more may be due */
         }
         int64_t left = -1;
-        if (earliest != CX_NEVER && (left = earliest - cx_now()) < 0) left = 0;
+        if (earliest != CX_NEVER) {
+            left = earliest - cx_now();
+            if (left <= cx_timer_spin_ns()) { /* the last stretch: spin (see CX_TIMER_SPIN_NS) */
+                while (left > 0 && __atomic_load_n(&cx_tt.word, __ATOMIC_ACQUIRE) == seen) {
+                    cx_relax();
+                    left = earliest - cx_now();
+                }
+                continue;
+            }
+            left -= cx_timer_spin_ns();
+        }
         cx_wait_on(&cx_tt.word, seen, left);
     }
     return NULL;
@@ -401,15 +418,23 @@ void cx_timers_after_ready(struct ctexec *s) {
 
 /* The owner's sleep in ctexec_run_until: at most left ns (< 0: no limit)
  * and no later than the earliest deadline. Called once the owner is armed
- * (see the protocol above). */
+ * (see the protocol above). Within CX_TIMER_SPIN_NS of the deadline it
+ * spins to it here (or until signalled) and returns 0. */
 int64_t cx_timers_wait_limit(struct ctexec *s, int64_t left) {
     struct cx_timers *t = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE);
     if (t == NULL) return left;
     int64_t d = __atomic_load_n(&t->min, __ATOMIC_SEQ_CST);
     if (d == CX_NEVER) return left;
     int64_t l = d - cx_now();
-    if (l < 0) l = 0;
-    return left < 0 || l < left ? l : left;
+    if (left >= 0 && left < l) return left;
+    if (l <= cx_timer_spin_ns()) {
+        while (l > 0 && __atomic_load_n(&s->in.wake, __ATOMIC_ACQUIRE) == CX_WAKE_ARMED) {
+            cx_relax();
+            l = d - cx_now();
+        }
+        return 0;
+    }
+    return l - cx_timer_spin_ns();
 }
 
 /* Takes every record out of the heap, in deadline order, into *out (malloc'd;

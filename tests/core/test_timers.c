@@ -140,13 +140,15 @@ static void test_order_by_deadline_then_submit(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
     OK(ctexec_future_new(&stop_promise));
-    /* item i: deadline slot (i % 5), reversed: slot 4 first, ... */
+    /* item i: deadline slot (i % 5), reversed: slot 4 first, ... Slots are
+     * 50 ms apart, far more than the submits take on a busy machine (the
+     * deadline is relative to each submit's own clock). */
     for (int i = 0; i < 50; i++) {
         int slot = 4 - i % 5;
-        OK(timer_submit(ex, (int64_t)(slot + 1) * 5 * MS, log_item, (void *)(intptr_t)(slot * 1000 + i), NULL,
+        OK(timer_submit(ex, (int64_t)(slot + 1) * 50 * MS, log_item, (void *)(intptr_t)(slot * 1000 + i), NULL,
                         NULL));
     }
-    OK(timer_submit(ex, 40 * MS, stop_item, NULL, NULL, NULL));
+    OK(timer_submit(ex, 300 * MS, stop_item, NULL, NULL, NULL));
     OK(ctexec_run_until(ex, stop_promise));
     CHECK(atomic_load(&order_len) == 50);
     for (int i = 1; i < 50; i++)
@@ -283,8 +285,8 @@ static void test_earlier_insert_wakes_owner(void) {
     OK(timer_submit(ex, 10000 * MS, log_item, (void *)1, count_destroy, NULL));
     struct later_ctx c = {ex};
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, insert_earlier_main, &c) == 0);
     int64_t t0 = now_ns();
+    CHECK(pthread_create(&t, NULL, insert_earlier_main, &c) == 0);
     OK(ctexec_run_until(ex, stop_promise));
     int64_t took = now_ns() - t0;
     CHECK(pthread_join(t, NULL) == 0);
