@@ -41,7 +41,7 @@ typedef struct cx_ingress {
     void *full_head; /* FullHead */
     void *full_tail; /* FullTail */
     uint64_t full_n; /* FullN */
-    uint64_t pad15; /* _ */
+    uint64_t urgent; /* Urgent */
     uint64_t started; /* Started */
     uint64_t cancelled; /* Cancelled */
 } cx_ingress;
@@ -61,7 +61,7 @@ _Static_assert(offsetof(cx_ingress, started_seen) == 72 && sizeof(((cx_ingress *
 _Static_assert(offsetof(cx_ingress, full_head) == 80 && sizeof(((cx_ingress *)0)->full_head) == 8, "cx_ingress.full_head");
 _Static_assert(offsetof(cx_ingress, full_tail) == 88 && sizeof(((cx_ingress *)0)->full_tail) == 8, "cx_ingress.full_tail");
 _Static_assert(offsetof(cx_ingress, full_n) == 96 && sizeof(((cx_ingress *)0)->full_n) == 8, "cx_ingress.full_n");
-_Static_assert(offsetof(cx_ingress, pad15) == 104 && sizeof(((cx_ingress *)0)->pad15) == 8, "cx_ingress.pad15");
+_Static_assert(offsetof(cx_ingress, urgent) == 104 && sizeof(((cx_ingress *)0)->urgent) == 8, "cx_ingress.urgent");
 _Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
 _Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
@@ -82,6 +82,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_FLAG_COUNT 16
 #define CX_FLAG_STAMP 32
 #define CX_FLAG_ROOM_WAIT 64
+#define CX_FLAG_TIMERS 128
 #define CX_CHUNK_LEN 4096
 #define CX_STAMP_EVERY 128
 #define CX_CHUNK_BYTES 98568
@@ -104,7 +105,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 57
+#define CX_SHARED_COUNT 58
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
@@ -129,7 +130,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_ingress, full_head)), \
     (int64_t)(offsetof(cx_ingress, full_tail)), \
     (int64_t)(offsetof(cx_ingress, full_n)), \
-    (int64_t)(offsetof(cx_ingress, pad15)), \
+    (int64_t)(offsetof(cx_ingress, urgent)), \
     (int64_t)(offsetof(cx_ingress, started)), \
     (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \
@@ -143,6 +144,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(CX_FLAG_COUNT), \
     (int64_t)(CX_FLAG_STAMP), \
     (int64_t)(CX_FLAG_ROOM_WAIT), \
+    (int64_t)(CX_FLAG_TIMERS), \
     (int64_t)(CX_CHUNK_LEN), \
     (int64_t)(CX_STAMP_EVERY), \
     (int64_t)(CX_CHUNK_BYTES), \

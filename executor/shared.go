@@ -149,7 +149,12 @@ type Ingress struct {
 	FullHead unsafe.Pointer `c:"void *full_head"`
 	FullTail unsafe.Pointer `c:"void *full_tail"`
 	FullN    uint64
-	_        uint64
+	// Urgent is the urgent lane's state (capi/submit_with.c keeps the
+	// lane, a list in the executor's C slot): the number of urgent items
+	// queued in the low 32 bits, and urgentUsed once the lane was ever
+	// used. Written under Lock; the owner loads it once per item, without
+	// the lock, to look at the lane between items.
+	Urgent atomic.Uint64
 	// Written by the owner only, on a cache line of their own (the C slot
 	// is 64-byte aligned and holds the Ingress at offset 16).
 	Counters
@@ -182,6 +187,11 @@ const (
 	flagCount    = 16 // counted pushes: a bound (Max) or statistics
 	flagStamp    = 32 // statistics: stamp every stampEvery-th chunk position
 	flagRoomWait = 64 // a submitter sleeps on Room, waiting for room
+	// flagTimers: the executor's timer heap (capi/timers.c, which has its
+	// protocol) is not empty; set and cleared under Lock by C only. The
+	// owner's run asks C to move due timers into the queue
+	// (Runner.MoveDue) only while it is set.
+	flagTimers = 128
 )
 
 // Queue chunks and the statistics' wait samples.
@@ -222,6 +232,7 @@ var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
 	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
 	{"CX_FLAG_COUNT", flagCount}, {"CX_FLAG_STAMP", flagStamp}, {"CX_FLAG_ROOM_WAIT", flagRoomWait},
+	{"CX_FLAG_TIMERS", flagTimers},
 	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery}, {"CX_CHUNK_BYTES", int64(chunkBytes)},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
