@@ -262,6 +262,26 @@ class CEngineTests(OwnerBehaviour, unittest.TestCase):
         run_until_done(ex, last)
         self.assertEqual(order, list(range(10)))
 
+    def test_timer_fires_in_an_attached_asyncio_loop(self) -> None:
+        # The loop watches only the descriptor: a deadline that passes while
+        # the loop sleeps must raise it.
+        import asyncio
+
+        async def main():
+            ex = ctexec.CurrentThreadExecutor()
+            detach = ctexec.attach_asyncio(ex)
+            try:
+                start = time.monotonic()
+                f = ex.submit_after(0.03, lambda: (threading.get_ident(), time.monotonic()))
+                thread, at = await asyncio.wait_for(asyncio.wrap_future(f), WAIT)
+                return thread, at - start
+            finally:
+                detach()
+
+        thread, waited = asyncio.run(main())
+        self.assertEqual(thread, threading.get_ident())
+        self.assertGreaterEqual(waited, 0.03)
+
     def test_shutdown_cancel_futures_cancels_timers(self) -> None:
         ex = ctexec.CurrentThreadExecutor()
         before = ctexec._executor._pending_items()
