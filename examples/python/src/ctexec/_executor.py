@@ -315,7 +315,11 @@ def _destroy(key: Optional[int]) -> None:
         if entry is not None:
             _close(entry[2], entry[0])
             for item in entry[0]:
-                item[0].cancel()
+                future = item[0]
+                # destroy must not call into the executor: the core has
+                # settled the item, so the cancel stays in Python.
+                future._settled = True  # type: ignore[attr-defined]
+                future.cancel()
     except BaseException:  # noqa: BLE001 - nothing above this frame can take it
         _log.exception("ctexec: discarding a timer's item failed")
 
@@ -331,6 +335,7 @@ class _TimerFuture(_Future):
     deadline."""
 
     _timer: Any = None  # threading.Timer on the fork fallback
+    _settled = False  # the core is done with the item (set by _destroy)
 
     def cancel(self) -> bool:
         if not super().cancel():
@@ -339,7 +344,7 @@ class _TimerFuture(_Future):
         if timer is not None:
             timer.cancel()
         bw = self._batch_wait
-        if bw is not None and bw.handle and not _postfork.forked:
+        if bw is not None and bw.handle and not self._settled and not _postfork.forked:
             try:
                 _loader._c_cancel(bw.handle)
             except Error:
