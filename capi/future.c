@@ -381,17 +381,17 @@ int cx_fut_start(cx_future *f) {
 /* Runs entries in order on the owner: each item's future is started (or
  * the item skipped if cancelled), the item run, and its future completed,
  * before the next starts; done callbacks run here, on the owner. cnt, if
- * not NULL, counts each item it starts or skips. in, if not NULL, is the
- * executor's ingress: before each entry the owner looks at its urgent lane
+ * not NULL, counts each item it starts or skips. in is the executor's
+ * ingress; with lanes, before each entry the owner looks at its urgent lane
  * (one relaxed load; submit_with.c) and runs the urgent items queued then,
  * so an urgent item waits for at most the item running when it came. An
  * entry that is a record (an item with destroy or other attributes) runs
  * through cx_run_rec; a fire-and-forget item's nonzero code goes to the
  * error hook. */
-cx_batch_stop cx_run_batch(cx_ingress *in, const cx_entry *e, size_t n, cx_counters *cnt) {
+cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
-        if (in != NULL && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
+        if (lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
             cx_run_urgent(in, cnt, UINT64_MAX);
         if (__builtin_expect(e[i].fn == (uintptr_t)cx_xrun, 0)) {
             cx_run_rec(in, (cx_xrec *)e[i].arg, cnt);

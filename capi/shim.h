@@ -82,7 +82,7 @@ typedef struct cx_batch_stop {
     int rc;
     uintptr_t result;
 } cx_batch_stop;
-CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, const cx_entry *e, size_t n, cx_counters *cnt);
+CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
 
 /* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and

@@ -103,7 +103,8 @@ struct cx_timers {
     uint32_t raised; /* atomic: the host was raised for the current minimum */
     /* The timer thread's list, under cx_tt.mu. */
     struct cx_timers *next, *prev;
-    int registered, raising;
+    int registered; /* written under cx_tt.mu; read without it (atomic) */
+    int raising;
     struct ctexec *slot;
 };
 
@@ -219,7 +220,7 @@ static void *cx_tt_main(void *unused) {
 static void cx_tt_register(struct cx_timers *t) {
     pthread_mutex_lock(&cx_tt.mu);
     if (!t->registered) {
-        t->registered = 1;
+        __atomic_store_n(&t->registered, 1, __ATOMIC_SEQ_CST);
         t->prev = NULL;
         t->next = cx_tt.head;
         if (cx_tt.head != NULL) cx_tt.head->prev = t;
@@ -244,7 +245,7 @@ static void cx_tt_unregister(struct cx_timers *t) {
     if (t->registered) {
         if (t->prev != NULL) t->prev->next = t->next; else cx_tt.head = t->next;
         if (t->next != NULL) t->next->prev = t->prev;
-        t->registered = 0;
+        __atomic_store_n(&t->registered, 0, __ATOMIC_SEQ_CST);
     }
     while (t->raising) {
         pthread_mutex_unlock(&cx_tt.mu);
@@ -302,7 +303,10 @@ static cx_push_t cx_timer_insert(struct ctexec *s, const cx_timer *r) {
     int host = (fl & CX_FLAG_HOST) != 0;
     cx_unlock(in);
     if (wake) cx_signal(in);
-    if (host && (first || !t->registered)) cx_tt_register(t);
+    if (host) {
+        if (!__atomic_load_n(&t->registered, __ATOMIC_SEQ_CST)) cx_tt_register(t);
+        else if (first) cx_tt_poke(); /* the thread may sleep past the new minimum */
+    }
     return CX_PUSHED;
 }
 
@@ -399,9 +403,10 @@ void cx_timers_move_due(cx_ingress *in) {
         }
         if (n < CX_MOVE_BATCH) break;
     }
-    /* The host may be told of the next minimum again. */
-    if (__atomic_exchange_n(&t->raised, 0, __ATOMIC_SEQ_CST) ||
-        (t->registered && __atomic_load_n(&t->min, __ATOMIC_SEQ_CST) != CX_NEVER))
+    /* The host may be told of the next minimum again. (Without a raise
+     * pending, the thread sleeps until a minimum no later than the new one:
+     * no poke needed, so a loaded owner makes no system call here.) */
+    if (__atomic_load_n(&t->raised, __ATOMIC_RELAXED) && __atomic_exchange_n(&t->raised, 0, __ATOMIC_SEQ_CST))
         cx_tt_poke();
 }
 
@@ -409,7 +414,7 @@ void cx_timers_move_due(cx_ingress *in) {
  * host by the timer thread, after the drain that cleared the descriptor. */
 void cx_timers_after_ready(struct ctexec *s) {
     struct cx_timers *t = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE);
-    if (t == NULL || !t->registered) return;
+    if (t == NULL || !__atomic_load_n(&t->registered, __ATOMIC_SEQ_CST)) return;
     if (__atomic_load_n(&t->min, __ATOMIC_SEQ_CST) <= cx_now()) {
         __atomic_store_n(&t->raised, 0, __ATOMIC_SEQ_CST);
         cx_tt_poke();

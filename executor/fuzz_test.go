@@ -11,7 +11,10 @@ import (
 // FuzzExecutor decodes its input into a sequence of operations on the core
 // (New with or without an old executor and RunBatch, Submit, bulk submits
 // past a chunk, RunUntil, promise completion, Cancel, Free, Wait,
-// AddDoneCallback), applies each one to the reference model (model_test.go)
+// AddDoneCallback; timers as the C API's timer store feeds them through
+// Runner.MoveDue, on a harness clock: due ones join the queue each time the
+// owner looks at it, a cancel races their firing, a quit or Free cancels
+// the pending ones, a timer to a quit executor goes down the chain), applies each one to the reference model (model_test.go)
 // and then to the core, and fails on the first difference: a status, an
 // item run out of order or not at all, a done callback fired out of order,
 // or a difference in any executor's queue length and quit flag or any
@@ -60,12 +63,23 @@ type harness struct {
 	items []itemSpec
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
+	lanes [][]int    // per executor: its urgent lane (the C side's, played here)
 	trace []traceEntry
 	bulks int
+	// Timers, played by the harness as the C API's timer store
+	// (capi/timers.c) would: pending per executor in (due, seq) order,
+	// moved by the Runner's MoveDue while flagTimers is set.
+	clock int
+	tms   map[int][]fuzzTimer
+}
+
+type fuzzTimer struct {
+	due, item int
+	fut       *Future
 }
 
 func runModelCheck(t *testing.T, data []byte) {
-	h := &harness{t: t, in: data}
+	h := &harness{t: t, in: data, tms: map[int][]fuzzTimer{}}
 	// A core that sleeps when the model says it must not would hang the
 	// fuzzer; fail loudly instead.
 	watchdog := time.AfterFunc(20*time.Second, func() {
@@ -156,10 +170,102 @@ func (h *harness) op(depth int) {
 		h.opWait(depth)
 	case c < 29:
 		h.opFreeFuture(depth)
+	case c == 31:
+		if h.next()&1 == 0 {
+			h.opTimer(depth)
+		} else {
+			h.opTick(depth)
+		}
 	default:
 		h.opCallback(depth)
 	}
 	h.check()
+}
+
+// setTimersFlag sets or clears flagTimers on e's ingress, under its lock,
+// as the C timer store does.
+func (h *harness) setTimersFlag(e int) {
+	in := h.execs[e].in.Load()
+	in.lock()
+	if len(h.tms[e]) > 0 {
+		in.Flags.Store(in.Flags.Load() | flagTimers)
+	} else {
+		in.Flags.Store(in.Flags.Load() &^ flagTimers)
+	}
+	in.unlock()
+}
+
+// opTimer submits a timer due 0..3 ticks from now, from any thread (the
+// owner may): on e, or down its chain if e quit (ChainLive).
+func (h *harness) opTimer(depth int) {
+	e := h.exec(depth)
+	withFuture := h.next()&1 == 0 && len(h.futs) < maxFutures
+	due := h.clock + h.pick(4) // 0: due at the next look (a short delay that has passed)
+	st, at, item, fut := h.m.submitTimer(e, withFuture, due)
+	h.tracef(depth, "Timer(e%d, due %d, future %v) = %v on e%d item %d f%d", e, due, withFuture, st, at, item, fut)
+	target := e
+	if h.execs[e].Quit() {
+		target = -1
+		if in := h.execs[e].ChainLive(); in != nil {
+			for i, x := range h.execs {
+				if x.in.Load() == in {
+					target = i
+				}
+			}
+		}
+	}
+	if (target < 0) != (st != OK) || (st == OK && target != at) {
+		h.failf("Timer(e%d): core target e%d, model %v on e%d", e, target, st, at)
+	}
+	if st != OK {
+		return
+	}
+	h.items = append(h.items, itemSpec{result: uintptr(item*10 + 1), completes: -1})
+	var f *Future
+	if withFuture {
+		f = newFuture(futHandle | futQueued)
+		h.addFuture(f)
+	}
+	ts := h.tms[target]
+	i := len(ts)
+	for i > 0 && ts[i-1].due > due {
+		i--
+	}
+	h.tms[target] = append(ts[:i], append([]fuzzTimer{{due, item, f}}, ts[i:]...)...)
+	h.setTimersFlag(target)
+}
+
+// opTick moves the clock on.
+func (h *harness) opTick(depth int) {
+	h.clock += 1 + h.pick(3)
+	h.m.clock = h.clock
+	h.tracef(depth, "clock = %d", h.clock)
+}
+
+// moveDue is Runner.MoveDue: the due timers of e, pushed in order until a
+// push fails (quit, full).
+func (h *harness) moveDue(e int) {
+	ts, n := h.tms[e], 0
+	for n < len(ts) && ts[n].due <= h.clock {
+		if h.execs[e].push(Call{Fn: uintptr(ts[n].item)}, ts[n].fut) != OK {
+			break
+		}
+		n++
+	}
+	h.tms[e] = ts[n:]
+	h.setTimersFlag(e)
+}
+
+// dropTimers cancels e's pending timers on both sides (at quit and free).
+func (h *harness) dropTimers(e int) {
+	for _, t := range h.tms[e] {
+		if t.fut != nil && t.fut.itemOver(0, ECANCELLED) {
+			h.execs[e].runner.release(t.fut)
+		}
+	}
+	delete(h.tms, e)
+	h.setTimersFlag(e)
+	h.m.dropTimers(e)
 }
 
 func (h *harness) opNew(depth int) {
@@ -183,8 +289,10 @@ func (h *harness) opNew(depth int) {
 		x.fail, x.stats = b&8 != 0, b&16 != 0
 		o = Options{Stats: x.stats, MaxQueued: uint64(x.max), FailWhenFull: x.fail}
 	}
+	h.m.execs[i].batched = many
 	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i, many), nil, o))
 	h.depth = append(h.depth, 0)
+	h.lanes = append(h.lanes, nil)
 	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v, %+v)", i, owner, old, many, o)
 }
 
@@ -194,6 +302,7 @@ func (h *harness) exec(depth int) int {
 		i := h.m.newExec(1, -1)
 		h.execs = append(h.execs, New(1, nil, h.runner(i, false), nil))
 		h.depth = append(h.depth, 0)
+		h.lanes = append(h.lanes, nil)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
 	return h.pick(len(h.execs))
@@ -234,8 +343,53 @@ func (h *harness) opSubmit(depth int) {
 		spec.code = Status(1 + h.pick(9)) // a host error
 	case 1:
 		spec.code = Status(-1 - h.pick(3)) // breaks the contract
+	case 5:
+		if h.urgent(depth, e, from, withFuture, spec) {
+			return
+		}
 	}
 	h.submit(depth, e, from, withFuture, spec)
+}
+
+// urgent queues a fire-and-forget item in e's urgent lane, as the C side's
+// push does (capi/submit_with.c: cx_push_rec: the lane, then the count in
+// Ingress.Urgent, under the lock), if the model can follow it: not from the
+// owner, no future, e live and uncounted (the counters of a bound are the
+// C push's), and not inside a RunReady of e before its lane was first used
+// (RunReady then runs many normal items per step). false: not queued.
+func (h *harness) urgent(depth, e int, from ThreadID, withFuture bool, spec itemSpec) bool {
+	x := h.m.execs[e]
+	if withFuture || from == x.owner || x.quit || x.freed || x.max > 0 || x.stats || (x.ready && !x.uused) {
+		return false
+	}
+	item := h.m.pushUrgent(e)
+	h.tracef(depth, "Urgent(e%d, from %d, code %v) = item %d", e, from, spec.code, item)
+	h.items = append(h.items, spec)
+	if item != len(h.items)-1 {
+		h.failf("harness: item numbering")
+	}
+	in := h.execs[e].in.Load()
+	in.lock()
+	h.lanes[e] = append(h.lanes[e], item)
+	in.Urgent.Store((in.Urgent.Load() + 1) | urgentUsed)
+	in.unlock()
+	return true
+}
+
+// runUrgent is the C side's cx_run_urgent: a snapshot of e's lane, at most
+// max items, run in order.
+func (h *harness) runUrgent(e int, in *Ingress, cnt *Counters, max uint64) uint64 {
+	in.lock()
+	n := min(uint64(len(h.lanes[e])), max)
+	snap := h.lanes[e][:n:n]
+	h.lanes[e] = h.lanes[e][n:]
+	in.Urgent.Store(in.Urgent.Load() - n)
+	in.unlock()
+	for _, it := range snap {
+		cnt.starting()
+		h.runItem(e, Call{Fn: uintptr(it)}, true)
+	}
+	return n
 }
 
 // opBulk queues enough fire-and-forget items (with a few futures among
@@ -333,6 +487,9 @@ func (h *harness) opRun(depth int, blocking bool) {
 	h.m.runEnd(e)
 	h.tracef(depth, "RunUntil(e%d) = %v", e, got)
 	h.expect("RunUntil", got, ret)
+	if got == OK && h.m.execs[e].quit {
+		h.dropTimers(e) // quit: pending timers are cancelled before the run returns
+	}
 }
 
 // opRunReady runs part of an executor's queue, as a host loop does: a
@@ -370,10 +527,15 @@ func (h *harness) opRunReady(depth int) {
 // so that both ways back into the core are taken. It checks that the core
 // runs the item the model expects next, then runs the item's operations.
 func (h *harness) runner(e int, batched bool) Runner {
-	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
+	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) },
+		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return h.runUrgent(e, in, cnt, max) },
+		MoveDue:   func(*Ingress) { h.moveDue(e) }}
 	if batched {
-		r.RunBatch = func(_ *Ingress, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
+		r.RunBatch = func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range batch {
+				if lanes && urgentQueued(in) > 0 { // the look before each entry
+					h.runUrgent(e, in, cnt, ^uint64(0))
+				}
 				if ent.Fut == nil {
 					cnt.starting()
 					h.runItem(e, ent.Call, true)
@@ -452,6 +614,10 @@ func (h *harness) opFree(depth int) {
 	h.tracef(depth, "e%d.Free() = %d, %v", e, n, want)
 	gotN, got := h.execs[e].Free()
 	h.expect("Free", got, want)
+	if got == OK {
+		h.lanes[e] = nil // the C side discards the lane after the core's Free
+		h.dropTimers(e)
+	}
 	if gotN != n {
 		h.failf("Free(e%d) discarded %d items, model %d", e, gotN, n)
 	}
@@ -535,7 +701,7 @@ func (h *harness) check() {
 		if x.ready {
 			continue // the core counts RunReady's current span as queued
 		}
-		queued := len(x.queue)
+		queued := len(x.queue) + len(x.urgent)
 		if !x.running {
 			queued += len(x.batch) // held by an earlier RunReady
 		}
@@ -595,6 +761,9 @@ func (h *harness) finish() {
 		gotN, got := h.execs[e].Free()
 		h.tracef(0, "e%d.Free() = %d, %v", e, n, want)
 		h.expect("final Free", got, want)
+		if got == OK {
+			h.dropTimers(e)
+		}
 		if gotN != n {
 			h.failf("final Free(e%d) discarded %d items, model %d", e, gotN, n)
 		}
@@ -629,8 +798,17 @@ func fuzzSeeds() [][]byte {
 		opNew, opSubmit, opRun, opRunBlock, opPromise = 0, 2, 12, 15, 17
 		opSet, opErr, opCancel, opFree, opWait, opCb  = 19, 21, 22, 25, 27, 29
 	)
+	const opTimers = 31 // then 0: a timer, 1: a tick
 	seeds := [][]byte{
 		{},
+		// Timers on e0 from its owner and another thread, one with a
+		// future that is cancelled; the clock moves; a blocking run fires
+		// the due ones and cancels the rest when it quits.
+		{opNew, 0, 0, 1, 4, opTimers, 0, 0, 0, 0, opTimers, 0, 0, 0, 3, opCancel, 0,
+			opTimers, 1, 1, opPromise, opRunBlock, 0, 0, 1, 0, opTimers, 1, 2, opFree, 0},
+		// A timer to a quit executor lands down the chain, stays a timer.
+		{opNew, 0, 0, 1, 4, opNew, 0, 1, 0, 4, opPromise, opSet, 0, 7, opRun, 1, 0, 0, 0,
+			opTimers, 0, 1, 0, 0, opTimers, 1, 3, opRunBlock, 0, 0, 0, 0},
 		// New e0 (owner 1); submit from 2 with a future; run it until
 		// promise f1 with a completer; wait on the item.
 		{opNew, 0, 0, 1, opSubmit, 0, 1, 0, 5, opPromise, opRunBlock, 0, 0, 1, 0, opWait, 0},
