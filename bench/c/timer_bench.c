@@ -43,7 +43,7 @@
  *                median and mean over the rep's trials; still_queued: the
  *                normal items not yet run when the measured item started.
  *
- *   timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S]
+ *   timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N]
  *
  * Exit status 1 on any inconsistency (a timer early, lost or run twice, a
  * library error).
@@ -502,14 +502,16 @@ int main(int argc, char **argv) {
             reps = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
             outpath = argv[++i];
+        } else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
+            backlog = atol(argv[++i]);
         } else if (strcmp(argv[i], "--idle-s") == 0 && i + 1 < argc) {
             idle_s = atof(argv[++i]);
         } else {
-            fprintf(stderr, "usage: timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S]\n");
+            fprintf(stderr, "usage: timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N]\n");
             return 2;
         }
     }
-    if (reps < 1 || reps > 64 || !(idle_s > 0)) die("bad arguments");
+    if (reps < 1 || reps > 64 || !(idle_s > 0) || backlog < 1) die("bad arguments");
     if (outpath) {
         out = fopen(outpath, "w");
         if (!out) die("cannot write %s", outpath);
