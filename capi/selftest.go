@@ -45,8 +45,9 @@ static int selftest_call(ctexec *ex, long n) {
 // A thread that Go has never seen (a plain pthread) does what a host's
 // worker thread does against a running owner: submit without and with a
 // future, wait, free, ctexec_call, cancel, complete a promise with done
-// callbacks, submit a burst that grows the queue, and complete the promise
-// the owner's run is watching, with a done callback. It counts its own entries into Go (cx_go_entries).
+// callbacks, submit a burst that grows the queue, submit timers (one that
+// fires, one cancelled, with destroy) and read next_deadline, and complete
+// the promise the owner's run is watching, with a done callback. It counts its own entries into Go (cx_go_entries).
 typedef struct selftest_foreign {
     ctexec *ex;
     ctexec_future stop; // the owner runs until it
@@ -68,6 +69,8 @@ static void selftest_cb(ctexec_future f, void *ud) {
     (void)f;
     __atomic_add_fetch((int *)ud, 1, __ATOMIC_SEQ_CST);
 }
+
+static void selftest_destroy(void *arg) { __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST); }
 
 #define SELFTEST_TRY(n, call)        \
     do {                             \
@@ -126,6 +129,22 @@ static void *selftest_foreign_main(void *p) {
         SELFTEST_TRY(18, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
     __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
     SELFTEST_TRY(19, ctexec_call(x->ex, selftest_item, (void *)2, &r));
+    // Timers: one that fires (the owner sleeps towards it and runs it),
+    // one with destroy cancelled before its deadline, and next_deadline.
+    {
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.delay_ns = 1000000;
+        int64_t ns;
+        SELFTEST_TRY(20, ctexec_submit_with(x->ex, &o, selftest_item, (void *)1, &f));
+        SELFTEST_TRY(21, ctexec_future_wait(f, -1, &r));
+        SELFTEST_TRY(22, ctexec_future_free(f));
+        o.delay_ns = 60000000000LL;
+        o.destroy = selftest_destroy;
+        SELFTEST_TRY(23, ctexec_submit_with(x->ex, &o, selftest_item, &x->cbs, &f));
+        SELFTEST_TRY(24, ctexec_next_deadline(x->ex, &ns));
+        SELFTEST_TRY(25, ctexec_future_cancel(f));
+        SELFTEST_TRY(26, ctexec_future_free(f));
+    }
     SELFTEST_TRY(15, ctexec_future_add_done_callback(x->stop, selftest_cb, &x->cbs));
     SELFTEST_TRY(16, ctexec_future_set_result(x->stop, NULL));
 out:

@@ -11,7 +11,10 @@ import (
 // FuzzExecutor decodes its input into a sequence of operations on the core
 // (New with or without an old executor and RunBatch, Submit, bulk submits
 // past a chunk, RunUntil, promise completion, Cancel, Free, Wait,
-// AddDoneCallback), applies each one to the reference model (model_test.go)
+// AddDoneCallback; timers as the C API's timer store feeds them through
+// Runner.MoveDue, on a harness clock: due ones join the queue each time the
+// owner looks at it, a cancel races their firing, a quit or Free cancels
+// the pending ones, a timer to a quit executor goes down the chain), applies each one to the reference model (model_test.go)
 // and then to the core, and fails on the first difference: a status, an
 // item run out of order or not at all, a done callback fired out of order,
 // or a difference in any executor's queue length and quit flag or any
@@ -63,10 +66,20 @@ type harness struct {
 	lanes [][]int    // per executor: its urgent lane (the C side's, played here)
 	trace []traceEntry
 	bulks int
+	// Timers, played by the harness as the C API's timer store
+	// (capi/timers.c) would: pending per executor in (due, seq) order,
+	// moved by the Runner's MoveDue while flagTimers is set.
+	clock int
+	tms   map[int][]fuzzTimer
+}
+
+type fuzzTimer struct {
+	due, item int
+	fut       *Future
 }
 
 func runModelCheck(t *testing.T, data []byte) {
-	h := &harness{t: t, in: data}
+	h := &harness{t: t, in: data, tms: map[int][]fuzzTimer{}}
 	// A core that sleeps when the model says it must not would hang the
 	// fuzzer; fail loudly instead.
 	watchdog := time.AfterFunc(20*time.Second, func() {
@@ -157,10 +170,102 @@ func (h *harness) op(depth int) {
 		h.opWait(depth)
 	case c < 29:
 		h.opFreeFuture(depth)
+	case c == 31:
+		if h.next()&1 == 0 {
+			h.opTimer(depth)
+		} else {
+			h.opTick(depth)
+		}
 	default:
 		h.opCallback(depth)
 	}
 	h.check()
+}
+
+// setTimersFlag sets or clears flagTimers on e's ingress, under its lock,
+// as the C timer store does.
+func (h *harness) setTimersFlag(e int) {
+	in := h.execs[e].in.Load()
+	in.lock()
+	if len(h.tms[e]) > 0 {
+		in.Flags.Store(in.Flags.Load() | flagTimers)
+	} else {
+		in.Flags.Store(in.Flags.Load() &^ flagTimers)
+	}
+	in.unlock()
+}
+
+// opTimer submits a timer due 0..3 ticks from now, from any thread (the
+// owner may): on e, or down its chain if e quit (ChainLive).
+func (h *harness) opTimer(depth int) {
+	e := h.exec(depth)
+	withFuture := h.next()&1 == 0 && len(h.futs) < maxFutures
+	due := h.clock + h.pick(4) // 0: due at the next look (a short delay that has passed)
+	st, at, item, fut := h.m.submitTimer(e, withFuture, due)
+	h.tracef(depth, "Timer(e%d, due %d, future %v) = %v on e%d item %d f%d", e, due, withFuture, st, at, item, fut)
+	target := e
+	if h.execs[e].Quit() {
+		target = -1
+		if in := h.execs[e].ChainLive(); in != nil {
+			for i, x := range h.execs {
+				if x.in.Load() == in {
+					target = i
+				}
+			}
+		}
+	}
+	if (target < 0) != (st != OK) || (st == OK && target != at) {
+		h.failf("Timer(e%d): core target e%d, model %v on e%d", e, target, st, at)
+	}
+	if st != OK {
+		return
+	}
+	h.items = append(h.items, itemSpec{result: uintptr(item*10 + 1), completes: -1})
+	var f *Future
+	if withFuture {
+		f = newFuture(futHandle | futQueued)
+		h.addFuture(f)
+	}
+	ts := h.tms[target]
+	i := len(ts)
+	for i > 0 && ts[i-1].due > due {
+		i--
+	}
+	h.tms[target] = append(ts[:i], append([]fuzzTimer{{due, item, f}}, ts[i:]...)...)
+	h.setTimersFlag(target)
+}
+
+// opTick moves the clock on.
+func (h *harness) opTick(depth int) {
+	h.clock += 1 + h.pick(3)
+	h.m.clock = h.clock
+	h.tracef(depth, "clock = %d", h.clock)
+}
+
+// moveDue is Runner.MoveDue: the due timers of e, pushed in order until a
+// push fails (quit, full).
+func (h *harness) moveDue(e int) {
+	ts, n := h.tms[e], 0
+	for n < len(ts) && ts[n].due <= h.clock {
+		if h.execs[e].push(Call{Fn: uintptr(ts[n].item)}, ts[n].fut) != OK {
+			break
+		}
+		n++
+	}
+	h.tms[e] = ts[n:]
+	h.setTimersFlag(e)
+}
+
+// dropTimers cancels e's pending timers on both sides (at quit and free).
+func (h *harness) dropTimers(e int) {
+	for _, t := range h.tms[e] {
+		if t.fut != nil && t.fut.itemOver(0, ECANCELLED) {
+			h.execs[e].runner.release(t.fut)
+		}
+	}
+	delete(h.tms, e)
+	h.setTimersFlag(e)
+	h.m.dropTimers(e)
 }
 
 func (h *harness) opNew(depth int) {
@@ -382,6 +487,9 @@ func (h *harness) opRun(depth int, blocking bool) {
 	h.m.runEnd(e)
 	h.tracef(depth, "RunUntil(e%d) = %v", e, got)
 	h.expect("RunUntil", got, ret)
+	if got == OK && h.m.execs[e].quit {
+		h.dropTimers(e) // quit: pending timers are cancelled before the run returns
+	}
 }
 
 // opRunReady runs part of an executor's queue, as a host loop does: a
@@ -420,7 +528,8 @@ func (h *harness) opRunReady(depth int) {
 // runs the item the model expects next, then runs the item's operations.
 func (h *harness) runner(e int, batched bool) Runner {
 	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) },
-		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return h.runUrgent(e, in, cnt, max) }}
+		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return h.runUrgent(e, in, cnt, max) },
+		MoveDue:   func(*Ingress) { h.moveDue(e) }}
 	if batched {
 		r.RunBatch = func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range batch {
@@ -507,6 +616,7 @@ func (h *harness) opFree(depth int) {
 	h.expect("Free", got, want)
 	if got == OK {
 		h.lanes[e] = nil // the C side discards the lane after the core's Free
+		h.dropTimers(e)
 	}
 	if gotN != n {
 		h.failf("Free(e%d) discarded %d items, model %d", e, gotN, n)
@@ -651,6 +761,9 @@ func (h *harness) finish() {
 		gotN, got := h.execs[e].Free()
 		h.tracef(0, "e%d.Free() = %d, %v", e, n, want)
 		h.expect("final Free", got, want)
+		if got == OK {
+			h.dropTimers(e)
+		}
 		if gotN != n {
 			h.failf("final Free(e%d) discarded %d items, model %d", e, gotN, n)
 		}
@@ -685,8 +798,17 @@ func fuzzSeeds() [][]byte {
 		opNew, opSubmit, opRun, opRunBlock, opPromise = 0, 2, 12, 15, 17
 		opSet, opErr, opCancel, opFree, opWait, opCb  = 19, 21, 22, 25, 27, 29
 	)
+	const opTimers = 31 // then 0: a timer, 1: a tick
 	seeds := [][]byte{
 		{},
+		// Timers on e0 from its owner and another thread, one with a
+		// future that is cancelled; the clock moves; a blocking run fires
+		// the due ones and cancels the rest when it quits.
+		{opNew, 0, 0, 1, 4, opTimers, 0, 0, 0, 0, opTimers, 0, 0, 0, 3, opCancel, 0,
+			opTimers, 1, 1, opPromise, opRunBlock, 0, 0, 1, 0, opTimers, 1, 2, opFree, 0},
+		// A timer to a quit executor lands down the chain, stays a timer.
+		{opNew, 0, 0, 1, 4, opNew, 0, 1, 0, 4, opPromise, opSet, 0, 7, opRun, 1, 0, 0, 0,
+			opTimers, 0, 1, 0, 0, opTimers, 1, 3, opRunBlock, 0, 0, 0, 0},
 		// New e0 (owner 1); submit from 2 with a future; run it until
 		// promise f1 with a completer; wait on the item.
 		{opNew, 0, 0, 1, opSubmit, 0, 1, 0, 5, opPromise, opRunBlock, 0, 0, 1, 0, opWait, 0},

@@ -30,6 +30,9 @@ type refExec struct {
 	fail, stats                 bool
 	submitted, started, skipped int
 	rejected                    int
+	// Timers not yet moved into the queue, in (due, seq) order: the C
+	// API's timers as far as the core sees them (Runner.MoveDue).
+	timers []refTimer
 	// The urgent lane (fire-and-forget items only; the harness plays the
 	// C side's lane, capi/submit_with.c): items queued in it, the snapshot
 	// being run, whether the owner looked before the current entry, and
@@ -40,6 +43,9 @@ type refExec struct {
 	looked, uused bool
 	batched       bool
 }
+
+// refTimer is a pending timer: its item runs no earlier than clock due.
+type refTimer struct{ due, seq, item int }
 
 // refFuture models one future: a promise or an item's future.
 type refFuture struct {
@@ -75,6 +81,8 @@ type logEntry struct {
 }
 
 type refModel struct {
+	clock int // the harness's clock, for timers
+	tseq  int
 	execs []*refExec
 	futs  []*refFuture
 	items []*refItem
@@ -122,6 +130,60 @@ func (m *refModel) submit(e int, from ThreadID, withFuture bool) (st Status, ite
 		return OK, item, fut
 	}
 	return EQUIT, -1, -1
+}
+
+// submitTimer adds a timer (any thread, the owner too) on e or, if e
+// quit, on the first executor down its chain that has not; EQUIT if none.
+func (m *refModel) submitTimer(e int, withFuture bool, due int) (st Status, at, item, fut int) {
+	for x := e; x >= 0; x = m.execs[x].old {
+		rx := m.execs[x]
+		if rx.quit {
+			continue
+		}
+		fut = -1
+		if withFuture {
+			m.futs = append(m.futs, &refFuture{})
+			fut = len(m.futs) - 1
+		}
+		m.items = append(m.items, &refItem{fut: fut, exec: x})
+		item = len(m.items) - 1
+		m.tseq++
+		t := refTimer{due, m.tseq, item}
+		i := len(rx.timers)
+		for i > 0 && rx.timers[i-1].due > due {
+			i--
+		}
+		rx.timers = append(rx.timers[:i], append([]refTimer{t}, rx.timers[i:]...)...)
+		return OK, x, item, fut
+	}
+	return EQUIT, -1, -1, -1
+}
+
+// moveDue moves e's due timers to the back of its queue, in order, as the
+// owner does each time it looks at the queue; a full bounded queue (or a
+// quit executor) leaves the rest pending.
+func (m *refModel) moveDue(e int) {
+	x := m.execs[e]
+	for !x.quit && len(x.timers) > 0 && x.timers[0].due <= m.clock {
+		if x.max > 0 && len(x.queue)+len(x.batch) >= x.max {
+			return
+		}
+		x.submitted++
+		x.queue = append(x.queue, x.timers[0].item)
+		x.timers = x.timers[1:]
+	}
+}
+
+// dropTimers cancels e's pending timers: at quit (the end of its run) and
+// at free.
+func (m *refModel) dropTimers(e int) {
+	x := m.execs[e]
+	for _, t := range x.timers {
+		if f := m.items[t.item].fut; f >= 0 && !m.futs[f].done {
+			m.complete(f, 0, ECANCELLED)
+		}
+	}
+	x.timers = nil
 }
 
 // pushUrgent queues a fire-and-forget item in e's urgent lane.
@@ -304,9 +366,11 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 		}
 		if len(x.batch) == 0 {
 			x.looked = false
+			if x.poll && x.batches > 0 && !x.quit {
+				return -1, ETIMEDOUT, false // no further look at the queue
+			}
+			m.moveDue(e)
 			switch {
-			case x.poll && x.batches > 0 && !x.quit:
-				return -1, ETIMEDOUT, false
 			case len(x.queue) == 0 && len(x.urgent) == 0 && x.quit:
 				return -1, OK, false
 			case len(x.queue) == 0 && len(x.urgent) == 0 && x.poll:

@@ -219,6 +219,7 @@ func fmtRatio(v, base float64) string {
 
 type report struct {
 	c, pl, py  *dataset // pl: the parking-lot copy's run (parkinglot.tsv)
+	t, ab      *dataset // t: timer_bench (timers.tsv); ab: bench/ab (ab.tsv)
 	gob        []*goBench
 	capiAllocs []capiAlloc
 	cppTargets []target
@@ -301,6 +302,14 @@ func (r *report) title(name string) string {
 	}
 	if t, ok := r.py.titles[name]; ok {
 		return t
+	}
+	for _, d := range []*dataset{r.t, r.ab} {
+		if d == nil {
+			continue
+		}
+		if t, ok := d.titles[name]; ok {
+			return t
+		}
 	}
 	return name
 }
@@ -769,6 +778,71 @@ func (r *report) svg() string {
 	return s.String()
 }
 
+// ---- issue 20: timers, the urgent lane, the A/B ------------------------------------
+
+func (r *report) timersSection() {
+	t := r.t
+	r.p("## Timers and the urgent lane (`timer_bench`)\n\n")
+	if !t.hasInput {
+		r.p("missing: no timers.tsv (bench/c/timer_bench.c).\n\n")
+		return
+	}
+	n, _ := strconv.Atoi(t.meta["timers"])
+	r.p("Timer lateness: %s timers with delays spread uniformly over 0–%s ms, submitted at once; lateness = start − (time before the submit + delay). ", orQ(t.meta["timers"]), orQ(t.meta["spread_ms"]))
+	r.p("GLib's `g_timeout_add` takes whole ms: its delays are rounded up and its lateness is measured from the rounded deadline, so it is not charged for the rounding; `g_source_set_ready_time` takes µs, but GLib's poll timeout is in ms either way. Medians of the repetitions.\n\n")
+	r.p("| variant | median | p99 | mean |\n|---|---|---|---|\n")
+	for _, v := range []string{"ctexec_timer", "ctexec_glib_timer", "glib_timeout", "glib_ready_time"} {
+		if t.reps("timer_acc", v, n, "median") == 0 {
+			if why, ok := t.missing[v]; ok {
+				r.p("| %s | missing: %s | | |\n", r.title(v), why)
+			}
+			continue
+		}
+		r.p("| %s | %s | %s | %s |\n", r.title(v), fmtNs(t.med("timer_acc", v, n, "median")),
+			fmtNs(t.med("timer_acc", v, n, "p99")), fmtNs(t.med("timer_acc", v, n, "mean")))
+	}
+	r.p("\nProcess CPU (getrusage) while the owner waits in `ctexec_run_until` for %s s: ", orQ(t.meta["idle_s"]))
+	for _, p := range []int{n, 0} {
+		r.p("%d timers pending 60 s out: %s; ", p, fmtMetric("cpu_ms_per_s", t.med("timer_cpu", "ctexec_timer", p, "cpu_ms_per_s")))
+	}
+	b, _ := strconv.Atoi(t.meta["backlog"])
+	r.p("\n\nUrgent lane: time from the submit to the item's start; the owner is held by a gate item while the backlog is queued, then released right after the submit (so every row includes its wake-up from the gate).\n\n")
+	r.p("| item | median | mean | normal items still queued when it started |\n|---|---|---|---|\n")
+	for _, v := range []string{"urgent_empty", "urgent_backlog", "normal_backlog", "urgent_idle"} {
+		if t.reps("urgent_lat", v, b, "median") == 0 {
+			continue
+		}
+		q := "–"
+		if t.reps("urgent_lat", v, b, "still_queued") > 0 {
+			q = fmt.Sprintf("%.0f", t.med("urgent_lat", v, b, "still_queued"))
+		}
+		r.p("| %s | %s | %s | %s |\n", r.title(v), fmtNs(t.med("urgent_lat", v, b, "median")), fmtNs(t.med("urgent_lat", v, b, "mean")), q)
+	}
+	r.p("\n")
+}
+
+func (r *report) abSection() {
+	a := r.ab
+	r.p("## A/B: this tree against the library before issue 20 (`bench/ab`)\n\n")
+	if !a.hasInput {
+		r.p("missing: no ab.tsv.\n\n")
+		return
+	}
+	r.p("ctexec_bench's `ctexec` variant, built at %s and at %s (each with its own library), %s rounds back to back, the order alternating; medians of the rounds.\n\n",
+		orQ(a.meta["ab_base"]), orQ(a.meta["ab_head"]), orQ(a.meta["ab_rounds"]))
+	r.p("| workload | submitters | base | head | head ÷ base |\n|---|---|---|---|---|\n")
+	for _, w := range []string{"tp_fire", "tp_future"} {
+		for _, p := range []int{1, 2} {
+			x, y := a.med(w, "ctexec_base", p, "rate"), a.med(w, "ctexec_head", p, "rate")
+			if math.IsNaN(x) && math.IsNaN(y) {
+				continue
+			}
+			r.p("| %s | %d | %s | %s | %.3f× |\n", w, p, fmtRate(x), fmtRate(y), y/x)
+		}
+	}
+	r.p("\n")
+}
+
 // ---- main ----------------------------------------------------------------------
 
 func main() {
@@ -777,7 +851,7 @@ func main() {
 	svgPath := flag.String("svg", "bench/ratios.svg", "the SVG chart to write")
 	flag.Parse()
 
-	r := &report{c: newDataset(), pl: newDataset(), py: newDataset()}
+	r := &report{c: newDataset(), pl: newDataset(), py: newDataset(), t: newDataset(), ab: newDataset()}
 	if err := r.c.readTSV(filepath.Join(*dir, "c.tsv")); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 	}
@@ -785,6 +859,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report:", err)
 	}
 	if err := r.py.readTSV(filepath.Join(*dir, "python.tsv")); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+	}
+	if err := r.t.readTSV(filepath.Join(*dir, "timers.tsv")); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+	}
+	if err := r.ab.readTSV(filepath.Join(*dir, "ab.tsv")); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 	}
 	if gb, err := readGoBench(filepath.Join(*dir, "gobench.txt")); err != nil {
@@ -826,6 +906,8 @@ func main() {
 	r.idleSection()
 	r.allocSection()
 	r.pythonSection()
+	r.timersSection()
+	r.abSection()
 	if r.cppText != "" {
 		r.p("## C++ layer (`bench/cpp_bench`)\n\n```\n%s\n```\n\n", strings.TrimSpace(r.cppText))
 	}

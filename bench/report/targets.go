@@ -19,7 +19,7 @@ type target struct {
 // stand for the titles of v and vs.
 type targetRow struct {
 	figure, goal string
-	data         string // "c": ctexec_bench; "pl": the parking-lot copy's run; "py": python_bench
+	data         string // "c": ctexec_bench; "pl": the parking-lot copy's run; "py": python_bench; "t": timer_bench; "ab": bench/ab
 	w, v         string
 	p            int
 	metric       string
@@ -103,6 +103,29 @@ var targetTable = []targetRow{
 		data: "pl", w: "tp_fire", v: "ctexec", p: 2, metric: "rate", vs: base, limit: 1.5},
 	{figure: "parking-lot copy: fire-and-forget throughput, 2 submitters: {v}", goal: "≥ 1.5× pthread (same process)",
 		data: "pl", w: "tp_fire", v: "ctexec_nospin", p: 2, metric: "rate", vs: base, limit: 1.5},
+	// Issue 20: timers (timer_bench; lateness in ns, 1,000 timers spread
+	// over 0-500 ms), the urgent lane behind 100,000 normal items, and the
+	// A/B of this tree against the library before the issue (bench/ab).
+	{figure: "timer lateness, idle owner in `ctexec_run_until`, 1,000 timers at spread deadlines, median", goal: "≤ 100 µs",
+		data: "t", w: "timer_acc", v: "ctexec_timer", p: 1000, metric: "median", atMost: true, limit: 100e3},
+	{figure: "the same, p99", goal: "≤ 2 ms",
+		data: "t", w: "timer_acc", v: "ctexec_timer", p: 1000, metric: "p99", atMost: true, limit: 2e6},
+	{figure: "timer lateness, ctexec embedded in a GLib loop (fd + `ctexec_next_deadline`), median", goal: "≤ 100 µs",
+		data: "t", w: "timer_acc", v: "ctexec_glib_timer", p: 1000, metric: "median", atMost: true, limit: 100e3},
+	{figure: "the same, p99", goal: "≤ 2 ms",
+		data: "t", w: "timer_acc", v: "ctexec_glib_timer", p: 1000, metric: "p99", atMost: true, limit: 2e6},
+	{figure: "process CPU while 1,000 timers are pending 60 s out (owner in `ctexec_run_until`)", goal: "< 5 ms per s",
+		data: "t", w: "timer_cpu", v: "ctexec_timer", p: 1000, metric: "cpu_ms_per_s", atMost: true, limit: 5},
+	{figure: "urgent item's latency behind 100,000 queued normal items, median", goal: "≤ 2× {vs}",
+		data: "t", w: "urgent_lat", v: "urgent_backlog", p: 100000, metric: "median", vs: "urgent_empty", atMost: true, limit: 2},
+	{figure: "A/B fire-and-forget throughput, 2 submitters, no timers or urgent items: HEAD", goal: "≥ 0.97× {vs}",
+		data: "ab", w: "tp_fire", v: "ctexec_head", p: 2, metric: "rate", vs: "ctexec_base", limit: 0.97},
+	{figure: "A/B fire-and-forget throughput, 1 submitter: HEAD", goal: "≥ 0.97× {vs}",
+		data: "ab", w: "tp_fire", v: "ctexec_head", p: 1, metric: "rate", vs: "ctexec_base", limit: 0.97},
+	{figure: "A/B throughput with a future per item, 2 submitters: HEAD", goal: "≥ 0.97× {vs}",
+		data: "ab", w: "tp_future", v: "ctexec_head", p: 2, metric: "rate", vs: "ctexec_base", limit: 0.97},
+	{figure: "A/B throughput with a future per item, 1 submitter: HEAD", goal: "≥ 0.97× {vs}",
+		data: "ab", w: "tp_future", v: "ctexec_head", p: 1, metric: "rate", vs: "ctexec_base", limit: 0.97},
 	// The C++ layer, from bench/cpp_bench's own verdicts.
 	{expand: func(r *report) []target { return r.cppTargets }},
 }
@@ -123,6 +146,10 @@ func (r *report) dataset(name string) *dataset {
 		return r.pl
 	case "py":
 		return r.py
+	case "t":
+		return r.t
+	case "ab":
+		return r.ab
 	}
 	return r.c
 }
@@ -138,6 +165,8 @@ func fmtMetric(metric string, v float64) string {
 		return fmtBytes(v)
 	case metric == "ctxsw":
 		return fmt.Sprintf("%.2f", v)
+	case metric == "cpu_ms_per_s":
+		return fmt.Sprintf("%.2f ms/s", v)
 	}
 	return fmtNs(v)
 }

@@ -28,6 +28,7 @@
 #include "matrix_options.c"
 #include "matrix_submit_with.c"
 #include "matrix_deadlock.c"
+#include "matrix_timers.c"
 
 static const struct area {
     const struct row *rows;
@@ -35,7 +36,7 @@ static const struct area {
 } areas[] = {
     {MATRIX_ROWS(handle_rows)}, {MATRIX_ROWS(thread_rows)}, {MATRIX_ROWS(future_rows)},
     {MATRIX_ROWS(call_rows)},   {MATRIX_ROWS(embed_rows)},  {MATRIX_ROWS(option_rows)}, {MATRIX_ROWS(submit_with_rows)},
-    {MATRIX_ROWS(deadlock_rows)},
+    {MATRIX_ROWS(deadlock_rows)}, {MATRIX_ROWS(timer_rows)},
 };
 
 static void status_text(int st, char *buf, size_t n) {

@@ -33,6 +33,18 @@
  * The options come from a stream of their own, so every other choice of a
  * round is what it was before options.
  *
+ * Timers: half the rounds without options are timer rounds, in which a
+ * third of the submits are ctexec_submit_with with delay_ns 1..300 us or
+ * 5 ms (cancelled late or early like any item). Checked: a timer never
+ * runs before its deadline (the clock read before its submit + delay),
+ * it runs at most once, and if it never ran its outcome is ECANCELLED
+ * (its cancel won, it was on the orphan, or it was not yet due when its
+ * executor quit, in which case a later cancel is ESTATE); timers are left
+ * out of the FIFO and run_ready snapshot checks (a timer is queued only
+ * once due) and of the orphan's queued count; a descriptor readable after
+ * a run_ready that returned 0 with no submit since is allowed when a timer
+ * is due (ctexec_next_deadline 0: the timer thread raised it).
+ *
  * Checked, each round:
  *   - every accepted item ran exactly once, on the owner, on a level at or
  *     below the one it was submitted to, unless its cancel won or it was
@@ -194,6 +206,8 @@ typedef struct rec {
     uint64_t seq;
     uint64_t t_begin, t_end, run_clk; /* tick() before and after the submit, at the start */
     size_t call;                      /* 1 + the ctexec_run_ready call it ran in, or 0 */
+    int timer;                        /* submitted with a delay (a timer round) */
+    int64_t deadline, ran_ns;         /* now_ns() before the submit + delay; when it ran */
 } rec;
 
 /* One ctexec_run_ready call of the round, as the owner made it. */
@@ -211,6 +225,7 @@ static size_t ncalls, calls_cap;
 static size_t cur_call; /* owner only: 1 + the call whose items run now, or 0 */
 static uint64_t ready_calls, ready_queued_checks; /* for the summary */
 static uint64_t opt_rounds, bounded_rounds, rejects, discards; /* for the summary */
+static uint64_t timer_rounds, timers_fired, timers_quit; /* for the summary */
 
 static struct {
     int depth, orphan, ops;
@@ -229,6 +244,10 @@ static struct {
      * CTEXEC_OPT_STATS and these options. max_queued 0: unbounded. */
     int opts, when_full, use_timeout;
     uint64_t max_queued;
+    /* Timer round (rounds without options): a third of the submits are
+     * timers, ctexec_submit_with with delay_ns 1..300 us, or 5 ms (those
+     * may still be pending when their executor quits: then cancelled). */
+    int timers;
     atomic_int rejected, rejected_orphan; /* EAGAIN + ETIMEDOUT returns */
     ctexec_stats_t total0;                /* ctexec_stats(NULL) before the round */
 } R;
@@ -255,6 +274,8 @@ static uint64_t item_starts(size_t *call) {
 static int item_fn(void *arg, void **result) {
     rec *r = arg;
     if (atomic_fetch_add(&r->ran, 1) != 0) fail("item %d/%d ran twice", r->sub, r->index);
+    if (r->timer && (r->ran_ns = now_ns()) < r->deadline)
+        fail("timer %d/%d ran %" PRId64 " ns before its deadline", r->sub, r->index, r->deadline - r->ran_ns);
     r->wrong_thread = !pthread_equal(pthread_self(), owner);
     r->ran_level = cur_level;
     r->run_clk = item_starts(&r->call);
@@ -332,7 +353,12 @@ static int ready_once(int level, rng *g, int fd) {
     int readable = poll(&p, 1, ret ? 10000 : 1);
     if (ret == 1 && readable != 1)
         fail("run_ready(ex[%d]) returned 1, the descriptor is not readable after 10 s", level);
-    if (ret == 0 && readable == 1 && atomic_load(&submits_begun) == returned_before)
+    /* In a timer round the timer thread raises it when a deadline passes:
+     * then a timer is due (ctexec_next_deadline says 0; only this thread,
+     * the owner, moves due timers). */
+    int64_t due_in = -1;
+    if (R.timers && readable == 1) EXPECT(ctexec_next_deadline(R.ex[level], &due_in), CTEXEC_OK);
+    if (ret == 0 && readable == 1 && atomic_load(&submits_begun) == returned_before && due_in != 0)
         fail("run_ready(ex[%d]) returned 0 and nothing was submitted since, "
              "but the descriptor is readable", level);
     return ret;
@@ -451,6 +477,8 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     /* Only rounds that use ctexec_submit_timeout draw its timeout, so the
      * other rounds' streams are what they were before options. */
     int64_t timeout_ns = R.use_timeout ? (int64_t)below(g, 200001) : 0;
+    /* Only timer rounds draw these. */
+    unsigned tm = R.timers ? below(g, 3) : 1, td = R.timers ? below(g, 300) : 0;
     rec *r = &recs[sub][nrecs[sub]];
     memset(r, 0, sizeof *r);
     r->sub = sub, r->index = nrecs[sub], r->level = level, r->completes = completes;
@@ -462,9 +490,18 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     atomic_fetch_add(&submits_begun, 1);
     r->t_begin = tick();
     int64_t t0 = now_ns();
-    int rc = R.use_timeout
+    int rc;
+    if (tm == 0 && completes < 0) {
+        ctexec_submit_opts so = CTEXEC_SUBMIT_OPTS_INIT;
+        so.delay_ns = td % 10 == 0 ? 5000000 : (int64_t)(td + 1) * 1000;
+        r->timer = 1;
+        r->deadline = t0 + so.delay_ns;
+        rc = ctexec_submit_with(R.ex[level], &so, item_fn, r, r->has_future ? &r->f : NULL);
+    } else {
+        rc = R.use_timeout
                  ? ctexec_submit_timeout(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL, timeout_ns)
                  : ctexec_submit(R.ex[level], item_fn, r, r->has_future ? &r->f : NULL);
+    }
     int64_t took = now_ns() - t0;
     r->t_end = tick();
     atomic_fetch_add(&submits_returned, 1);
@@ -578,8 +615,14 @@ static void check_rec(rec *r) {
         if (ran) fail("%s: its submit was refused, but it ran", name);
         return;
     }
-    if (r->cancel_rc == CTEXEC_ESTATE && !ran) fail("%s: cancel said ESTATE but it never ran", name);
-    if (ran != !(orphan || cancelled))
+    /* (A timer's quit may cancel it first: then its outcome is ECANCELLED.) */
+    if (r->cancel_rc == CTEXEC_ESTATE && !ran && !r->timer) fail("%s: cancel said ESTATE but it never ran", name);
+    /* A timer not yet due when its executor quit is cancelled. */
+    if (r->timer) {
+        if (ran) timers_fired++;
+        else if (!orphan && !cancelled) timers_quit++;
+    }
+    if (ran != !(orphan || cancelled) && !(r->timer && !ran))
         fail("%s ran %d times (orphan %d, cancelled %d)", name, ran, orphan, cancelled);
     if (ran && r->wrong_thread) fail("%s ran off the owner thread", name);
     if (ran && (r->ran_level < 0 || r->ran_level > r->level))
@@ -609,7 +652,7 @@ static void check_fifo(int sub) {
     memset(last, 0, sizeof last);
     for (int i = 0; i < nrecs[sub]; i++) {
         rec *r = &recs[sub][i];
-        if (!atomic_load(&r->ran)) continue;
+        if (!atomic_load(&r->ran) || r->timer) continue; /* timers run in deadline order */
         if (r->seq <= last[r->ran_level])
             fail("FIFO: item %d/%d ran on level %d before an earlier item", sub, i, r->ran_level);
         last[r->ran_level] = r->seq;
@@ -621,7 +664,7 @@ static void check_fifo(int sub) {
  * (calls are in order of their begin ticks). */
 static void check_ready_rec(const rec *r, uint64_t *skipped_budget) {
     if (r->cancel_rc == CTEXEC_OK) (*skipped_budget)++;
-    if (!atomic_load(&r->ran)) return;
+    if (!atomic_load(&r->ran) || r->timer) return; /* a timer is queued only once due */
     if (r->call) {
         const ready_call *c = &calls[r->call - 1];
         if (r->t_begin >= c->first_run)
@@ -786,7 +829,8 @@ static void check_stats_off(void) {
     uint64_t orphan_items = 0;
     if (R.orphan)
         for (int s = 0; s < nsub; s++)
-            for (int i = 0; i < nrecs[s]; i++) orphan_items += recs[s][i].level == R.depth;
+            for (int i = 0; i < nrecs[s]; i++) /* timers are never queued on the orphan: never run, never due */
+                orphan_items += recs[s][i].level == R.depth && !recs[s][i].timer;
     for (int l = 0; l < R.depth + R.orphan; l++) {
         ctexec_stats_t st = stats_of(R.ex[l]);
         char what[64];
@@ -843,6 +887,9 @@ static void one_round(void) {
         R.use_timeout = R.when_full == CTEXEC_FULL_BLOCK && R.max_queued ? 1 : (int)timeouts;
         opt_rounds++;
         bounded_rounds += R.max_queued != 0;
+    } else if (below(&go, 2) == 0) {
+        R.timers = 1;
+        timer_rounds++;
     }
     R.total0 = stats_of(NULL);
     for (int l = 0; l < R.depth; l++) {
@@ -923,8 +970,10 @@ int main(int argc, char **argv) {
         printf("model_tester: seed %" PRIu64 ": %d rounds, %" PRIu64 " ops, %" PRIu64
                " items accepted, %" PRIu64 " run_ready calls (%" PRIu64 " checks of an item queued"
                " before one), %" PRIu64 " rounds with options (%" PRIu64 " bounded: %" PRIu64
-               " submits refused; %" PRIu64 " orphan items discarded), %.1f s: OK\n",
+               " submits refused; %" PRIu64 " orphan items discarded), %" PRIu64 " timer rounds (%" PRIu64
+               " timers fired, %" PRIu64 " cancelled at quit), %.1f s: OK\n",
                seed, rounds, (uint64_t)atomic_load(&ops_done), items, ready_calls, ready_queued_checks,
-               opt_rounds, bounded_rounds, rejects, discards, now_s() - t0);
+               opt_rounds, bounded_rounds, rejects, discards, timer_rounds, timers_fired, timers_quit,
+               now_s() - t0);
     return 0;
 }

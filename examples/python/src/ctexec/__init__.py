@@ -23,6 +23,13 @@ The thread that creates an executor owns it. Other threads :meth:`submit`
 callables; the owner calls :meth:`run_until_future`, which runs them on the
 owner's own thread until a future completes.
 
+Beyond asgiref's API (0.3.0): ``submit_after(delay, fn, ...)`` (a timer on
+the owner, cancellable through its future; the owner may schedule its
+own), ``dispatch`` (inline on the owner, queued elsewhere), ``post``
+(queued, from the owner too), ``submit_urgent`` (the urgent lane),
+``is_owner()`` and ``next_deadline()``. ``submit`` keeps asgiref's exact
+signature and rules.
+
 Finding the library (first match wins): :func:`load` with an explicit path,
 the ``CTEXEC_LIBRARY`` environment variable, the copy inside this package
 (what a wheel installs), the CMake build tree when the package is imported

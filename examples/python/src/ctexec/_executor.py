@@ -15,7 +15,18 @@ from typing import Any, Callable, Optional
 
 from . import _loader, _postfork
 from ._asyncio import _as_future
-from ._ffi import _FULL_MODES, _OPT_STATS, CTEXEC_FN, CTEXEC_STALL_FN, _Options
+from ._ffi import (
+    _FULL_MODES,
+    _OPT_STATS,
+    _SUBMIT_DISPATCH,
+    _SUBMIT_POST,
+    _SUBMIT_URGENT,
+    CTEXEC_DESTROY_FN,
+    CTEXEC_FN,
+    CTEXEC_STALL_FN,
+    _Options,
+    _SubmitOpts,
+)
 from ._loader import Stats
 from ._postfork import _Item, _PyEngine, _run_item
 from ._status import (
@@ -292,6 +303,55 @@ def _pending_items() -> int:
 _TRAMPOLINE = CTEXEC_FN(_trampoline)
 
 
+def _destroy(key: Optional[int]) -> None:
+    # ctexec_submit_opts.destroy of a timer: the core is done with the item
+    # (it ran, or was cancelled, discarded by ctexec_free, cancelled when
+    # its executor quit, or refused). If it did not run, its batch is still
+    # in _pending: drop it and cancel its future, so that nothing waits for
+    # an item that will never run. Runs on the thread that decided the
+    # outcome; an exception must not cross into C.
+    try:
+        entry = _pending.pop(key or 0, None)
+        if entry is not None:
+            _close(entry[2], entry[0])
+            for item in entry[0]:
+                future = item[0]
+                # destroy must not call into the executor: the core has
+                # settled the item, so the cancel stays in Python.
+                future._settled = True  # type: ignore[attr-defined]
+                future.cancel()
+    except BaseException:  # noqa: BLE001 - nothing above this frame can take it
+        _log.exception("ctexec: discarding a timer's item failed")
+
+
+# Like _TRAMPOLINE, never released.
+_DESTROY = CTEXEC_DESTROY_FN(_destroy)
+
+
+class _TimerFuture(_Future):
+    """The future of :meth:`CurrentThreadExecutor.submit_after`: cancelling
+    it before its deadline also cancels the timer in the core
+    (ctexec_future_cancel), so a cancelled timer holds nothing until its
+    deadline."""
+
+    _timer: Any = None  # threading.Timer on the fork fallback
+    _settled = False  # the core is done with the item (set by _destroy)
+
+    def cancel(self) -> bool:
+        if not super().cancel():
+            return False
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        bw = self._batch_wait
+        if bw is not None and bw.handle and not self._settled and not _postfork.forked:
+            try:
+                _loader._c_cancel(bw.handle)
+            except Error:
+                pass  # already fired, or freed with its executor
+        return True
+
+
 def _promise_done_callback(handle: int, slot: _Slot) -> Callable[["Future[Any]"], None]:
     def done(_future: "Future[Any]") -> None:
         # The executor quits now: later submits must reach C (and its chain
@@ -425,6 +485,17 @@ def _free_later(ptr: int, keep: Any, serial: int, quit: bool) -> None:
 
 def _noop() -> None:
     pass
+
+
+def _delay_ns(delay: float) -> int:
+    """submit_after's delay in seconds as ctexec_submit_opts.delay_ns: at
+    least 1 ns, so that even a zero delay makes a timer (which the owner may
+    submit to itself)."""
+    if not _is_number(delay):
+        raise TypeError(f"delay must be a number of seconds, not {type(delay).__name__}")
+    if not 0 <= delay < _INT64_MAX / 1e9:  # also NaN and infinity
+        raise ValueError(f"delay must be a finite number of seconds >= 0, not {delay!r}")
+    return max(1, math.ceil(delay * 1e9))
 
 
 # Stall callbacks of executors that could not be freed: C may still call them.
@@ -634,6 +705,174 @@ class CurrentThreadExecutor(Executor):
         if _get_ident() == self._owner:
             raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
         return self._submit_alone(fn, args, kwargs, ns)
+
+    # -- timers, dispatch, post, the urgent lane (ctexec_submit_with) -------
+
+    def is_owner(self) -> bool:
+        """Whether the calling thread is this executor's owner (the thread
+        that created it), the one that runs its items. Stays true after the
+        executor quit (ctexec_is_owner). A method, like
+        :meth:`threading.Thread.is_alive`, because the answer depends on the
+        calling thread."""
+        return _get_ident() == self._owner
+
+    def submit_after(
+        self, delay: float, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> "Future[Any]":
+        """Schedule ``fn(*args, **kwargs)`` to run on the owner thread no
+        earlier than *delay* seconds from now (monotonic clock): a timer.
+
+        The owner may schedule timers to itself (a plain :meth:`submit`
+        from the owner stays refused). Returns a
+        :class:`concurrent.futures.Future`; cancelling it before the
+        deadline cancels the timer. Timers run in deadline order, then join
+        the back of the queue as if submitted then; they run while the
+        owner serves the executor (:meth:`run_until_future`, or
+        :meth:`run_ready` from a host loop, which :meth:`next_deadline`
+        tells when to call). When the executor quits, timers not yet due are
+        cancelled (their futures raise
+        :exc:`concurrent.futures.CancelledError`); they are not moved down
+        the *old_executor* chain. *delay* is a finite number of seconds
+        ``>= 0`` (:exc:`TypeError`, :exc:`ValueError` otherwise).
+
+        Named after :meth:`submit` rather than asyncio's ``call_later``,
+        because it returns a :class:`concurrent.futures.Future` carrying
+        the result, as :meth:`submit` does, where ``call_later`` returns a
+        handle without one.
+
+        Raises :exc:`QuitError` when this executor and its whole chain have
+        quit, :exc:`RuntimeError` after :meth:`shutdown`, and
+        :exc:`OSError` with a library older than 0.3.0.
+        """
+        delay_ns = _delay_ns(delay)
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
+        future = _TimerFuture()
+        item: _Item = (future, fn, args, kwargs)
+        if self._py is None and not _postfork.forked:
+            queued = self._queue_with([item], 0, delay_ns)
+            if queued is not None:
+                future._batch_wait = queued[1]
+                return future
+        self._py_timer(future, item, delay_ns / 1e9)
+        return future
+
+    def dispatch(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
+        """Run ``fn(*args, **kwargs)`` now, on this thread, if it is the
+        owner; from any other thread, queue it as :meth:`submit` does.
+
+        On the owner the returned future is done when this returns (it
+        carries fn's result or exception; fn's exception is not raised
+        here), whether or not the owner is inside :meth:`run_until_future`
+        (GLib's ``g_main_context_invoke``, Asio's ``dispatch``). For code
+        reached both from the owner and from other threads, where
+        :meth:`submit` would raise :exc:`SameThreadError` on the owner. If
+        the executor has quit, the item goes down the *old_executor* chain,
+        and runs inline only if this thread owns the executor that takes
+        it.
+        """
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
+        if _get_ident() != self._owner:
+            return self._submit(fn, args, kwargs)
+        future = _Future()
+        item: _Item = (future, fn, args, kwargs)
+        if self._py is None and not _postfork.forked:
+            queued = self._queue_with([item], _SUBMIT_DISPATCH, 0)
+            if _interrupts:
+                _raise_interrupt()  # KeyboardInterrupt while the item ran
+            if queued is not None:
+                future._batch_wait = queued[1]
+                return future
+        _run_item(item)
+        return future
+
+    def post(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
+        """Queue ``fn(*args, **kwargs)`` to run on the owner thread, from any
+        thread, the owner included: the owner runs it at its next turn
+        (Asio's ``post``, GLib's idle sources). From another thread it is
+        :meth:`submit`. On the owner, waiting on the future raises
+        :exc:`DeadlockError` unless the owner serves the executor meanwhile
+        (it cannot run the item while it waits on it); a bounded executor
+        then raises :exc:`QueueFullError` when full instead of waiting.
+        """
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
+        if _get_ident() != self._owner:
+            return self._submit(fn, args, kwargs)
+        future = _Future()
+        item: _Item = (future, fn, args, kwargs)
+        if self._py is None and not _postfork.forked:
+            queued = self._queue_with([item], _SUBMIT_POST, 0)
+            if queued is not None:
+                future._batch_wait = queued[1]
+                return future
+        self._py_enqueue(item)
+        return future
+
+    def submit_urgent(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
+        """:meth:`submit` in the urgent lane: the item runs before the normal
+        items queued earlier (each lane stays FIFO), waiting at most for the
+        item running when it was submitted. Normal items do not starve: the
+        owner runs at least one normal item between two looks at the urgent
+        lane. For input or paint work that must not wait behind a backlog.
+
+        A method of its own, not a keyword of :meth:`submit`, whose
+        signature stays asgiref's: a keyword there would be taken from
+        *fn*'s own keyword arguments. Raises as :meth:`submit` does. On the
+        fork fallback (a forked child) there is no urgent lane: it is
+        :meth:`submit`.
+        """
+        if self._shutdown:
+            raise RuntimeError(_MSG_SHUTDOWN)
+        if self._py is not None or _postfork.forked:
+            return self._py_submit(fn, args, kwargs)
+        if _get_ident() == self._owner:
+            raise SameThreadError(ESAMETHREAD, _MSG_SAME_THREAD)
+        future = _Future()
+        queued = self._queue_with([(future, fn, args, kwargs)], _SUBMIT_URGENT, 0)
+        if queued is None:
+            _postfork._note_fork()
+            return self._py_submit(fn, args, kwargs)
+        future._batch_wait = queued[1]
+        return future
+
+    def next_deadline(self) -> Optional[float]:
+        """Seconds until this executor's earliest timer is due (0.0 if one
+        is due now: call :meth:`run_ready`), or None without timers: a host
+        loop's poll timeout (ctexec_next_deadline). Any thread. Raises
+        :exc:`ForkedError` on the fork fallback."""
+        if self._py is not None or _postfork.forked or self._ptr is None:
+            raise ForkedError(EFORK)
+        ns = ctypes.c_int64()
+        _loader._optional("ctexec_next_deadline")(self._ptr, ctypes.byref(ns))
+        return None if ns.value < 0 else ns.value / 1e9
+
+    def _queue_with(self, batch: list[_Item], flags: int, delay_ns: int) -> Optional[tuple[int, _BatchWait]]:
+        """:meth:`_queue_c` through ctexec_submit_with. A timer's batch is
+        taken out of _pending by its destroy callback if it never runs."""
+        submit_with = _loader._optional("ctexec_submit_with")
+        key = next(_keys)
+        _pending[key] = (batch, self._lineage, self._slot)
+        opts = _SubmitOpts()
+        opts.size = ctypes.sizeof(_SubmitOpts)
+        opts.flags = flags
+        opts.delay_ns = delay_ns
+        if delay_ns:
+            opts.destroy = _DESTROY
+        handle = ctypes.c_uint64()
+        try:
+            submit_with(self._ptr, ctypes.byref(opts), _TRAMPOLINE, key, ctypes.byref(handle))
+        except Error as exc:
+            _pending.pop(key, None)
+            if exc.status != EFORK:
+                raise
+            _postfork._note_fork()
+            return None
+        except BaseException:
+            _pending.pop(key, None)
+            raise
+        return key, _BatchWait(handle.value, id(batch[-1][0]), self._slot)
 
     def _submit_alone(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout_ns: Optional[int]
@@ -875,6 +1114,25 @@ class CurrentThreadExecutor(Executor):
                     return future
             ex = ex._old_executor
         raise QuitError(EQUIT, _MSG_QUIT)
+
+    def _py_enqueue(self, item: _Item) -> None:
+        """Queue *item* on the Python engine from any thread, the owner
+        included (post, and a timer at its deadline)."""
+        eng = self._engine()
+        with eng.cond:
+            if eng.broken:
+                item[0].cancel()
+                return
+            eng.items.append(item)
+            eng.cond.notify()
+
+    def _py_timer(self, future: _TimerFuture, item: _Item, delay: float) -> None:
+        """A timer on the Python engine: a threading.Timer queues the item at
+        its deadline; an executor that has quit by then cancels it."""
+        timer = threading.Timer(delay, self._py_enqueue, (item,))
+        timer.daemon = True
+        future._timer = timer
+        timer.start()
 
     def _py_run(self, future: "Future[Any]") -> None:
         if threading.get_ident() != self._owner:

@@ -24,6 +24,26 @@ CTEXEC_NOTIFY_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_void_p)
 #: ctexec_stall_fn.
 CTEXEC_STALL_FN = ctypes.CFUNCTYPE(None, _c_executor_p, ctypes.c_int64, ctypes.c_void_p)
 
+#: ctexec_destroy_fn (\since 0.3.0).
+CTEXEC_DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+# ctexec_submit_opts.flags, as in include/ctexec.h (\since 0.3.0).
+_SUBMIT_DISPATCH = 0x1
+_SUBMIT_URGENT = 0x2
+_SUBMIT_POST = 0x4
+
+
+class _SubmitOpts(ctypes.Structure):
+    """struct ctexec_submit_opts (size-versioned, 24 bytes on 64-bit)."""
+
+    _fields_ = [
+        ("size", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("delay_ns", ctypes.c_int64),
+        ("destroy", CTEXEC_DESTROY_FN),
+    ]
+
+
 # ctexec_options.flags and .when_full, as in include/ctexec.h.
 _OPT_STATS = 1
 _FULL_MODES = {"block": 0, "fail": 1}
@@ -105,6 +125,13 @@ def _check_ready(status: int, func: Any, args: tuple[Any, ...]) -> bool:
     return bool(status)
 
 
+def _check_owner(status: int, func: Any, args: tuple[Any, ...]) -> bool:
+    """errcheck for is_owner: 1 or 0, or a negative status."""
+    if status < 0:
+        raise Error(status)
+    return bool(status)
+
+
 def _check_text(result: Optional[bytes], func: Any, args: tuple[Any, ...]) -> str:
     """errcheck for ctexec_strerror: bytes to str."""
     return (result or b"").decode("utf-8", "replace")
@@ -174,6 +201,13 @@ _FUNCTIONS: dict[str, tuple[Any, list[Any], Callable[..., Any]]] = {
         _check,
     ),
     "ctexec_stats": (ctypes.c_int, [_c_executor_p, _P(_CStats)], _check),
+    "ctexec_submit_with": (
+        ctypes.c_int,
+        [_c_executor_p, _P(_SubmitOpts), CTEXEC_FN, ctypes.c_void_p, _P(_c_future)],
+        _check,
+    ),
+    "ctexec_is_owner": (ctypes.c_int, [_c_executor_p], _check_owner),
+    "ctexec_next_deadline": (ctypes.c_int, [_c_executor_p, _P(ctypes.c_int64)], _check),
 }
 
 # Added after 0.1.0 was first built; the binding does not depend on them.
@@ -187,6 +221,10 @@ _OPTIONAL = frozenset(
         "ctexec_new_with",
         "ctexec_submit_timeout",
         "ctexec_stats",
+        # 0.3.0: timers, dispatch and post, the urgent lane.
+        "ctexec_submit_with",
+        "ctexec_is_owner",
+        "ctexec_next_deadline",
     }
 )
 

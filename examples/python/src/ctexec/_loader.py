@@ -52,6 +52,7 @@ _c_future_new: Any = None
 _c_set_result: Any = None
 _c_future_free: Any = None
 _c_wait: Any = None
+_c_cancel: Any = None
 # The same three without errcheck, for the round trip's own calls, which
 # test the status inline: an errcheck is one more Python call per foreign
 # call. They release the GIL like every other call here (holding it across
@@ -68,7 +69,7 @@ def _version_text(number: int) -> str:
 
 def _bind(lib: ctypes.CDLL, path: str) -> None:
     global _lib, _lib_path, _c_new, _c_submit, _c_run, _c_free
-    global _c_future_new, _c_set_result, _c_future_free, _c_wait
+    global _c_future_new, _c_set_result, _c_future_free, _c_wait, _c_cancel
     global _r_submit, _r_wait, _r_future_free
     # The version first: a library of another major version may lack some
     # functions, and the versions say more than a missing name.
@@ -100,6 +101,7 @@ def _bind(lib: ctypes.CDLL, path: str) -> None:
     _c_set_result = lib.ctexec_future_set_result
     _c_future_free = lib.ctexec_future_free
     _c_wait = lib.ctexec_future_wait
+    _c_cancel = lib.ctexec_future_cancel
     raw = ctypes.CDLL(path, handle=lib._handle)  # the same library, other function objects
     _r_submit, _r_wait, _r_future_free = (
         _raw(raw, name) for name in ("ctexec_submit", "ctexec_future_wait", "ctexec_future_free")
