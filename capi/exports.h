@@ -30,6 +30,9 @@
     X(ctexec_new_with, new)                                 \
     X(ctexec_submit, submit)                                \
     X(ctexec_submit_timeout, submit)                        \
+    X(ctexec_submit_with, submit)                           \
+    X(ctexec_is_owner, is_owner)                            \
+    X(ctexec_next_deadline, next_deadline)                  \
     X(ctexec_call, call)                                    \
     X(ctexec_run_until, run_until)                          \
     X(ctexec_run_until_timeout, run_until)                  \

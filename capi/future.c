@@ -381,15 +381,28 @@ static int cx_fut_start(cx_future *f) {
 /* Runs entries in order on the owner: each item's future is started (or
  * the item skipped if cancelled), the item run, and its future completed,
  * before the next starts; done callbacks run here, on the owner. cnt, if
- * not NULL, counts each item it starts or skips. */
-cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt) {
+ * not NULL, counts each item it starts or skips. in, if not NULL, is the
+ * executor's ingress: before each entry the owner looks at its urgent lane
+ * (one relaxed load; submit_with.c) and runs the urgent items queued then,
+ * so an urgent item waits for at most the item running when it came. An
+ * entry that is a record (an item with destroy or other attributes) runs
+ * through cx_run_rec; a fire-and-forget item's nonzero code goes to the
+ * error hook. */
+cx_batch_stop cx_run_batch(cx_ingress *in, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
+        if (in != NULL && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
+            cx_run_urgent(in, cnt, UINT64_MAX);
+        if (__builtin_expect(e[i].fn == (uintptr_t)cx_xrun, 0)) {
+            cx_run_rec(in, (cx_xrec *)e[i].arg, cnt);
+            continue;
+        }
         cx_future *f = e[i].fut;
         void *result = NULL;
         if (f == NULL) {
             if (cnt != NULL) cx_count(&cnt->started);
-            ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
+            int rc = ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
+            if (__builtin_expect(rc != 0, 0)) cx_item_error(in, rc);
             continue;
         }
         int started = cx_fut_start(f);
@@ -409,10 +422,50 @@ cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt) {
     return st;
 }
 
+/* Runs one record's item on the owner, as cx_run_batch runs an entry, then
+ * decides its destroy (submit_with.c, "destroy: who calls it"): called here
+ * after the future completed (done callbacks included) unless the item
+ * was skipped as cancelled (its canceller called it). Frees the record. */
+void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
+    cx_future *f = r->fut;
+    void *result = NULL;
+    int started = f == NULL || cx_fut_start(f);
+    if (cnt != NULL) {
+        cx_count(&cnt->started);
+        if (!started) cx_count(&cnt->cancelled);
+    }
+    int code = started ? ((ctexec_fn)r->fn)((void *)r->arg, &result) : CTEXEC_ECANCELLED;
+    if (code < 0 && started) {
+        code = CTEXEC_EINVAL;
+        result = NULL;
+    }
+    if (f != NULL)
+        cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
+    else if (code != 0)
+        cx_item_error(in, code);
+    if (started && r->destroy != NULL) r->destroy((void *)r->arg);
+    free(r);
+}
+
+/* Discards one record's item (ctexec_free): its future completes with
+ * CTEXEC_ECANCELLED unless a canceller got there first (then that
+ * canceller called destroy); otherwise destroy is called here. */
+void cx_discard_rec(cx_xrec *r) {
+    cx_future *f = r->fut;
+    int mine = f == NULL ||
+               cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    if (mine && r->destroy != NULL) r->destroy((void *)r->arg);
+    free(r);
+}
+
 /* Discards the entries of a freed executor: their futures complete with
  * CTEXEC_ECANCELLED, done callbacks running on this thread. */
 void cx_discard(const cx_entry *e, size_t n) {
     for (size_t i = 0; i < n; i++) {
+        if (e[i].fn == (uintptr_t)cx_xrun) {
+            cx_discard_rec((cx_xrec *)e[i].arg);
+            continue;
+        }
         cx_future *f = e[i].fut;
         if (f != NULL) cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED);
     }
@@ -460,7 +513,12 @@ int ctexec_future_set_error(ctexec_future h, int code) {
 int ctexec_future_cancel(ctexec_future h) {
     CX_ENTER();
     CX_HOOK("future_cancel");
-    return cx_complete_handle(h, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
+    uint32_t gen;
+    cx_future *f = cx_fut_decode(h, &gen);
+    if (f == NULL) return CTEXEC_EBADHANDLE;
+    int rc = cx_fut_complete(f, gen, CX_BY_CANCEL, 0, CTEXEC_ECANCELLED);
+    if (rc == CTEXEC_OK) cx_fut_cancelled_destroy(f, gen); /* this cancel decided the outcome */
+    return rc;
 }
 
 int ctexec_future_done(ctexec_future h) {

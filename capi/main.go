@@ -69,14 +69,18 @@ var runner = executor.Runner{
 		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
 		return uintptr(o.result), executor.Status(o.rc)
 	},
-	RunBatch: func(batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
-		// The batch and the counters live in C memory, not the Go heap, so
-		// passing them costs cgocheck nothing.
-		st := C.cx_run_batch((*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
+	RunBatch: func(in *executor.Ingress, batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
+		// The batch, the ingress and the counters live in C memory, not
+		// the Go heap, so passing them costs cgocheck nothing.
+		st := C.cx_run_batch(cIngress(in), (*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
 			(*C.cx_counters)(unsafe.Pointer(cnt)))
 		return int(st.done), st.ran != 0, uintptr(st.result), executor.Status(st.rc)
 	},
 	// Every future slot the core sees under the C API came from the C pool.
+	// The urgent lane is C's (submit_with.c).
+	RunUrgent: func(in *executor.Ingress, cnt *executor.Counters, max uint64) uint64 {
+		return uint64(C.cx_run_urgent(cIngress(in), (*C.cx_counters)(unsafe.Pointer(cnt)), C.uint64_t(max)))
+	},
 	Release: func(f *executor.Future) { C.cx_fut_release((*C.cx_future)(unsafe.Pointer(f))) },
 	// The descriptor and the notify callback live in the executor's C
 	// slot, around its ingress (embed.c).
@@ -90,7 +94,7 @@ var runner = executor.Runner{
 	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
 	// The push is C's (shim.c), for Go's chain walk and waits for room too.
 	Push: func(in *executor.Ingress, c executor.Call, f *executor.Future) executor.Status {
-		switch C.cx_push(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
+		switch C.cx_push_entry(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
 		case C.CX_PUSHED:
 			return executor.OK
 		case C.CX_PUSH_QUIT:

@@ -41,7 +41,7 @@ typedef struct cx_ingress {
     void *full_head; /* FullHead */
     void *full_tail; /* FullTail */
     uint64_t full_n; /* FullN */
-    uint64_t pad15; /* _ */
+    uint64_t urgent; /* Urgent */
     uint64_t started; /* Started */
     uint64_t cancelled; /* Cancelled */
 } cx_ingress;
@@ -61,7 +61,7 @@ _Static_assert(offsetof(cx_ingress, started_seen) == 72 && sizeof(((cx_ingress *
 _Static_assert(offsetof(cx_ingress, full_head) == 80 && sizeof(((cx_ingress *)0)->full_head) == 8, "cx_ingress.full_head");
 _Static_assert(offsetof(cx_ingress, full_tail) == 88 && sizeof(((cx_ingress *)0)->full_tail) == 8, "cx_ingress.full_tail");
 _Static_assert(offsetof(cx_ingress, full_n) == 96 && sizeof(((cx_ingress *)0)->full_n) == 8, "cx_ingress.full_n");
-_Static_assert(offsetof(cx_ingress, pad15) == 104 && sizeof(((cx_ingress *)0)->pad15) == 8, "cx_ingress.pad15");
+_Static_assert(offsetof(cx_ingress, urgent) == 104 && sizeof(((cx_ingress *)0)->urgent) == 8, "cx_ingress.urgent");
 _Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
 _Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
@@ -129,7 +129,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_ingress, full_head)), \
     (int64_t)(offsetof(cx_ingress, full_tail)), \
     (int64_t)(offsetof(cx_ingress, full_n)), \
-    (int64_t)(offsetof(cx_ingress, pad15)), \
+    (int64_t)(offsetof(cx_ingress, urgent)), \
     (int64_t)(offsetof(cx_ingress, started)), \
     (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \

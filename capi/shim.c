@@ -164,7 +164,7 @@ int cx_take_room_waiters_locked(cx_ingress *in) {
 
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
  * queue is full (Go then fails or waits for room), else counts it. */
-static int cx_count_push(cx_ingress *in, uint32_t fl) {
+int cx_count_push(cx_ingress *in, uint32_t fl) {
     int stamp = (fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0;
     if (stamp) in->started_seen = CX_LOAD(&in->started);
     uint64_t q = in->pushed - in->started_seen;
@@ -274,6 +274,10 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
     uintptr_t ex = 0;
     int rc = CX_GO(ctexecgo_new(old, cx_self(), &o, &ex));
     if (rc == CTEXEC_OK) ((struct ctexec *)ex)->owner_rec = cx_thread_rec(); /* deadlock.c */
+    if (rc == CTEXEC_OK && cx_errhook_set((struct ctexec *)ex, o.on_error, o.error_userdata) != CTEXEC_OK) {
+        ctexec_free((ctexec *)ex);
+        return CTEXEC_ENOMEM;
+    }
     if (rc == CTEXEC_OK) *out = (ctexec *)ex;
     return rc;
 }
@@ -386,6 +390,8 @@ int ctexec_free(ctexec *ex) {
     if (s == cx_stalling) return CTEXEC_EBUSY;
     int rc = CX_GO(ctexecgo_free(s->handle));
     if (rc == CTEXEC_OK) {
+        cx_urgent_discard(s); /* after Go's discard: the normal lane's items are older */
+        cx_errhook_free(s);
         cx_host_detach(s);
         /* The Go executor has let go of the slot's ingress (chains reach a
          * tombstone now), so the slot can start its quarantine. */

@@ -45,7 +45,15 @@ struct ctexec {
     uint32_t run_gen;
     cx_future *quit_by;
     struct ctexec *watch_next;
+    /* Submit options (submit_with.c): the urgent lane, a FIFO list of
+     * records under in's lock (its length in in.urgent); the error hook
+     * (set once by ctexec_new_with, NULL: none); and the timer module's
+     * state (NULL: no timer was ever added). */
+    struct cx_xrec *urgent_head, *urgent_tail;
+    struct cx_errhook *err;
+    void *timers;
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct ctexec) == 256, "an executor slot is 256 bytes");
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
 
@@ -74,7 +82,7 @@ typedef struct cx_batch_stop {
     int rc;
     uintptr_t result;
 } cx_batch_stop;
-CX_HIDDEN cx_batch_stop cx_run_batch(const cx_entry *e, size_t n, cx_counters *cnt);
+CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, const cx_entry *e, size_t n, cx_counters *cnt);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
 
 /* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and
@@ -120,6 +128,51 @@ CX_HIDDEN void cx_chunk_put(void *c);
 /* The push (shim.c; executor/shared.go has the protocol). */
 typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
 CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
+
+/* Submit options (submit_with.c, which has the protocol). An item with a
+ * destroy function or the urgent flag is queued as a record: its entry is
+ * {cx_xrun, record, future}; the urgent lane holds records only.
+ *   cx_push_item pushes fn(arg) with its attributes: a plain cx_push when
+ *     it has none; else a record (CX_PUSH_NOMEM if none can be had). On
+ *     CX_PUSHED the item's outcome belongs to the queue (the owner runs
+ *     it, a canceller or ctexec_free ends it; destroy is called then);
+ *     otherwise nothing was queued, the caller still owns the outcome
+ *     (destroy not called). With a future f, destroy and arg must have
+ *     been attached to it (cx_fut_set_destroy) first.
+ *   cx_push_entry is the push of an entry that may be a record (Go's
+ *     chain walk, waits for room): a record goes to its lane.
+ *   cx_fut_set_destroy attaches destroy(arg) to the future f of
+ *     generation gen, for ctexec_future_cancel (0, or CTEXEC_ENOMEM).
+ *   cx_fut_cancelled_destroy is what ctexec_future_cancel calls once its
+ *     cancel won: destroy(arg), if attached to that generation.
+ *   cx_run_urgent runs up to max items of the urgent lane queued now.
+ *   cx_item_error hands a fire-and-forget item's nonzero code to the hook. */
+typedef struct cx_xrec {
+    uintptr_t fn, arg;
+    ctexec_destroy_fn destroy; /* NULL: none */
+    cx_future *fut;            /* NULL: fire and forget */
+    struct cx_xrec *next;      /* the urgent lane's link */
+    uint32_t flags;            /* CTEXEC_SUBMIT_URGENT */
+} cx_xrec;
+CX_HIDDEN int cx_xrun(void *rec, void **result);
+CX_HIDDEN cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut,
+                                 ctexec_destroy_fn destroy, uint32_t flags);
+CX_HIDDEN cx_push_t cx_push_entry(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
+CX_HIDDEN int cx_fut_set_destroy(cx_future *f, uint32_t gen, ctexec_destroy_fn destroy, uintptr_t arg);
+CX_HIDDEN void cx_fut_cancelled_destroy(cx_future *f, uint32_t gen);
+CX_HIDDEN uint64_t cx_run_urgent(cx_ingress *in, cx_counters *cnt, uint64_t max);
+CX_HIDDEN void cx_run_rec(cx_ingress *in, struct cx_xrec *r, cx_counters *cnt);
+CX_HIDDEN void cx_discard_rec(struct cx_xrec *r);
+CX_HIDDEN void cx_urgent_discard(struct ctexec *s);
+CX_HIDDEN void cx_item_error(cx_ingress *in, int code);
+CX_HIDDEN int cx_count_push(cx_ingress *in, uint32_t fl); /* shim.c: 0 if the bound is reached */
+CX_HIDDEN int cx_errhook_set(struct ctexec *s, ctexec_error_fn fn, void *ud);
+CX_HIDDEN void cx_errhook_free(struct ctexec *s);
+/* The timer module's entry (delay_ns > 0): takes fn(arg) with its
+ * attributes and the future slot f (NULL: fire and forget), or returns an
+ * error with nothing taken (the caller then calls destroy). */
+CX_HIDDEN int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_fn destroy,
+                           uint32_t flags, int64_t delay_ns, cx_future *f, uint32_t gen);
 
 /* The executor slot that holds an ingress. */
 #define CX_SLOT_OF(inp) ((struct ctexec *)((char *)(inp) - offsetof(struct ctexec, in)))

@@ -28,8 +28,14 @@ type Runner struct {
 	// to complete; otherwise the core runs it. The C API uses it to cross
 	// into C once per batch instead of once per item. The slice lives
 	// outside the Go heap. cnt, if not nil, counts each item as it starts
-	// or is skipped (shared.go: Counters).
-	RunBatch func(batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
+	// or is skipped (shared.go: Counters). in, if not nil, is the
+	// executor's ingress: RunBatch looks at its urgent lane before each
+	// entry and runs the urgent items queued then (RunUrgent); nil (a
+	// RunReady, which budgets the lanes itself): it does not look.
+	RunBatch func(in *Ingress, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
+	// RunUrgent, if set, runs up to max items of in's urgent lane (those
+	// queued when it looks, oldest first) and returns how many it took.
+	RunUrgent func(in *Ingress, cnt *Counters, max uint64) uint64
 	// Release, if set, takes back a future slot whose handle and item are
 	// both gone; it must be the pool that made the slot (the C API's pool
 	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
@@ -120,6 +126,7 @@ type Executor struct {
 	freed     bool
 	heap      bool // chunks in the Go heap: no C side, futures in the Go heap
 	running   bool
+	readyRun  bool    // inside RunReady: RunBatch leaves the urgent lane to runHeld
 	target    *Future // the future RunUntil is waiting for
 	quitBy    *Future // the target whose completion made e quit
 	// held is a batch RunReady took but did not finish (its budget ran
@@ -491,7 +498,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		switch {
-		case in.Len > 0 || e.fullLocked() > 0:
+		case in.Len > 0 || e.fullLocked() > 0 || urgentQueued(in) > 0:
 			b = e.takeBatchLocked()
 			in.unlock()
 			return b, OK, true, false
@@ -530,8 +537,12 @@ func (e *Executor) takeBatchLocked() batch {
 	return b
 }
 
-// runBatch runs every item of b in order.
+// runBatch runs every item of b in order, after the urgent items queued
+// now (and, through RunBatch, those queued before each of b's items).
 func (e *Executor) runBatch(b batch) {
+	if in := e.in.Load(); e.runner.RunUrgent != nil && urgentQueued(in) > 0 {
+		e.runner.RunUrgent(in, e.cnt, ^uint64(0))
+	}
 	for i, c := range b.chunks {
 		n := uint64(chunkLen)
 		if i == len(b.chunks)-1 {
@@ -637,7 +648,11 @@ func (e *Executor) runEntries(batch []Entry) {
 	cnt := e.cnt
 	for len(batch) > 0 {
 		if e.runner.RunBatch != nil {
-			k, ran, r, code := e.runner.RunBatch(batch, cnt)
+			var lanes *Ingress
+			if !e.readyRun {
+				lanes = e.in.Load()
+			}
+			k, ran, r, code := e.runner.RunBatch(lanes, batch, cnt)
 			if batch = batch[k:]; len(batch) == 0 {
 				return
 			}
@@ -765,8 +780,19 @@ func (e *Executor) Queued() int {
 
 // queuedLocked is the number of items waiting on e, held ones included.
 func (e *Executor) queuedLocked() uint64 {
-	return uint64(e.fullLocked())*chunkLen + e.in.Load().Len + e.heldLeftLocked()
+	in := e.in.Load()
+	return uint64(e.fullLocked())*chunkLen + in.Len + e.heldLeftLocked() + urgentQueued(in)
 }
+
+// urgentQueued is the number of items in in's urgent lane (Ingress.Urgent).
+func urgentQueued(in *Ingress) uint64 { return in.Urgent.Load() & urgentCount }
+
+// urgentUsed marks an ingress whose urgent lane was ever used; urgentCount
+// masks the number of items queued in it.
+const (
+	urgentUsed  = 1 << 32
+	urgentCount = urgentUsed - 1
+)
 
 // fullLocked is the number of full chunks queued: e's, and those pushes
 // queued on the ingress since the owner last took them (FullHead).

@@ -372,7 +372,7 @@ func (h *harness) opRunReady(depth int) {
 func (h *harness) runner(e int, batched bool) Runner {
 	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
 	if batched {
-		r.RunBatch = func(batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
+		r.RunBatch = func(_ *Ingress, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range batch {
 				if ent.Fut == nil {
 					cnt.starting()

@@ -34,7 +34,8 @@ func (e *Executor) heldLeftLocked() uint64 { return e.held.len() - e.heldNext }
 
 // emptyLocked reports whether nothing waits on e.
 func (e *Executor) emptyLocked() bool {
-	return e.in.Load().Len == 0 && e.fullLocked() == 0 && e.heldLeftLocked() == 0
+	in := e.in.Load()
+	return in.Len == 0 && e.fullLocked() == 0 && e.heldLeftLocked() == 0 && urgentQueued(in) == 0
 }
 
 // AttachHost connects e to a host loop through Runner.WakeHost and
@@ -129,7 +130,9 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 	if maxItems != 0 && maxItems < limit {
 		limit = maxItems
 	}
+	e.readyRun = true
 	ran = e.runHeld(limit, deadlineFor(maxNs))
+	e.readyRun = false
 	in.lock()
 	e.running = false
 	empty := e.emptyLocked() && e.hostStillIdleLocked()
@@ -144,11 +147,27 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 	in := e.in.Load()
 	for ran < limit && (ran == 0 || deadline < 0 || now() < deadline) {
+		// The urgent lane first, within the budget: RunBatch does not look
+		// at it here, so an executor that ever used the lane runs its
+		// normal items one per turn of this loop, looking before each.
+		lanes := e.runner.RunUrgent != nil && in.Urgent.Load()&urgentUsed != 0
+		if lanes && urgentQueued(in) > 0 {
+			max := limit - ran
+			if deadline >= 0 {
+				max = 1
+			}
+			if ran += e.runner.RunUrgent(in, e.cnt, max); ran >= limit || (deadline >= 0 && now() >= deadline) {
+				break
+			}
+		}
 		if e.heldNext == e.held.len() {
 			e.dropHeld()
 			in.lock()
 			if in.Len == 0 && e.fullLocked() == 0 {
 				in.unlock()
+				if lanes && urgentQueued(in) > 0 {
+					continue
+				}
 				break
 			}
 			e.held = e.takeBatchLocked()
@@ -156,7 +175,7 @@ func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 		}
 		c, lo, hi := e.held.at(e.heldNext)
 		n := min(hi-lo, limit-ran)
-		if deadline >= 0 {
+		if deadline >= 0 || lanes {
 			n = 1
 		}
 		in.lock()

@@ -149,7 +149,12 @@ type Ingress struct {
 	FullHead unsafe.Pointer `c:"void *full_head"`
 	FullTail unsafe.Pointer `c:"void *full_tail"`
 	FullN    uint64
-	_        uint64
+	// Urgent is the urgent lane's state (capi/submit_with.c keeps the
+	// lane, a list in the executor's C slot): the number of urgent items
+	// queued in the low 32 bits, and urgentUsed once the lane was ever
+	// used. Written under Lock; the owner loads it once per item, without
+	// the lock, to look at the lane between items.
+	Urgent atomic.Uint64
 	// Written by the owner only, on a cache line of their own (the C slot
 	// is 64-byte aligned and holds the Ingress at offset 16).
 	Counters

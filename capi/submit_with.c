@@ -1,0 +1,402 @@
+/* Submit options (include/ctexec.h, "Submit options"): ctexec_submit_with,
+ * ctexec_is_owner, dispatch and post, destroy-notify, the error hook and
+ * the urgent lane. Timers (delay_ns > 0) are handed to the timer module
+ * through cx_timer_add.
+ *
+ * ---- Records --------------------------------------------------------------
+ * A plain item is an entry {fn, arg, fut} in a queue chunk, and nothing
+ * here touches that path: ctexec_submit, ctexec_call, and
+ * ctexec_submit_with with NULL or all-zero options, push it as before. An
+ * item with a destroy function or the urgent flag is a record (cx_xrec,
+ * shim.h, C heap memory): {fn, arg, destroy, fut, next, flags}. In a chunk
+ * it is the entry {cx_xrun, record, fut}; the owner's batch runner
+ * recognises cx_xrun with one compare per entry (future.c, cx_run_batch)
+ * and runs it through cx_run_rec. The urgent lane holds records only. A
+ * record belongs to the queue that holds it: exactly one of the owner
+ * (cx_run_rec), ctexec_free (cx_discard_rec) or the submit that failed to
+ * queue it frees it. Go's chain walk and waits for room move the entry
+ * {cx_xrun, record, fut} as any other (cx_push_entry keeps its lane).
+ *
+ * ---- destroy: who calls it, exactly once -----------------------------------
+ * The item's outcome is decided by exactly one thread, by the protocol of
+ * the future's state word (executor/shared.go): the owner's start CAS
+ * (cx_fut_start) and a cancel's claim (cx_fut_claim) exclude each other,
+ * and a discard's completion by the item (CX_BY_ITEM) claims only a future
+ * no canceller claimed. That thread calls destroy:
+ *   - the owner, in cx_run_rec, if the item started (or has no future),
+ *     after cx_fut_complete returned (done callbacks ran in it);
+ *   - the canceller, in ctexec_future_cancel, if its claim won: it reads
+ *     destroy and arg from the future's side slot (below), never from the
+ *     record, which the owner may free as soon as it sees the item
+ *     skipped; the owner then frees the record without calling destroy;
+ *   - ctexec_free's thread, in cx_discard_rec, if its completion of the
+ *     future succeeded (or the item has none);
+ *   - the submitting thread for every error ctexec_submit_with returns,
+ *     when nothing was queued (the record, if any, is freed there).
+ *
+ * The side slot. Each future slot index i has cx_xslots[i] = {destroy,
+ * arg, gen}, written by the submit before the handle leaves it (so before
+ * any cancel can name it) and read only by a canceller whose claim on
+ * generation gen won: it holds the handle, so the slot and its generation
+ * cannot move on under it (freeing a handle while another thread cancels
+ * it is a host bug). A side slot left from an older generation is
+ * ignored: gen differs. So plain futures never write or clear it, and the
+ * only cost to a plain cancel is one load and compare. The table is
+ * address space reserved once and committed as indexes are first used
+ * (cx_xcovered, stored with release after the commit, loaded with
+ * acquire before any read).
+ *
+ * ---- The urgent lane ------------------------------------------------------
+ * A FIFO list of records in the executor's slot (urgent_head, urgent_tail)
+ * under the ingress lock; in.urgent holds the number queued (low 32 bits)
+ * and CX_URGENT_USED once the lane was ever used, written under the lock.
+ * The owner loads in.urgent (relaxed) before each entry it runs; a nonzero
+ * count makes it take the list under the lock (which orders the records'
+ * contents before their use) and run it: the snapshot. A count it misses
+ * (a push landing just after the load) is seen at the next entry, or by
+ * nextBatch under the lock. Normal items cannot starve: after a snapshot
+ * the owner runs the next normal entry before it looks again. A push to
+ * the lane counts against max_queued as any push does, and wakes the owner
+ * or the host as cx_push does. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include "shim.h"
+#include "abi.h"
+#include "_cgo_export.h"
+
+#define CX_URGENT_USED (1ull << 32)
+#define CX_URGENT_COUNT (CX_URGENT_USED - 1)
+#define CX_SUBMIT_FLAGS (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_URGENT | CTEXEC_SUBMIT_POST)
+/* The first released size of ctexec_submit_opts (0.3.0): 24 bytes. */
+#define CX_SUBMIT_OPTS_SIZE_0_3 (offsetof(ctexec_submit_opts, destroy) + sizeof(void *))
+
+/* The error hook of an executor (ctexec_options.on_error). */
+struct cx_errhook {
+    ctexec_error_fn fn;
+    void *ud;
+};
+
+/* ---- the side slots of futures ------------------------------------------ */
+
+typedef struct cx_xslot {
+    ctexec_destroy_fn destroy;
+    uintptr_t arg;
+    uint32_t gen;
+} cx_xslot;
+
+#define CX_XSLOTS (1u << 24) /* as many as future slots (future.c) */
+static cx_slab cx_xslab;
+static uint32_t cx_xslab_mu;
+static cx_xslot *cx_xbase;
+static uint64_t cx_xcovered; /* bytes of cx_xbase usable */
+
+int cx_fut_set_destroy(cx_future *f, uint32_t gen, ctexec_destroy_fn destroy, uintptr_t arg) {
+    uint64_t need = ((uint64_t)cx_fut_index(f) + 1) * sizeof(cx_xslot);
+    if (CX_LOAD(&cx_xcovered) < need) {
+        cx_mutex_lock(&cx_xslab_mu);
+        if (cx_xbase == NULL) {
+            cx_slab_init(&cx_xslab, (size_t)CX_XSLOTS * sizeof(cx_xslot));
+            cx_xbase = (cx_xslot *)cx_xslab.base;
+        }
+        int ok = cx_xbase != NULL && cx_slab_cover(&cx_xslab, (size_t)need);
+        if (ok) __atomic_store_n(&cx_xcovered, cx_xslab.committed, __ATOMIC_RELEASE);
+        cx_mutex_unlock(&cx_xslab_mu);
+        if (!ok) return CTEXEC_ENOMEM;
+    }
+    cx_xslot *x = &cx_xbase[cx_fut_index(f)];
+    x->destroy = destroy;
+    x->arg = arg;
+    __atomic_store_n(&x->gen, gen, __ATOMIC_RELEASE);
+    return CTEXEC_OK;
+}
+
+void cx_fut_cancelled_destroy(cx_future *f, uint32_t gen) {
+    uint32_t i = cx_fut_index(f);
+    if (CX_LOAD(&cx_xcovered) < ((uint64_t)i + 1) * sizeof(cx_xslot)) return;
+    cx_xslot *x = &cx_xbase[i];
+    if (CX_LOAD(&x->gen) != gen || x->destroy == NULL) return;
+    ctexec_destroy_fn d = x->destroy;
+    x->destroy = NULL; /* this generation's destroy is spent */
+    d((void *)x->arg);
+}
+
+/* ---- records and the lanes ---------------------------------------------- */
+
+/* The marker of a record's entry; never called as an item (cx_run_batch and
+ * cx_discard recognise it first). */
+int cx_xrun(void *rec, void **result) {
+    cx_xrec *r = rec;
+    return ((ctexec_fn)r->fn)((void *)r->arg, result);
+}
+
+/* Pushes a record to its lane: the urgent list, or a chunk as the entry
+ * {cx_xrun, record, fut}. */
+static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r) {
+    if (!(r->flags & CTEXEC_SUBMIT_URGENT)) return cx_push(in, (uintptr_t)cx_xrun, (uintptr_t)r, r->fut);
+    struct ctexec *s = CX_SLOT_OF(in);
+    cx_lock(in);
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (fl & (CX_FLAG_QUIT | CX_FLAG_COUNT)) {
+        cx_push_t rc = CX_PUSHED;
+        if (fl & CX_FLAG_QUIT)
+            rc = CX_PUSH_QUIT;
+        else if (!cx_count_push(in, fl & ~(uint32_t)CX_FLAG_STAMP)) /* no chunk to stamp */
+            rc = CX_PUSH_FULL;
+        if (rc != CX_PUSHED) {
+            cx_unlock(in);
+            return rc;
+        }
+    }
+    r->next = NULL;
+    if (s->urgent_tail != NULL)
+        s->urgent_tail->next = r;
+    else
+        s->urgent_head = r;
+    s->urgent_tail = r;
+    if (r->fut != NULL) r->fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    uint64_t u = __atomic_load_n(&in->urgent, __ATOMIC_RELAXED);
+    __atomic_store_n(&in->urgent, (u + 1) | CX_URGENT_USED, __ATOMIC_SEQ_CST);
+    if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE))
+        __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
+    cx_unlock(in);
+    if (fl & CX_FLAG_WAITING) cx_signal(in);
+    if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
+    return CX_PUSHED;
+}
+
+static cx_xrec *cx_rec_new(uintptr_t fn, uintptr_t arg, cx_future *fut, ctexec_destroy_fn destroy,
+                           uint32_t flags) {
+    cx_xrec *r = malloc(sizeof *r);
+    if (r == NULL) return NULL;
+    r->fn = fn;
+    r->arg = arg;
+    r->destroy = destroy;
+    r->fut = fut;
+    r->next = NULL;
+    r->flags = flags & CTEXEC_SUBMIT_URGENT;
+    return r;
+}
+
+cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, ctexec_destroy_fn destroy,
+                       uint32_t flags) {
+    if (destroy == NULL && !(flags & CTEXEC_SUBMIT_URGENT)) return cx_push(in, fn, arg, fut);
+    cx_xrec *r = cx_rec_new(fn, arg, fut, destroy, flags);
+    if (r == NULL) return CX_PUSH_NOMEM;
+    cx_push_t rc = cx_push_rec(in, r);
+    if (rc != CX_PUSHED) free(r);
+    return rc;
+}
+
+cx_push_t cx_push_entry(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
+    if (fn == (uintptr_t)cx_xrun) return cx_push_rec(in, (cx_xrec *)arg);
+    return cx_push(in, fn, arg, fut);
+}
+
+/* Takes up to max of the records queued in s's urgent lane now. */
+static cx_xrec *cx_take_urgent(struct ctexec *s, uint64_t max, uint64_t *n) {
+    cx_ingress *in = &s->in;
+    cx_lock(in);
+    cx_xrec *head = s->urgent_head, *last = NULL, *r = head;
+    uint64_t k = 0;
+    while (r != NULL && k < max) {
+        last = r;
+        r = r->next;
+        k++;
+    }
+    if (k > 0) {
+        s->urgent_head = r;
+        if (r == NULL) s->urgent_tail = NULL;
+        last->next = NULL;
+        uint64_t u = __atomic_load_n(&in->urgent, __ATOMIC_RELAXED);
+        __atomic_store_n(&in->urgent, u - k, __ATOMIC_SEQ_CST);
+    }
+    cx_unlock(in);
+    *n = k;
+    return k > 0 ? head : NULL;
+}
+
+uint64_t cx_run_urgent(cx_ingress *in, cx_counters *cnt, uint64_t max) {
+    uint64_t n;
+    cx_xrec *r = cx_take_urgent(CX_SLOT_OF(in), max, &n);
+    while (r != NULL) {
+        cx_xrec *next = r->next;
+        cx_run_rec(in, r, cnt);
+        r = next;
+    }
+    return n;
+}
+
+void cx_urgent_discard(struct ctexec *s) {
+    uint64_t n;
+    cx_xrec *r = cx_take_urgent(s, UINT64_MAX, &n);
+    while (r != NULL) {
+        cx_xrec *next = r->next;
+        cx_discard_rec(r);
+        r = next;
+    }
+}
+
+void cx_item_error(cx_ingress *in, int code) {
+    if (in == NULL) return;
+    struct cx_errhook *h = CX_SLOT_OF(in)->err;
+    if (h != NULL) h->fn((ctexec *)CX_SLOT_OF(in), code < 0 ? CTEXEC_EINVAL : code, h->ud);
+}
+
+/* ---- the error hook's lifetime (shim.c: ctexec_new_with, ctexec_free) ----- */
+
+int cx_errhook_set(struct ctexec *s, ctexec_error_fn fn, void *ud) {
+    if (fn == NULL) return CTEXEC_OK;
+    struct cx_errhook *h = malloc(sizeof *h);
+    if (h == NULL) return CTEXEC_ENOMEM;
+    h->fn = fn;
+    h->ud = ud;
+    s->err = h;
+    return CTEXEC_OK;
+}
+
+void cx_errhook_free(struct ctexec *s) {
+    free(s->err);
+    s->err = NULL;
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+/* The timer module replaces this. */
+int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_fn destroy, uint32_t flags,
+                 int64_t delay_ns, cx_future *f, uint32_t gen) {
+    (void)s, (void)fn, (void)arg, (void)destroy, (void)flags, (void)delay_ns, (void)f, (void)gen;
+    return CTEXEC_EINVAL;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn, void *arg,
+                       ctexec_future *out_future) {
+    if (opts == NULL) return ctexec_submit_timeout(ex, fn, arg, out_future, -1);
+    ctexec_submit_opts o = {0};
+    ctexec_destroy_fn destroy = NULL;
+    int rc = CTEXEC_OK;
+    if (cx_abi_in(&o, sizeof o, CX_SUBMIT_OPTS_SIZE_0_3, opts) != CTEXEC_OK) {
+        /* destroy can be read if the caller's struct has it */
+        uint32_t size = opts->size;
+        if (size >= CX_SUBMIT_OPTS_SIZE_0_3 && size <= CX_ABI_MAX_SIZE) destroy = opts->destroy;
+        rc = CTEXEC_EINVAL;
+        goto refuse;
+    }
+    destroy = o.destroy;
+    if (o.flags == 0 && o.delay_ns == 0 && destroy == NULL) return ctexec_submit_timeout(ex, fn, arg, out_future, -1);
+    if (cx_forked) {
+        rc = CTEXEC_EFORK;
+        goto refuse;
+    }
+    if (cx_poisoned) {
+        rc = CTEXEC_EPANIC;
+        goto refuse;
+    }
+    if ((o.flags & ~CX_SUBMIT_FLAGS) != 0 ||
+        (o.flags & (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_POST)) == (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_POST) ||
+        o.delay_ns < 0 || ex == NULL || fn == NULL) {
+        rc = CTEXEC_EINVAL;
+        goto refuse;
+    }
+    struct ctexec *s = cx_valid(ex);
+    if (s == NULL) {
+        rc = CTEXEC_EBADHANDLE;
+        goto refuse;
+    }
+    uint64_t self = cx_self();
+    int owner = self == s->in.owner;
+    int anywhere = (o.flags & (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_POST)) != 0;
+    if (owner && !anywhere && o.delay_ns == 0) {
+        rc = CTEXEC_ESAMETHREAD;
+        goto refuse;
+    }
+    if (cx_debug_panic[0] && strcmp(cx_debug_panic, "submit") == 0) {
+        rc = CX_GO(ctexecgo_debug_panic());
+        goto refuse;
+    }
+    uint32_t gen = 0;
+    cx_future *f = NULL;
+    if (out_future != NULL) {
+        f = cx_fut_alloc(CX_FUT_HANDLE | CX_FUT_QUEUED, &gen);
+        if (f == NULL) {
+            rc = CTEXEC_ENOMEM;
+            goto refuse;
+        }
+        if (destroy != NULL && (rc = cx_fut_set_destroy(f, gen, destroy, (uintptr_t)arg)) != CTEXEC_OK) {
+            cx_fut_release(f);
+            goto refuse;
+        }
+    }
+    /* DISPATCH on the owner of a running (not quit) executor: inline. */
+    if (owner && (o.flags & CTEXEC_SUBMIT_DISPATCH) && o.delay_ns == 0 &&
+        !(__atomic_load_n(&s->in.flags, __ATOMIC_ACQUIRE) & CX_FLAG_QUIT)) {
+        /* Run as the owner runs a record (cx_run_rec), uncounted: it was
+         * never queued. */
+        cx_xrec *r = cx_rec_new((uintptr_t)fn, (uintptr_t)arg, f, destroy, 0);
+        if (r == NULL) {
+            if (f != NULL) cx_fut_release(f);
+            rc = CTEXEC_ENOMEM;
+            goto refuse;
+        }
+        if (f != NULL) {
+            __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
+            *out_future = cx_fut_handle(f, gen);
+        }
+        cx_run_rec(&s->in, r, NULL);
+        return CTEXEC_OK;
+    }
+    if (o.delay_ns > 0) {
+        rc = cx_timer_add(s, (uintptr_t)fn, (uintptr_t)arg, destroy, o.flags, o.delay_ns, f, gen);
+    } else {
+        cx_xrec *r = NULL;
+        if (destroy != NULL || (o.flags & CTEXEC_SUBMIT_URGENT)) {
+            r = cx_rec_new((uintptr_t)fn, (uintptr_t)arg, f, destroy, o.flags);
+            if (r == NULL) rc = CTEXEC_ENOMEM;
+        }
+        if (rc == CTEXEC_OK &&
+            (r != NULL ? cx_push_rec(&s->in, r) : cx_push(&s->in, (uintptr_t)fn, (uintptr_t)arg, f)) != CX_PUSHED) {
+            /* Quit (the chain walk) or full: Go's slow path. From the
+             * owner (POST, or DISPATCH to a quit executor) it neither is
+             * refused as ESAMETHREAD (thread 0 owns nothing) nor waits
+             * for room. */
+            uintptr_t efn = r != NULL ? (uintptr_t)cx_xrun : (uintptr_t)fn;
+            uintptr_t earg = r != NULL ? (uintptr_t)r : (uintptr_t)arg;
+            rc = CX_GO(ctexecgo_submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1));
+            if (owner && rc == CTEXEC_ETIMEDOUT) rc = CTEXEC_EAGAIN;
+        }
+        if (rc != CTEXEC_OK) free(r);
+    }
+    if (rc != CTEXEC_OK) {
+        if (f != NULL) cx_fut_release(f); /* never queued, never seen */
+        goto refuse;
+    }
+    if (f != NULL) {
+        __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
+        *out_future = cx_fut_handle(f, gen);
+    }
+    return CTEXEC_OK;
+refuse:
+    if (destroy != NULL) destroy(arg);
+    return rc;
+}
+
+int ctexec_is_owner(ctexec *ex) {
+    CX_ENTER();
+    if (ex == NULL) return CTEXEC_EINVAL;
+    struct ctexec *s = cx_valid(ex);
+    if (s == NULL) return CTEXEC_EBADHANDLE;
+    CX_HOOK("is_owner");
+    return cx_self() == s->in.owner;
+}
+
+/* The timer module replaces this: no timers, so none is due. */
+int ctexec_next_deadline(ctexec *ex, int64_t *out_ns) {
+    CX_ENTER();
+    if (ex == NULL || out_ns == NULL) return CTEXEC_EINVAL;
+    if (cx_valid(ex) == NULL) return CTEXEC_EBADHANDLE;
+    CX_HOOK("next_deadline");
+    *out_ns = -1;
+    return CTEXEC_OK;
+}
