@@ -38,7 +38,7 @@ struct failure : std::runtime_error {
     do {                                                                             \
         int got_ = 0;                                                                \
         try {                                                                        \
-            stmt;                                                                    \
+            static_cast<void>(stmt);                                                                    \
         } catch (const cte::error &e_) {                                             \
             got_ = e_.status();                                                      \
         }                                                                            \
@@ -259,7 +259,7 @@ void test_same_thread() {
     CHECK_STATUS(ex.call([&] { ran = true; }), CTEXEC_ESAMETHREAD);
     CHECK(!ran);
     try {
-        ex.submit([] {});
+        static_cast<void>(ex.submit([] {}));
     } catch (const cte::error &e) {
         CHECK(e.code().category() == cte::category());
         CHECK(std::string(e.code().category().name()) == "ctexec");
@@ -466,7 +466,7 @@ void test_destroy_with_pending() {
         on_other_thread([&] {
             for (int i = 0; i < 3; i++) kept.push_back(ex.submit([&, t = tracked()] { return ++ran; }));
             // Futures dropped at once: their items are fire-and-forget.
-            for (int i = 0; i < 3; i++) ex.submit([&, t = tracked()] { return ++ran; });
+            for (int i = 0; i < 3; i++) static_cast<void>(ex.submit([&, t = tracked()] { return ++ran; }));
         });
         CHECK(tracked::live == 6);
     } // destroyed with 6 items queued
@@ -489,7 +489,7 @@ void test_future_dropped_before_run() {
     tracked::live = 0;
     std::atomic<int> ran{0};
     on_other_thread([&] {
-        for (int i = 0; i < 100; i++) ex.submit([&, t = tracked()] { ++ran; return std::string(100, 'x'); });
+        for (int i = 0; i < 100; i++) static_cast<void>(ex.submit([&, t = tracked()] { ++ran; return std::string(100, 'x'); }));
     });
     cte::promise<void> p;
     auto f = p.get_future();
@@ -709,7 +709,7 @@ void test_bounded_block_released_by_close() {
     std::atomic<int> status{0};
     std::thread blocked([&] {
         try {
-            ex.submit([] { return 2; }); // waits for room
+            static_cast<void>(ex.submit([] { return 2; })); // waits for room
             status = 1;
         } catch (const cte::error &e) {
             status = e.status();
@@ -920,8 +920,8 @@ void test_process_stats() {
         o.stats = true;
         cte::executor ex(o);
         on_other_thread([&] {
-            ex.submit([] {});
-            ex.submit([] {});
+            static_cast<void>(ex.submit([] {}));
+            static_cast<void>(ex.submit([] {}));
         });
         CHECK(cte::process_stats().queued == before.queued + 2);
     } // destroyed with both queued: discarded
