@@ -84,6 +84,7 @@ static int cx_host_signal(ctexec *ex, int kind, intptr_t *out) {
             rc = CX_GO(ctexecgo_attach(s->handle));
             if (rc == 1) cx_hostsig_raise(raise); /* work was queued before */
             if (rc > 0) rc = CTEXEC_OK;
+            if (rc == CTEXEC_OK) cx_timers_attached(s); /* its timers now raise it */
         }
     }
     pthread_mutex_unlock(&cx_embed_mu);
@@ -119,7 +120,11 @@ int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *o
     uint64_t self = cx_self();
     if (self != s->in.owner) return CTEXEC_EWRONGTHREAD;
     uint64_t ran = 0;
+    /* Due timers join the queue first, so this call's snapshot has them. */
+    int timers = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL;
+    if (timers) cx_timers_move_due(&s->in);
     int rc = CX_GO(ctexecgo_run_ready(s->handle, max_items, max_ns, self, &ran));
+    if (timers) cx_timers_after_ready(s);
     if (rc >= 0 && out_ran != NULL) *out_ran = ran;
     return rc;
 }
@@ -139,6 +144,7 @@ int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata) {
     cx_unlock(&s->in);
     if (cb != NULL) rc = CX_GO(ctexecgo_attach(s->handle));
     pthread_mutex_unlock(&cx_embed_mu);
+    if (cb != NULL && rc >= 0) cx_timers_attached(s); /* its timers now call cb */
     /* A wake that copied the old callback raised notify_busy before it
      * took the lock we just released: wait until it has returned. */
     while (__atomic_load_n(&s->notify_busy, __ATOMIC_ACQUIRE) != 0) sched_yield();

@@ -370,7 +370,7 @@ static inline void cx_count(uint64_t *c) { __atomic_store_n(c, *c + 1, __ATOMIC_
 /* Marks an item's future as running: 0 if it was cancelled first (the
  * item is then skipped). Exactly one of this CAS and a cancel's claim
  * wins. */
-static int cx_fut_start(cx_future *f) {
+int cx_fut_start(cx_future *f) {
     uint32_t s = CX_LOAD(&f->state);
     for (;;) {
         if (s & (CX_FUT_CLAIMED | CX_FUT_DONE)) return 0;

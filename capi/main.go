@@ -92,6 +92,8 @@ var runner = executor.Runner{
 		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
 	},
 	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
+	// Timers live in the executor's C slot (timers.c).
+	MoveDue: func(in *executor.Ingress) { C.cx_timers_move_due((*C.cx_ingress)(unsafe.Pointer(in))) },
 	// The push is C's (shim.c), for Go's chain walk and waits for room too.
 	Push: func(in *executor.Ingress, c executor.Call, f *executor.Future) executor.Status {
 		switch C.cx_push_entry(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
@@ -352,6 +354,25 @@ func ctexecgo_run_ready(ex C.uint64_t, maxItems C.uint64_t, maxNs C.int64_t, sel
 		return 1
 	}
 	return 0
+}
+
+// ctexecgo_chain_live finds where a timer submitted to the quit executor
+// ex goes: the slot of the first executor down its chain that has not
+// quit (*out), or CTEXEC_EQUIT when there is none (timers.c).
+//
+//export ctexecgo_chain_live
+func ctexecgo_chain_live(ex C.uint64_t, out *C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	in := e.ex.ChainLive()
+	if in == nil {
+		return C.CTEXEC_EQUIT
+	}
+	*out = C.uintptr_t(uintptr(unsafe.Pointer(in)))
+	return C.CTEXEC_OK
 }
 
 // ctexecgo_attach attaches the executor to a host loop: 1 if work is

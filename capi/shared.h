@@ -82,6 +82,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_FLAG_COUNT 16
 #define CX_FLAG_STAMP 32
 #define CX_FLAG_ROOM_WAIT 64
+#define CX_FLAG_TIMERS 128
 #define CX_CHUNK_LEN 4096
 #define CX_STAMP_EVERY 128
 #define CX_CHUNK_BYTES 98568
@@ -104,7 +105,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
 #define CX_SPIN_PROBE_EVERY 32
 
 /* Compared with executor.SharedValues() at load. */
-#define CX_SHARED_COUNT 57
+#define CX_SHARED_COUNT 58
 #define CX_SHARED_VALUES { \
     (int64_t)(sizeof(cx_entry)), \
     (int64_t)(offsetof(cx_entry, fn)), \
@@ -143,6 +144,7 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(CX_FLAG_COUNT), \
     (int64_t)(CX_FLAG_STAMP), \
     (int64_t)(CX_FLAG_ROOM_WAIT), \
+    (int64_t)(CX_FLAG_TIMERS), \
     (int64_t)(CX_CHUNK_LEN), \
     (int64_t)(CX_STAMP_EVERY), \
     (int64_t)(CX_CHUNK_BYTES), \

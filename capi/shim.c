@@ -365,9 +365,14 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     int wait = 0;
     int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
     while (rc == CTEXEC_OK && wait) {
+        /* Armed: sleep no later than the earliest timer (timers.c). */
+        if (__builtin_expect(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS, 0))
+            left = cx_timers_wait_limit(s, left);
         cx_owner_wait(&s->in, left);
         rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
     }
+    /* Quit: due timers run, the rest are cancelled, before we return. */
+    if (rc == CTEXEC_OK && __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL) cx_timers_quit(s);
     return rc;
 }
 
@@ -392,6 +397,7 @@ int ctexec_free(ctexec *ex) {
     if (rc == CTEXEC_OK) {
         cx_urgent_discard(s); /* after Go's discard: the normal lane's items are older */
         cx_errhook_free(s);
+        cx_timers_free(s);    /* pending timers are discarded like queued items */
         cx_host_detach(s);
         /* The Go executor has let go of the slot's ingress (chains reach a
          * tombstone now), so the slot can start its quarantine. */

@@ -51,7 +51,7 @@ struct ctexec {
      * state (NULL: no timer was ever added). */
     struct cx_xrec *urgent_head, *urgent_tail;
     struct cx_errhook *err;
-    void *timers;
+    struct cx_timers *timers;
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct ctexec) == 256, "an executor slot is 256 bytes");
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
@@ -194,6 +194,16 @@ CX_HIDDEN void cx_discard(const cx_entry *e, size_t n);
 #define CX_LIVE(s, gen) (CX_GEN(s) == (gen) && ((s) & CX_FUT_HANDLE))
 CX_HIDDEN int cx_fut_claim_locked(cx_future *f, uint32_t gen, int kind);
 CX_HIDDEN void cx_fut_unqueue(cx_future *f);
+CX_HIDDEN int cx_fut_start(cx_future *f); /* 0: cancelled first, the item is skipped */
+
+/* Timers (timers.c, which has their protocol). */
+struct cx_timers;
+CX_HIDDEN void cx_timers_move_due(cx_ingress *in);
+CX_HIDDEN void cx_timers_after_ready(struct ctexec *s);
+CX_HIDDEN int64_t cx_timers_wait_limit(struct ctexec *s, int64_t left);
+CX_HIDDEN void cx_timers_quit(struct ctexec *s);
+CX_HIDDEN void cx_timers_free(struct ctexec *s);
+CX_HIDDEN void cx_timers_attached(struct ctexec *s);
 
 /* Who completes a future, which decides what it may do (future.c). */
 enum { CX_BY_ITEM, CX_BY_PROMISE, CX_BY_CANCEL };

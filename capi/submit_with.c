@@ -260,15 +260,6 @@ void cx_errhook_free(struct ctexec *s) {
     s->err = NULL;
 }
 
-/* ---- timers -------------------------------------------------------------- */
-
-/* The timer module replaces this. */
-int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_fn destroy, uint32_t flags,
-                 int64_t delay_ns, cx_future *f, uint32_t gen) {
-    (void)s, (void)fn, (void)arg, (void)destroy, (void)flags, (void)delay_ns, (void)f, (void)gen;
-    return CTEXEC_EINVAL;
-}
-
 /* ---- entry points -------------------------------------------------------- */
 
 int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn, void *arg,
@@ -391,12 +382,3 @@ int ctexec_is_owner(ctexec *ex) {
     return cx_self() == s->in.owner;
 }
 
-/* The timer module replaces this: no timers, so none is due. */
-int ctexec_next_deadline(ctexec *ex, int64_t *out_ns) {
-    CX_ENTER();
-    if (ex == NULL || out_ns == NULL) return CTEXEC_EINVAL;
-    if (cx_valid(ex) == NULL) return CTEXEC_EBADHANDLE;
-    CX_HOOK("next_deadline");
-    *out_ns = -1;
-    return CTEXEC_OK;
-}

@@ -70,6 +70,11 @@ type Runner struct {
 	Settle          func(f *Future)
 	SettleQuit      func(in *Ingress)
 	Discard         func(entries []Entry)
+	// MoveDue, if set, moves in's due timers to the back of its queue
+	// (capi/timers.c: the timers live in C). The owner calls it, lock not
+	// held, before it looks at the queue, and only while flagTimers is
+	// set, so an executor without timers pays one flag test.
+	MoveDue func(in *Ingress)
 }
 
 // watch makes e's run watch f (admit); false if f is done already.
@@ -288,6 +293,31 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 	return EQUIT
 }
 
+// ChainLive returns the ingress of the first executor of e's old-executor
+// chain (e excluded) that has not quit, for a timer submitted to e after
+// it quit (capi/timers.c inserts it there), or nil (EQUIT) once every
+// target of the chain is done, as SubmitTimeout would report it.
+func (e *Executor) ChainLive() *Ingress {
+	for x := e.old; x != nil; x = x.old {
+		if in := x.in.Load(); in.Flags.Load()&flagQuit == 0 {
+			return in
+		}
+	}
+	for x := e; x != nil; x = x.old {
+		in := x.in.Load()
+		in.lock()
+		q, freed := x.quitBy, x.freed
+		in.unlock()
+		switch {
+		case x.runner.SettleQuit != nil && !freed:
+			x.runner.SettleQuit(in)
+		case q != nil:
+			q.settle()
+		}
+	}
+	return nil
+}
+
 // push appends one entry unless x has quit.
 func (e *Executor) push(c Call, f *Future) Status {
 	in := e.in.Load()
@@ -494,6 +524,9 @@ type batch struct {
 func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more, wait bool) {
 	in := e.in.Load()
 	for {
+		if in.Flags.Load()&flagTimers != 0 && e.runner.MoveDue != nil {
+			e.runner.MoveDue(in)
+		}
 		in.lock()
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)

@@ -187,6 +187,11 @@ const (
 	flagCount    = 16 // counted pushes: a bound (Max) or statistics
 	flagStamp    = 32 // statistics: stamp every stampEvery-th chunk position
 	flagRoomWait = 64 // a submitter sleeps on Room, waiting for room
+	// flagTimers: the executor's timer heap (capi/timers.c, which has its
+	// protocol) is not empty; set and cleared under Lock by C only. The
+	// owner's run asks C to move due timers into the queue
+	// (Runner.MoveDue) only while it is set.
+	flagTimers = 128
 )
 
 // Queue chunks and the statistics' wait samples.
@@ -227,6 +232,7 @@ var sharedConsts = []sharedConst{
 	{"CX_FLAG_QUIT", flagQuit}, {"CX_FLAG_WAITING", flagWaiting},
 	{"CX_FLAG_HOST", flagHost}, {"CX_FLAG_HOST_IDLE", flagHostIdle},
 	{"CX_FLAG_COUNT", flagCount}, {"CX_FLAG_STAMP", flagStamp}, {"CX_FLAG_ROOM_WAIT", flagRoomWait},
+	{"CX_FLAG_TIMERS", flagTimers},
 	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery}, {"CX_CHUNK_BYTES", int64(chunkBytes)},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},

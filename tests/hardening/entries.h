@@ -62,6 +62,16 @@ static int call_ctexec_submit(void) {
 static int call_ctexec_submit_timeout(void) {
     return entry_made_future(ctexec_submit_timeout(entry_ex, hard_noop_item, NULL, &entry_probe_future, -1));
 }
+static int call_ctexec_submit_with(void) {
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.delay_ns = 1000000000; /* a timer: never due during the test */
+    return entry_made_future(ctexec_submit_with(entry_ex, &o, hard_noop_item, NULL, &entry_probe_future));
+}
+static int call_ctexec_is_owner(void) { return ctexec_is_owner(entry_ex); }
+static int call_ctexec_next_deadline(void) {
+    int64_t ns;
+    return ctexec_next_deadline(entry_ex, &ns);
+}
 /* Refused calls never wait: a wait here would hang the test. */
 static int call_ctexec_call(void) { return ctexec_call(entry_ex, hard_noop_item, NULL, &entry_probe_ptr); }
 static int call_ctexec_run_until(void) { return ctexec_run_until(entry_ex, entry_future); }
