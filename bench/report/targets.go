@@ -103,7 +103,10 @@ var targetTable = []targetRow{
 		data: "pl", w: "tp_fire", v: "ctexec", p: 2, metric: "rate", vs: base, limit: 1.5},
 	{figure: "parking-lot copy: fire-and-forget throughput, 2 submitters: {v}", goal: "≥ 1.5× pthread (same process)",
 		data: "pl", w: "tp_fire", v: "ctexec_nospin", p: 2, metric: "rate", vs: base, limit: 1.5},
-	// The C++ layer, from bench/cpp_bench's own verdicts.
+	// The C++ layer, from bench/cpp_bench's own verdicts: call, submit, the
+	// coroutine hop (<= 1.3x cte::executor::call) and, when built with Asio,
+	// "asio post 2 threads >= 1.0x io_context" (asio::post onto
+	// cte::asio_executor against onto an io_context on the owner).
 	{expand: func(r *report) []target { return r.cppTargets }},
 }
 
