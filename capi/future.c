@@ -381,17 +381,17 @@ int cx_fut_start(cx_future *f) {
 /* Runs entries in order on the owner: each item's future is started (or
  * the item skipped if cancelled), the item run, and its future completed,
  * before the next starts; done callbacks run here, on the owner. cnt, if
- * not NULL, counts each item it starts or skips. in, if not NULL, is the
- * executor's ingress: before each entry the owner looks at its urgent lane
+ * not NULL, counts each item it starts or skips. in is the executor's
+ * ingress; with lanes, before each entry the owner looks at its urgent lane
  * (one relaxed load; submit_with.c) and runs the urgent items queued then,
  * so an urgent item waits for at most the item running when it came. An
  * entry that is a record (an item with destroy or other attributes) runs
  * through cx_run_rec; a fire-and-forget item's nonzero code goes to the
  * error hook. */
-cx_batch_stop cx_run_batch(cx_ingress *in, const cx_entry *e, size_t n, cx_counters *cnt) {
+cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
-        if (in != NULL && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
+        if (lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
             cx_run_urgent(in, cnt, UINT64_MAX);
         if (__builtin_expect(e[i].fn == (uintptr_t)cx_xrun, 0)) {
             cx_run_rec(in, (cx_xrec *)e[i].arg, cnt);
@@ -430,6 +430,8 @@ void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
     cx_future *f = r->fut;
     void *result = NULL;
     int started = f == NULL || cx_fut_start(f);
+    /* Started: no cancel can win now, and the entry keeps the slot alive. */
+    if (f != NULL && started && r->destroy != NULL) cx_fut_drop_destroy(f, CX_GEN(CX_LOAD(&f->state)));
     if (cnt != NULL) {
         cx_count(&cnt->started);
         if (!started) cx_count(&cnt->cancelled);
@@ -452,8 +454,11 @@ void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
  * canceller called destroy); otherwise destroy is called here. */
 void cx_discard_rec(cx_xrec *r) {
     cx_future *f = r->fut;
-    int mine = f == NULL ||
-               cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    uint32_t gen = f != NULL ? CX_GEN(CX_LOAD(&f->state)) : 0;
+    int mine = f == NULL || cx_fut_complete(f, gen, CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    /* After our completion the slot may already be reused: cx_xtake's CAS
+     * on generation gen cannot take a newer generation's side slot. */
+    if (f != NULL && mine && r->destroy != NULL) cx_fut_drop_destroy(f, gen);
     if (mine && r->destroy != NULL) r->destroy((void *)r->arg);
     free(r);
 }

@@ -69,10 +69,14 @@ var runner = executor.Runner{
 		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
 		return uintptr(o.result), executor.Status(o.rc)
 	},
-	RunBatch: func(in *executor.Ingress, batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
+	RunBatch: func(in *executor.Ingress, lanes bool, batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
+		look := C.int(0)
+		if lanes {
+			look = 1
+		}
 		// The batch, the ingress and the counters live in C memory, not
 		// the Go heap, so passing them costs cgocheck nothing.
-		st := C.cx_run_batch(cIngress(in), (*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
+		st := C.cx_run_batch(cIngress(in), look, (*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
 			(*C.cx_counters)(unsafe.Pointer(cnt)))
 		return int(st.done), st.ran != 0, uintptr(st.result), executor.Status(st.rc)
 	},

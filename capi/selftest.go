@@ -79,6 +79,8 @@ static void selftest_cb(ctexec_future f, void *ud) {
         }                            \
     } while (0)
 
+static void selftest_destroy(void *arg) { (void)arg; }
+
 static void *selftest_foreign_main(void *p) {
     selftest_foreign *x = p;
     uint64_t before = cx_go_entries;
@@ -97,6 +99,21 @@ static void *selftest_foreign_main(void *p) {
         if (rc != 0 && rc != CTEXEC_ECANCELLED) SELFTEST_TRY(8, rc);
         SELFTEST_TRY(9, ctexec_future_free(f));
     }
+    // Submit options: destroy, urgent, dispatch and post from a thread
+    // that is not the owner (queued), a cancel that calls destroy.
+    for (int i = 0; i < 64; i++) {
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.flags = (i & 1 ? CTEXEC_SUBMIT_URGENT : 0) | (i & 2 ? CTEXEC_SUBMIT_DISPATCH : CTEXEC_SUBMIT_POST);
+        o.destroy = selftest_destroy;
+        SELFTEST_TRY(20, ctexec_submit_with(x->ex, &o, selftest_item, (void *)1, i & 4 ? NULL : &f));
+        if (i & 4) continue;
+        int rc = ctexec_future_cancel(f);
+        if (rc != 0 && rc != CTEXEC_ESTATE) SELFTEST_TRY(21, rc);
+        rc = ctexec_future_wait(f, -1, &r);
+        if (rc != 0 && rc != CTEXEC_ECANCELLED) SELFTEST_TRY(22, rc);
+        SELFTEST_TRY(23, ctexec_future_free(f));
+    }
+    SELFTEST_TRY(24, ctexec_is_owner(x->ex));
     SELFTEST_TRY(10, ctexec_future_new(&g));
     SELFTEST_TRY(11, ctexec_future_add_done_callback(g, selftest_cb, &x->cbs));
     SELFTEST_TRY(12, ctexec_future_set_result(g, (void *)3));

@@ -258,7 +258,7 @@ int ctexec_new(ctexec *old_executor, ctexec **out) { return ctexec_new_with(old_
 int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
-    ctexec_options o = {sizeof o, 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    ctexec_options o = {sizeof o, 0, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL, NULL, NULL};
     if (opts != NULL) {
         if (CX_ABI_IN(o, CX_OPTIONS_SIZE_0_2, opts) != CTEXEC_OK || (o.flags & ~CTEXEC_OPT_STATS) != 0 ||
             (o.when_full != CTEXEC_FULL_BLOCK && o.when_full != CTEXEC_FULL_FAIL) ||

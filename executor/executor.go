@@ -28,11 +28,11 @@ type Runner struct {
 	// to complete; otherwise the core runs it. The C API uses it to cross
 	// into C once per batch instead of once per item. The slice lives
 	// outside the Go heap. cnt, if not nil, counts each item as it starts
-	// or is skipped (shared.go: Counters). in, if not nil, is the
-	// executor's ingress: RunBatch looks at its urgent lane before each
-	// entry and runs the urgent items queued then (RunUrgent); nil (a
-	// RunReady, which budgets the lanes itself): it does not look.
-	RunBatch func(in *Ingress, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
+	// or is skipped (shared.go: Counters). in is the executor's ingress;
+	// with lanes, RunBatch looks at its urgent lane before each entry and
+	// runs the urgent items queued then (RunUrgent); without (a RunReady,
+	// which budgets the lanes itself) it does not look.
+	RunBatch func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
 	// RunUrgent, if set, runs up to max items of in's urgent lane (those
 	// queued when it looks, oldest first) and returns how many it took.
 	RunUrgent func(in *Ingress, cnt *Counters, max uint64) uint64
@@ -531,8 +531,11 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		in.takeWaiterLocked()
 		in.Wake.Store(wakeIdle)
 		switch {
-		case in.Len > 0 || e.fullLocked() > 0 || urgentQueued(in) > 0:
+		case in.Len > 0 || e.fullLocked() > 0:
 			b = e.takeBatchLocked()
+			in.unlock()
+			return b, OK, true, false
+		case urgentQueued(in) > 0: // an empty batch: runBatch runs the lane
 			in.unlock()
 			return b, OK, true, false
 		case !e.hostIdleLocked():
@@ -570,10 +573,13 @@ func (e *Executor) takeBatchLocked() batch {
 	return b
 }
 
-// runBatch runs every item of b in order, after the urgent items queued
-// now (and, through RunBatch, those queued before each of b's items).
+// runBatch runs every item of b in order. RunBatch looks at the urgent
+// lane before each of b's items; here the lane is run only when RunBatch
+// will not look first (a wake-up for urgent items alone, an empty b, or no
+// RunBatch), so that two looks never come without a normal item between
+// them while one is queued.
 func (e *Executor) runBatch(b batch) {
-	if in := e.in.Load(); e.runner.RunUrgent != nil && urgentQueued(in) > 0 {
+	if in := e.in.Load(); e.runner.RunUrgent != nil && (e.runner.RunBatch == nil || b.len() == 0) && urgentQueued(in) > 0 {
 		e.runner.RunUrgent(in, e.cnt, ^uint64(0))
 	}
 	for i, c := range b.chunks {
@@ -603,7 +609,9 @@ func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	}
 	// b.chunks' backing array becomes e.full again only at the next swap,
 	// made by this goroutine after excess is handled.
-	e.spareFull = b.chunks[:0]
+	if b.chunks != nil { // not an empty batch (urgent items alone)
+		e.spareFull = b.chunks[:0]
+	}
 	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
 	if timedOut {
 		if e.emptyLocked() {
@@ -681,11 +689,7 @@ func (e *Executor) runEntries(batch []Entry) {
 	cnt := e.cnt
 	for len(batch) > 0 {
 		if e.runner.RunBatch != nil {
-			var lanes *Ingress
-			if !e.readyRun {
-				lanes = e.in.Load()
-			}
-			k, ran, r, code := e.runner.RunBatch(lanes, batch, cnt)
+			k, ran, r, code := e.runner.RunBatch(e.in.Load(), !e.readyRun, batch, cnt)
 			if batch = batch[k:]; len(batch) == 0 {
 				return
 			}

@@ -375,7 +375,7 @@ func TestQueueAcrossChunks(t *testing.T) {
 	const n = 3*chunkLen + 17
 	var order []uintptr
 	e2 := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { order = append(order, c.Arg); return c.Arg * 2, OK },
-		RunBatch: func(_ *Ingress, b []Entry, _ *Counters) (int, bool, uintptr, Status) {
+		RunBatch: func(_ *Ingress, _ bool, b []Entry, _ *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range b {
 				if ent.Fut != nil {
 					return i, false, 0, OK

@@ -60,6 +60,7 @@ type harness struct {
 	items []itemSpec
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
+	lanes [][]int    // per executor: its urgent lane (the C side's, played here)
 	trace []traceEntry
 	bulks int
 }
@@ -183,8 +184,10 @@ func (h *harness) opNew(depth int) {
 		x.fail, x.stats = b&8 != 0, b&16 != 0
 		o = Options{Stats: x.stats, MaxQueued: uint64(x.max), FailWhenFull: x.fail}
 	}
+	h.m.execs[i].batched = many
 	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i, many), nil, o))
 	h.depth = append(h.depth, 0)
+	h.lanes = append(h.lanes, nil)
 	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v, %+v)", i, owner, old, many, o)
 }
 
@@ -194,6 +197,7 @@ func (h *harness) exec(depth int) int {
 		i := h.m.newExec(1, -1)
 		h.execs = append(h.execs, New(1, nil, h.runner(i, false), nil))
 		h.depth = append(h.depth, 0)
+		h.lanes = append(h.lanes, nil)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
 	return h.pick(len(h.execs))
@@ -234,8 +238,53 @@ func (h *harness) opSubmit(depth int) {
 		spec.code = Status(1 + h.pick(9)) // a host error
 	case 1:
 		spec.code = Status(-1 - h.pick(3)) // breaks the contract
+	case 5:
+		if h.urgent(depth, e, from, withFuture, spec) {
+			return
+		}
 	}
 	h.submit(depth, e, from, withFuture, spec)
+}
+
+// urgent queues a fire-and-forget item in e's urgent lane, as the C side's
+// push does (capi/submit_with.c: cx_push_rec: the lane, then the count in
+// Ingress.Urgent, under the lock), if the model can follow it: not from the
+// owner, no future, e live and uncounted (the counters of a bound are the
+// C push's), and not inside a RunReady of e before its lane was first used
+// (RunReady then runs many normal items per step). false: not queued.
+func (h *harness) urgent(depth, e int, from ThreadID, withFuture bool, spec itemSpec) bool {
+	x := h.m.execs[e]
+	if withFuture || from == x.owner || x.quit || x.freed || x.max > 0 || x.stats || (x.ready && !x.uused) {
+		return false
+	}
+	item := h.m.pushUrgent(e)
+	h.tracef(depth, "Urgent(e%d, from %d, code %v) = item %d", e, from, spec.code, item)
+	h.items = append(h.items, spec)
+	if item != len(h.items)-1 {
+		h.failf("harness: item numbering")
+	}
+	in := h.execs[e].in.Load()
+	in.lock()
+	h.lanes[e] = append(h.lanes[e], item)
+	in.Urgent.Store((in.Urgent.Load() + 1) | urgentUsed)
+	in.unlock()
+	return true
+}
+
+// runUrgent is the C side's cx_run_urgent: a snapshot of e's lane, at most
+// max items, run in order.
+func (h *harness) runUrgent(e int, in *Ingress, cnt *Counters, max uint64) uint64 {
+	in.lock()
+	n := min(uint64(len(h.lanes[e])), max)
+	snap := h.lanes[e][:n:n]
+	h.lanes[e] = h.lanes[e][n:]
+	in.Urgent.Store(in.Urgent.Load() - n)
+	in.unlock()
+	for _, it := range snap {
+		cnt.starting()
+		h.runItem(e, Call{Fn: uintptr(it)}, true)
+	}
+	return n
 }
 
 // opBulk queues enough fire-and-forget items (with a few futures among
@@ -370,10 +419,14 @@ func (h *harness) opRunReady(depth int) {
 // so that both ways back into the core are taken. It checks that the core
 // runs the item the model expects next, then runs the item's operations.
 func (h *harness) runner(e int, batched bool) Runner {
-	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) }}
+	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) },
+		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return h.runUrgent(e, in, cnt, max) }}
 	if batched {
-		r.RunBatch = func(_ *Ingress, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
+		r.RunBatch = func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			for i, ent := range batch {
+				if lanes && urgentQueued(in) > 0 { // the look before each entry
+					h.runUrgent(e, in, cnt, ^uint64(0))
+				}
 				if ent.Fut == nil {
 					cnt.starting()
 					h.runItem(e, ent.Call, true)
@@ -452,6 +505,9 @@ func (h *harness) opFree(depth int) {
 	h.tracef(depth, "e%d.Free() = %d, %v", e, n, want)
 	gotN, got := h.execs[e].Free()
 	h.expect("Free", got, want)
+	if got == OK {
+		h.lanes[e] = nil // the C side discards the lane after the core's Free
+	}
 	if gotN != n {
 		h.failf("Free(e%d) discarded %d items, model %d", e, gotN, n)
 	}
@@ -535,7 +591,7 @@ func (h *harness) check() {
 		if x.ready {
 			continue // the core counts RunReady's current span as queued
 		}
-		queued := len(x.queue)
+		queued := len(x.queue) + len(x.urgent)
 		if !x.running {
 			queued += len(x.batch) // held by an earlier RunReady
 		}

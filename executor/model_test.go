@@ -30,6 +30,15 @@ type refExec struct {
 	fail, stats                 bool
 	submitted, started, skipped int
 	rejected                    int
+	// The urgent lane (fire-and-forget items only; the harness plays the
+	// C side's lane, capi/submit_with.c): items queued in it, the snapshot
+	// being run, whether the owner looked before the current entry, and
+	// whether the lane was ever used. batched: the runner has RunBatch,
+	// which looks before every entry; without it the core looks once per
+	// batch.
+	urgent, usnap []int
+	looked, uused bool
+	batched       bool
 }
 
 // refFuture models one future: a promise or an item's future.
@@ -113,6 +122,23 @@ func (m *refModel) submit(e int, from ThreadID, withFuture bool) (st Status, ite
 		return OK, item, fut
 	}
 	return EQUIT, -1, -1
+}
+
+// pushUrgent queues a fire-and-forget item in e's urgent lane.
+func (m *refModel) pushUrgent(e int) int {
+	m.items = append(m.items, &refItem{fut: -1, exec: e})
+	x := m.execs[e]
+	x.urgent = append(x.urgent, len(m.items)-1)
+	x.uused = true
+	return len(m.items) - 1
+}
+
+// look takes a snapshot of x's urgent lane, at most max items.
+func (x *refExec) look(max int) {
+	n := min(len(x.urgent), max)
+	x.usnap = append(x.usnap, x.urgent[:n]...)
+	x.urgent = x.urgent[n:]
+	x.looked = true
 }
 
 // complete sets a future's outcome: the runs waiting for it quit, then its
@@ -227,6 +253,7 @@ func (m *refModel) free(e int) (int, Status) {
 	x.quit, x.freed = true, true
 	q := append(x.batch, x.queue...) // held items first: they are older
 	x.queue, x.batch = nil, nil
+	x.urgent = nil // discarded after the core's Free, not counted by it (capi: cx_urgent_discard)
 	for _, it := range q {
 		if f := m.items[it].fut; f >= 0 && !m.futs[f].done {
 			m.complete(f, 0, ECANCELLED)
@@ -269,22 +296,41 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 		return m.readyNext(e)
 	}
 	for {
+		if len(x.usnap) > 0 { // a snapshot of the urgent lane runs first
+			it := x.usnap[0]
+			x.usnap = x.usnap[1:]
+			m.startItem(it)
+			return it, OK, true
+		}
 		if len(x.batch) == 0 {
+			x.looked = false
 			switch {
 			case x.poll && x.batches > 0 && !x.quit:
 				return -1, ETIMEDOUT, false
-			case len(x.queue) == 0 && x.quit:
+			case len(x.queue) == 0 && len(x.urgent) == 0 && x.quit:
 				return -1, OK, false
-			case len(x.queue) == 0 && x.poll:
+			case len(x.queue) == 0 && len(x.urgent) == 0 && x.poll:
 				return -1, ETIMEDOUT, false
-			case len(x.queue) == 0:
+			case len(x.queue) == 0 && len(x.urgent) == 0:
 				return -1, errBlocks, false
 			}
-			x.batch, x.queue = x.queue, nil
 			x.batches++
+			// The core looks once per batch when RunBatch will not (no
+			// RunBatch, or urgent items alone: an empty batch).
+			if !x.batched || len(x.queue) == 0 {
+				x.look(len(x.urgent))
+			}
+			x.batch, x.queue = x.queue, nil
+			continue
+		}
+		// RunBatch looks before each entry, skipped ones too.
+		if x.batched && !x.looked && len(x.urgent) > 0 {
+			x.look(len(x.urgent))
+			continue
 		}
 		it := x.batch[0]
 		x.batch = x.batch[1:]
+		x.looked = false
 		if !m.startItem(it) {
 			continue
 		}
@@ -324,7 +370,7 @@ func (m *refModel) itemReturned(it int, r uintptr, code Status) {
 // runEnd ends a run that returned.
 func (m *refModel) runEnd(e int) {
 	x := m.execs[e]
-	x.running, x.target, x.batch = false, -1, nil
+	x.running, x.target, x.batch, x.looked = false, -1, nil, false
 }
 
 // readyStart models the checks of RunReady and starts it: its budget is
@@ -337,7 +383,7 @@ func (m *refModel) readyStart(e int, from ThreadID, max int) Status {
 	case x.running:
 		return EBUSY
 	}
-	n := len(x.batch) + len(x.queue)
+	n := len(x.batch) + len(x.queue) + len(x.urgent)
 	if max != 0 && max < n {
 		n = max
 	}
@@ -351,7 +397,28 @@ func (m *refModel) readyStart(e int, from ThreadID, max int) Status {
 func (m *refModel) readyNext(e int) (item int, ret Status, ok bool) {
 	x := m.execs[e]
 	for x.left > 0 {
+		if len(x.usnap) > 0 {
+			it := x.usnap[0]
+			x.usnap = x.usnap[1:]
+			x.left--
+			x.ran++
+			m.startItem(it)
+			return it, OK, true
+		}
+		// Once the lane was used, RunReady looks before each normal item,
+		// within its budget (ready.go: runHeld).
+		if x.uused && !x.looked && len(x.urgent) > 0 {
+			x.look(x.left)
+			continue
+		}
+		x.looked = false
 		if len(x.batch) == 0 {
+			if len(x.queue) == 0 {
+				if x.uused && len(x.urgent) > 0 {
+					continue
+				}
+				break
+			}
 			x.batch, x.queue = x.queue, nil
 		}
 		it := x.batch[0]
@@ -377,6 +444,6 @@ func (m *refModel) readyEnd(e int) (ran int, more bool) {
 		}
 		panic("model: RunReady returned before its budget was used")
 	}
-	x.running, x.ready = false, false
-	return x.ran, len(x.batch)+len(x.queue) > 0
+	x.running, x.ready, x.looked = false, false, false
+	return x.ran, len(x.batch)+len(x.queue)+len(x.urgent) > 0
 }

@@ -82,11 +82,11 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define CTEXEC_VERSION_MAJOR 0
-#define CTEXEC_VERSION_MINOR 2
+#define CTEXEC_VERSION_MINOR 3
 #define CTEXEC_VERSION_PATCH 0
 #define CTEXEC_VERSION_NUMBER \
     (CTEXEC_VERSION_MAJOR * 10000 + CTEXEC_VERSION_MINOR * 100 + CTEXEC_VERSION_PATCH)
-#define CTEXEC_VERSION_STRING "0.2.0"
+#define CTEXEC_VERSION_STRING "0.3.0"
 
 /* ------------------------------------------------------------------------ */
 /* Status codes. Values never change; new codes are only ever added.        */

@@ -15,12 +15,12 @@ static void *cq_create(void) { return cq_create_with(NULL); }
 /* The safety options' cost: statistics on; a queue bounded at 1,024 that
  * makes submitters wait for room. */
 static void *cq_create_stats(void) {
-    ctexec_options o = {sizeof o, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    ctexec_options o = {sizeof o, CTEXEC_OPT_STATS, 0, CTEXEC_FULL_BLOCK, 0, NULL, NULL, NULL, NULL};
     return cq_create_with(&o);
 }
 
 static void *cq_create_bounded(void) {
-    ctexec_options o = {sizeof o, 0, 1024, CTEXEC_FULL_BLOCK, 0, NULL, NULL};
+    ctexec_options o = {sizeof o, 0, 1024, CTEXEC_FULL_BLOCK, 0, NULL, NULL, NULL, NULL};
     return cq_create_with(&o);
 }
 

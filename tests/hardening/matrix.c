@@ -26,6 +26,7 @@
 #include "matrix_call.c"
 #include "matrix_embed.c"
 #include "matrix_options.c"
+#include "matrix_submit_with.c"
 #include "matrix_deadlock.c"
 
 static const struct area {
@@ -33,7 +34,7 @@ static const struct area {
     int n;
 } areas[] = {
     {MATRIX_ROWS(handle_rows)}, {MATRIX_ROWS(thread_rows)}, {MATRIX_ROWS(future_rows)},
-    {MATRIX_ROWS(call_rows)},   {MATRIX_ROWS(embed_rows)},  {MATRIX_ROWS(option_rows)},
+    {MATRIX_ROWS(call_rows)},   {MATRIX_ROWS(embed_rows)},  {MATRIX_ROWS(option_rows)}, {MATRIX_ROWS(submit_with_rows)},
     {MATRIX_ROWS(deadlock_rows)},
 };
 

@@ -29,7 +29,28 @@ static int c_new_with_out_null(void) {
 static int c_new_with_opts_null(void) { return new_with(NULL); }
 static int c_new_with_size_small(void) {
     ctexec_options o = opts_ok();
-    o.size = sizeof o - 8;
+    o.size = 40; /* below the first released size, 48 */
+    return new_with(&o);
+}
+static int c_new_with_size_0_2(void) {
+    ctexec_options o = opts_ok();
+    o.size = 48; /* 0.2.0's struct, without on_error */
+    return new_with(&o);
+}
+static int c_new_with_size_bigger_nonzero(void) {
+    struct {
+        ctexec_options o;
+        uint64_t more;
+    } b;
+    memset(&b, 0, sizeof b);
+    b.o.size = sizeof b;
+    b.more = 1;
+    return new_with(&b.o);
+}
+static void err_nop(ctexec *ex, int code, void *ud) { (void)ex, (void)code, (void)ud; }
+static int c_new_with_on_error(void) {
+    ctexec_options o = opts_ok();
+    o.on_error = err_nop;
     return new_with(&o);
 }
 static int c_new_with_size_zero(void) {
@@ -185,7 +206,10 @@ static int c_stats_no_stats(void) {
 static const struct row option_rows[] = {
     {"ctexec_new_with", "out = NULL", CTEXEC_EINVAL, c_new_with_out_null},
     {"ctexec_new_with", "opts = NULL (ctexec_new's defaults)", CTEXEC_OK, c_new_with_opts_null},
-    {"ctexec_new_with", "opts->size = sizeof - 8", CTEXEC_EINVAL, c_new_with_size_small},
+    {"ctexec_new_with", "opts->size = 40 (below 0.2.0's 48)", CTEXEC_EINVAL, c_new_with_size_small},
+    {"ctexec_new_with", "opts->size = 48 (0.2.0's, no on_error)", CTEXEC_OK, c_new_with_size_0_2},
+    {"ctexec_new_with", "opts->size bigger, a byte past ours set", CTEXEC_EINVAL, c_new_with_size_bigger_nonzero},
+    {"ctexec_new_with", "opts->on_error set", CTEXEC_OK, c_new_with_on_error},
     {"ctexec_new_with", "opts->size = 0", CTEXEC_EINVAL, c_new_with_size_zero},
     {"ctexec_new_with", "opts->flags has an unknown bit", CTEXEC_EINVAL, c_new_with_flag_unknown},
     {"ctexec_new_with", "opts->when_full = 7", CTEXEC_EINVAL, c_new_with_when_full_unknown},

@@ -71,11 +71,11 @@ class BuildBackendTests(unittest.TestCase):
 
     def check_wheel(self, path: str) -> zipfile.ZipFile:
         """Check name, tag, RECORD and the library's mode; return the zip."""
-        self.assertEqual(os.path.basename(path), f"ctexec-0.2.0-py3-none-{PLATFORM}.whl")
+        self.assertEqual(os.path.basename(path), f"ctexec-0.3.0-py3-none-{PLATFORM}.whl")
         zf = zipfile.ZipFile(path)
         self.addCleanup(zf.close)
         names = set(zf.namelist())
-        info = "ctexec-0.2.0.dist-info"
+        info = "ctexec-0.3.0.dist-info"
         self.assertTrue({f"ctexec/{m}" for m in MODULES} | {"ctexec/py.typed", f"ctexec/{SONAME}",
                          f"{info}/METADATA", f"{info}/WHEEL", f"{info}/RECORD"} <= names, names)
         wheel = zf.read(f"{info}/WHEEL").decode()
@@ -83,7 +83,7 @@ class BuildBackendTests(unittest.TestCase):
         self.assertIn("Root-Is-Purelib: false\n", wheel)
         meta = zf.read(f"{info}/METADATA").decode()
         self.assertIn("Name: ctexec\n", meta)
-        self.assertIn("Version: 0.2.0\n", meta)
+        self.assertIn("Version: 0.3.0\n", meta)
         record = {}
         for line in zf.read(f"{info}/RECORD").decode().splitlines():
             name, digest, size = line.rsplit(",", 2)
@@ -129,16 +129,16 @@ class BuildBackendTests(unittest.TestCase):
         out = run_hook(SOURCE, "build_sdist", self.tmp, clean_env())
         self.assertOk(out)
         name = out.stdout.strip()
-        self.assertEqual(name, "ctexec-0.2.0.tar.gz")
+        self.assertEqual(name, "ctexec-0.3.0.tar.gz")
         with tarfile.open(os.path.join(self.tmp, name)) as tar:
             members = set(tar.getnames())
             for want in tuple(f"src/ctexec/{m}" for m in MODULES) + ("pyproject.toml", "PKG-INFO", "_build/ctexec_build.py",
                          "src/ctexec/py.typed", "go/go.mod", "go/capi/main.go", "go/capi/ctexec.map",
                          "go/executor/executor.go", "go/include/ctexec.h"):
-                self.assertIn(f"ctexec-0.2.0/{want}", members)
+                self.assertIn(f"ctexec-0.3.0/{want}", members)
             self.assertFalse([m for m in members if m.endswith("_test.go")])
             tar.extractall(os.path.join(self.tmp, "sdist"))
-        unpacked = os.path.join(self.tmp, "sdist", "ctexec-0.2.0")
+        unpacked = os.path.join(self.tmp, "sdist", "ctexec-0.3.0")
         out = run_hook(unpacked, "build_wheel", os.path.join(self.tmp, "dist"), clean_env())
         self.assertOk(out)
         self.assertIn("go build -buildmode=c-shared", out.stderr)
