@@ -1271,9 +1271,9 @@ public:
      * (this object) must stay alive until the coroutine has resumed or
      * its co_await has thrown.
      *
-     * Threads: any coroutine on any thread. Costs one item with a C future
-     * and a done callback per hop (the callback is what sees an item that
-     * never ran).
+     * Threads: any coroutine on any thread. Costs one item with a
+     * destroy-notify per hop, no future (the destroy-notify is what sees
+     * an item that never ran).
      */
     schedule_awaiter schedule() noexcept;
 #endif
@@ -1415,53 +1415,62 @@ namespace detail {
 
 /*
  * One hop of a suspended coroutine onto an executor's owner: an item
- * queued with a future, and a done callback on that future that tells an
- * item that ran (it resumed the coroutine itself) from one that never ran
- * (discarded by ctexec_free): the callback then resumes the coroutine
- * with status set to CTEXEC_ECANCELLED. Lives in the awaiter, in the
- * coroutine frame; once the item has resumed the coroutine the frame may
- * be gone, so the done callback reads the outcome from the C future and
- * touches the hop only when the item never ran.
+ * queued with ctexec_submit_with and a destroy-notify (no future), which
+ * tells an item that ran (it resumed the coroutine itself) from one that
+ * never ran (discarded by ctexec_free): the destroy-notify then resumes the
+ * coroutine with status set to CTEXEC_ECANCELLED. Lives in the awaiter, in
+ * the coroutine frame; once the item has resumed the coroutine the frame
+ * may be gone, so the destroy-notify that follows the run on the same
+ * thread recognises it by the value of the pointer only (just_ran).
  */
 struct hop {
     std::coroutine_handle<> h;
     int status = CTEXEC_OK; /* why the hop failed; CTEXEC_OK if it did not */
 
+    /* The hop whose item just ran on this thread (set by run after the
+     * resumption, read by on_destroy, which the library calls next on the
+     * same thread), and the hop being submitted from this thread (a refusal
+     * calls on_destroy inside the submit). Only the value `this` is kept:
+     * the hop itself may be gone. */
+    static const void *&just_ran() noexcept {
+        static thread_local const void *p = nullptr;
+        return p;
+    }
+    static const void *&submitting() noexcept {
+        static thread_local const void *p = nullptr;
+        return p;
+    }
+
     /* The item, on the owner. A coroutine type whose resume() throws would
      * unwind through C: noexcept turns that into std::terminate. */
     static int run(void *arg, void **) noexcept {
         static_cast<hop *>(arg)->h.resume();
+        just_ran() = arg;
         return 0;
     }
 
-    static void on_done(ctexec_future f, void *arg) noexcept {
-        int rc = ctexec_future_wait(f, 0, nullptr); /* done: an outcome, no wait */
-        ctexec_future_free(f);
-        if (rc != CTEXEC_ECANCELLED) return; /* the item ran and resumed it */
+    /* destroy-notify: exactly once, after run (then just_ran is arg), on
+     * a refusal inside post (then submitting is arg), or for an item that
+     * never ran (discarded): then it resumes the coroutine with
+     * CTEXEC_ECANCELLED. */
+    static void on_destroy(void *arg) noexcept {
+        if (just_ran() == arg) {
+            just_ran() = nullptr;
+            return;
+        }
+        if (submitting() == arg) return;
         auto *self = static_cast<hop *>(arg);
-        self->status = rc;
+        self->status = CTEXEC_ECANCELLED;
         self->h.resume();
     }
 
-    /* Queues the resumption of h onto ex. CTEXEC_OK: h will be resumed,
-     * by the item or by on_done; otherwise nothing was queued (or it was
-     * taken back) and h is not resumed: CTEXEC_ESAMETHREAD says that this
-     * is ex's owner, where the coroutine goes on at once. (The owner is
-     * told by the library's own thread ids: a std::thread::id may be
-     * reused once the owner thread has exited.) */
     int post(ctexec *ex) noexcept {
-        ctexec_future f = 0;
-        int rc = ctexec_submit(ex, &run, this, &f);
-        if (rc != CTEXEC_OK) return rc;
-        /* From here the item may run, and this hop be gone: only f and the
-         * value `this` are used below. */
-        rc = ctexec_future_add_done_callback(f, &on_done, this);
-        if (rc != CTEXEC_OK && ctexec_future_cancel(f) == CTEXEC_OK) {
-            ctexec_future_free(f); /* taken back: it never runs */
-            return rc;
-        }
-        if (rc != CTEXEC_OK) ctexec_future_free(f); /* it started: it resumes h */
-        return CTEXEC_OK;
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.destroy = &on_destroy;
+        const void *outer = std::exchange(submitting(), this);
+        int rc = ctexec_submit_with(ex, &o, &run, this, nullptr);
+        submitting() = outer;
+        return rc;
     }
 };
 
