@@ -257,6 +257,22 @@ func ctexecgo_new(old C.uint64_t, self C.uint64_t, opts *C.ctexec_options, out *
 	return C.CTEXEC_OK
 }
 
+// ctexecgo_taker sets *out to the ingress (in its C slot) of the executor
+// that a submit to ex would go to now, or 0 if ex's whole chain quit: a
+// DISPATCH to a quit executor runs inline when its caller owns that one
+// (submit_with.c).
+//
+//export ctexecgo_taker
+func ctexecgo_taker(ex C.uint64_t, out *C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	e := lookupExec(ex)
+	if e == nil {
+		return C.CTEXEC_EBADHANDLE
+	}
+	*out = C.uintptr_t(uintptr(unsafe.Pointer(e.ex.Taker())))
+	return C.CTEXEC_OK
+}
+
 //export ctexecgo_submit
 func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t, timeout C.int64_t) (rc C.int) {
 	defer guard(&rc)

@@ -343,9 +343,21 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
             goto refuse;
         }
     }
-    /* DISPATCH on the owner of a running (not quit) executor: inline. */
-    if (owner && (o.flags & CTEXEC_SUBMIT_DISPATCH) && o.delay_ns == 0 &&
-        !(__atomic_load_n(&s->in.flags, __ATOMIC_ACQUIRE) & CX_FLAG_QUIT)) {
+    /* DISPATCH on the owner of the executor that takes the item: ex if it
+     * has not quit, else the first one down its chain that has not (the
+     * chain is Go's: a submit to a quit executor enters Go anyway). */
+    struct ctexec *taker = NULL;
+    if ((o.flags & CTEXEC_SUBMIT_DISPATCH) && o.delay_ns == 0) {
+        if (!(__atomic_load_n(&s->in.flags, __ATOMIC_ACQUIRE) & CX_FLAG_QUIT)) {
+            if (owner) taker = s;
+        } else {
+            uintptr_t tin = 0;
+            if (CX_GO(ctexecgo_taker(s->handle, &tin)) == CTEXEC_OK && tin != 0 &&
+                self == ((cx_ingress *)tin)->owner)
+                taker = CX_SLOT_OF((cx_ingress *)tin);
+        }
+    }
+    if (taker != NULL) {
         /* Run as the owner runs a record (cx_run_rec), uncounted: it was
          * never queued. */
         cx_xrec *r = cx_rec_new((uintptr_t)fn, (uintptr_t)arg, f, destroy, 0);
@@ -361,7 +373,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
             __atomic_add_fetch(&cx_futures_live, 1, __ATOMIC_RELAXED);
             *out_future = cx_fut_handle(f, gen);
         }
-        cx_run_rec(&s->in, r, NULL);
+        cx_run_rec(&taker->in, r, NULL);
         return CTEXEC_OK;
     }
     if (o.delay_ns > 0) {

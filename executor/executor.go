@@ -849,3 +849,16 @@ func (e *Executor) drainFullLocked() {
 func (e *Executor) Quit() bool {
 	return e.in.Load().Flags.Load()&flagQuit != 0
 }
+
+// Taker is the ingress of the executor that a submit to e would go to
+// now: e's, or that of the first executor down its chain that has not
+// quit; nil if the whole chain quit. (The C API's DISPATCH runs an item
+// inline when the caller owns that executor.)
+func (e *Executor) Taker() *Ingress {
+	for x := e; x != nil; x = x.old {
+		if in := x.in.Load(); in.Flags.Load()&flagQuit == 0 {
+			return in
+		}
+	}
+	return nil
+}

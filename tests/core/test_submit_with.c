@@ -774,13 +774,17 @@ static void test_urgent_goes_down_the_chain(void) {
     struct dtrack t = {0};
     ctexec_future f;
     OK(submit_elsewhere(inner, 0, dtrack_destroy, dtrack_item, &t, &f));
-    /* DISPATCH from the owner of the quit inner: down the chain, queued */
+    /* DISPATCH to the quit inner from the owner of outer, which takes it:
+     * inline, as for outer's owner. */
     ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_DISPATCH, NULL);
     OK(ctexec_submit_with(inner, &o, lane_item, (void *)(intptr_t)7, NULL));
-    CHECK(atomic_load(&lane_n) == 0);
+    CHECK(atomic_load(&lane_n) == 1 && lane_log[0] == 7);
+    /* From another thread: down the chain, queued. */
+    OK(submit_elsewhere(inner, CTEXEC_SUBMIT_DISPATCH, NULL, lane_item, (void *)(intptr_t)8, NULL));
+    CHECK(atomic_load(&lane_n) == 1);
     OK(ctexec_run_until(outer, f));
-    CHECK(atomic_load(&lane_n) == 6);
-    CHECK(lane_log[0] == 100 && lane_log[1] == 101 && lane_log[2] == 0 && lane_log[4] == 2 && lane_log[5] == 7);
+    CHECK(atomic_load(&lane_n) == 7);
+    CHECK(lane_log[1] == 100 && lane_log[2] == 101 && lane_log[3] == 0 && lane_log[5] == 2 && lane_log[6] == 8);
     CHECK(atomic_load(&t.calls) == 1 && atomic_load(&t.runs) == 1);
     OK(ctexec_future_free(f));
     OK(ctexec_future_free(d));
