@@ -25,11 +25,25 @@
 //           cte::executor::call's round trip (the "C" side of this row
 //           is cte::executor::call, not C).
 //
+//   asio post 2 threads (when built with standalone Asio's asio.hpp):
+//           two posting threads, N items in all, asio::post(ex, item)
+//           with no wait, the owner running them, the clock stopped when
+//           the owner ran the last one: onto cte::asio_executor (the owner
+//           in cte::executor::run_until) against onto an asio::io_context
+//           whose run() is on the owner (the "C" side of this row is the
+//           io_context, not C).
+//
 // Targets: call ratio <= 1.2 (time), submit ratio >= 0.8 (items/s),
-// coroutine hop <= 1.3 (time, against cte::executor::call). --smoke runs tiny N and checks only consistency (every item ran
+// coroutine hop <= 1.3 (time, against cte::executor::call), asio post
+// >= 1.0 (items/s, against the io_context). --smoke runs tiny N and checks only consistency (every item ran
 // exactly once and returned the right value, no library error, the live
 // counts back to their start, every figure finite), never a timing.
 #include "ctexec.hpp"
+#if __has_include(<asio.hpp>) && defined(CTEXEC_HPP_COROUTINES)
+#include "ctexec_asio.hpp"
+#include <asio.hpp>
+#define CPP_BENCH_ASIO 1
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -72,7 +86,7 @@ int c_item(void *arg, void **result) {
 // items with serve() (the C or C++ run_until), and returns the
 // seconds from the submitters' common start to the last one's end.
 template <class Body, class Serve>
-double drive(int threads, Body body, Serve serve) {
+double drive(int threads, Body body, Serve serve, bool until_served = false) {
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};
     std::atomic<double> end{0};
@@ -92,8 +106,10 @@ double drive(int threads, Body body, Serve serve) {
     start = now_s();
     go.store(true, std::memory_order_release);
     serve();
+    double served = now_s();
     for (auto &t : ts) t.join();
-    return end.load() - start;
+    /* until_served: fire and forget, done when the owner ran the last item */
+    return (until_served ? std::max(served, end.load()) : end.load()) - start;
 }
 
 // ---- variants -------------------------------------------------------------
@@ -206,6 +222,45 @@ double coro_hop(long n, int threads) {
 }
 #endif
 
+#if defined(CPP_BENCH_ASIO)
+// asio::post of n items from `threads` posting threads onto an executor
+// whose owner is this thread; the owner stops when it ran the last one.
+// The io_context side: io.run() on the owner, stopped by the last item.
+double asio_io_context(long n, int threads) {
+    item_state s;
+    asio::io_context io(1);
+    auto guard = asio::make_work_guard(io);
+    const long total = n / threads * threads;
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++)
+            asio::post(io, [&s, &io, total] {
+                if (++s.counter == total) io.stop();
+            });
+    }, [&] { io.run(); }, true);
+    if (s.counter != total) die("asio_io_context: lost items");
+    return secs;
+}
+
+// The cte::asio_executor side: the owner in run_until, the last item sets
+// the future it waits for.
+double asio_ctexec(long n, int threads) {
+    item_state s;
+    cte::executor ex;
+    cte::asio_executor a(ex);
+    cte::promise<void> stop;
+    cte::future<void> stopped = stop.get_future();
+    const long total = n / threads * threads;
+    double secs = drive(threads, [&](int) {
+        for (long i = 0; i < n / threads; i++)
+            asio::post(a, [&s, &stop, total] {
+                if (++s.counter == total) stop.set_value();
+            });
+    }, [&] { ex.run_until(stopped); }, true);
+    if (s.counter != total) die("asio_ctexec: lost items");
+    return secs;
+}
+#endif
+
 struct workload {
     const char *name;
     int threads;
@@ -262,6 +317,10 @@ int main(int argc, char **argv) {
 #if defined(CTEXEC_HPP_COROUTINES)
         {"coroutine hop round trip", 1, cpp_call, coro_hop, "time per round trip, coroutine/call", false,
          1.3, "call", "coroutine"},
+#endif
+#if defined(CPP_BENCH_ASIO)
+        {"asio post 2 threads", 2, asio_io_context, asio_ctexec, "items/s, ctexec/io_context", true, 1.0,
+         "io_context", "ctexec"},
 #endif
     };
     // Warm-up: the first calls into Go and on new threads cost extra.

@@ -51,6 +51,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -669,6 +670,46 @@ struct options {
      * long as the C executor lives.
      */
     std::function<void(std::chrono::nanoseconds oldest_wait)> on_stall;
+    /*
+     * \since 0.3.0. The error hook (ctexec_options.on_error): called on
+     * the owner thread with what a fire-and-forget item (post, dispatch,
+     * post_after; no future to carry it) threw, right after it ran; or,
+     * for a C item submitted without a future through native_handle() that
+     * returned a positive host code, with cte::error(code). Items with a
+     * future never reach it. It must not block; an exception it throws is
+     * caught and dropped. It is the hook of the executor that ran the item
+     * (after a quit, the one down the old-executor chain that took it).
+     * Without a hook, what a fire-and-forget item throws is dropped. The
+     * executor keeps a copy alive for as long as the C executor lives.
+     */
+    std::function<void(std::exception_ptr)> on_error;
+};
+
+/*
+ * \since 0.3.0. Tag for the urgent lane (CTEXEC_SUBMIT_URGENT), as the first
+ * argument of submit, post, dispatch and submit_after:
+ * `ex.post(cte::urgent, repaint)`. Urgent items run before normal items
+ * queued earlier; each lane stays FIFO; normal items do not starve (see
+ * ctexec_submit_with).
+ */
+struct urgent_t {
+    explicit urgent_t() = default;
+};
+inline constexpr urgent_t urgent{};
+
+/* \since 0.3.0. Where an item of submit_with runs (ctexec_submit_with's
+ * flags). */
+enum class submit_mode : unsigned {
+    queue = 0,                         /* submit's rule: refused on the owner */
+    dispatch = CTEXEC_SUBMIT_DISPATCH, /* inline on the owner, else queued */
+    post = CTEXEC_SUBMIT_POST,         /* always queued, from the owner too */
+};
+
+/* \since 0.3.0. The options of one submit_with (ctexec_submit_opts). */
+struct submit_options {
+    submit_mode mode = submit_mode::queue;
+    bool urgent = false;               /* the urgent lane */
+    std::chrono::nanoseconds delay{0}; /* > 0: a timer (queued, even with dispatch) */
 };
 
 /* An executor's statistics (struct ctexec_stats). queued is always filled;
@@ -717,6 +758,94 @@ inline void on_stall(ctexec *, int64_t oldest_wait_ns, void *userdata) noexcept 
     }
 }
 
+/* The C error hook: userdata is the executor's std::function. */
+using error_function = std::function<void(std::exception_ptr)>;
+
+/* The positive status a fire-and-forget C++ item returns when its callable
+ * threw: the exception waits in pending_exception() for the error hook,
+ * which the library calls on the same thread right after the item. ("CTEX") */
+inline constexpr int thrown_status = 0x43544558;
+inline std::exception_ptr &pending_exception() noexcept {
+    static thread_local std::exception_ptr e;
+    return e;
+}
+
+inline void on_error(ctexec *, int code, void *userdata) noexcept {
+    std::exception_ptr e;
+    if (code == thrown_status) e = std::exchange(pending_exception(), nullptr);
+    if (!e) e = std::make_exception_ptr(error(code, "cte: fire-and-forget item"));
+    try {
+        (*static_cast<error_function *>(userdata))(std::move(e));
+    } catch (...) {
+    }
+}
+
+/*
+ * A fire-and-forget item: the callable and its arguments, decay-copied.
+ * Submitted with destroy = fire::destroy, so the library deletes it exactly
+ * once: on the owner right after it ran, or where it was discarded
+ * (ctexec_free), cancelled at quit (a timer) or refused (inside the failing
+ * submit). An exception it throws goes to the error hook (see on_error).
+ * Alloc is the allocator of its memory (std::allocator<void>: new/delete).
+ */
+template <class Alloc, class... Fn>
+struct fire final {
+    using self_alloc = typename std::allocator_traits<Alloc>::template rebind_alloc<fire>;
+    using traits = std::allocator_traits<self_alloc>;
+
+    template <class... X>
+    explicit fire(const Alloc &a, X &&...x) : alloc(a), fn(std::forward<X>(x)...) {}
+
+    template <class... X>
+    static fire *make(const Alloc &a, X &&...x) {
+        self_alloc sa(a);
+        fire *p = traits::allocate(sa, 1);
+        try {
+            ::new (static_cast<void *>(p)) fire(a, std::forward<X>(x)...);
+        } catch (...) {
+            traits::deallocate(sa, p, 1);
+            throw;
+        }
+        return p;
+    }
+
+    static int run(void *arg, void **) noexcept {
+        try {
+            invoke_tuple(std::move(static_cast<fire *>(arg)->fn));
+        } catch (...) {
+            pending_exception() = std::current_exception();
+            return thrown_status;
+        }
+        return 0;
+    }
+
+    static void destroy(void *arg) noexcept {
+        auto *p = static_cast<fire *>(arg);
+        self_alloc sa(p->alloc);
+        p->~fire();
+        traits::deallocate(sa, p, 1);
+    }
+
+    Alloc alloc;
+    std::tuple<Fn...> fn;
+};
+
+/* Submits a fire-and-forget item with flags and a delay; throws cte::error
+ * if refused (the library has destroyed the item by then). */
+template <class Alloc, class F, class... A>
+void fire_submit(ctexec *ex, unsigned flags, int64_t delay_ns, const Alloc &a, F &&f,
+                 A &&...args) {
+    static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>,
+                  "cte: f is not callable with these arguments");
+    using T = fire<Alloc, std::decay_t<F>, std::decay_t<A>...>;
+    T *t = T::make(a, std::forward<F>(f), std::forward<A>(args)...);
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.flags = flags;
+    o.delay_ns = delay_ns;
+    o.destroy = &T::destroy;
+    check(ctexec_submit_with(ex, &o, &T::run, t, nullptr), "ctexec_submit_with");
+}
+
 } // namespace detail
 
 /*
@@ -747,13 +876,14 @@ public:
 
     executor(executor &&o) noexcept
         : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)),
-          notify_(std::move(o.notify_)) {}
+          notify_(std::move(o.notify_)), error_(std::move(o.error_)) {}
     executor &operator=(executor &&o) noexcept {
         if (this != &o) {
             free_now();
             ex_ = std::exchange(o.ex_, nullptr);
             stall_ = std::move(o.stall_);
             notify_ = std::move(o.notify_);
+            error_ = std::move(o.error_);
         }
         return *this;
     }
@@ -777,6 +907,7 @@ public:
         ex_ = nullptr;
         stall_.reset();
         notify_.reset();
+        error_.reset();
     }
 
     /* Its statistics (ctexec_stats), from any thread. Throws cte::error
@@ -810,7 +941,7 @@ public:
      * runs. Also std::bad_alloc, or what copying f or args throws.
      */
     template <class F, class... A>
-    auto submit(F &&f, A &&...args) {
+    [[nodiscard]] auto submit(F &&f, A &&...args) {
         return submit_ns(-1, std::forward<F>(f), std::forward<A>(args)...);
     }
 
@@ -823,7 +954,7 @@ public:
      * submit.
      */
     template <class Rep, class Period, class F, class... A>
-    auto submit_for(const std::chrono::duration<Rep, Period> &timeout, F &&f, A &&...args) {
+    [[nodiscard]] auto submit_for(const std::chrono::duration<Rep, Period> &timeout, F &&f, A &&...args) {
         return submit_ns(detail::timeout_ns(timeout), std::forward<F>(f), std::forward<A>(args)...);
     }
 
@@ -848,6 +979,139 @@ public:
         detail::check(ctexec_call(ex_, &detail::call_frame<R, Refs>::run, &c, nullptr), "ctexec_call");
         if (c.error) std::rethrow_exception(c.error);
         return c.value.take();
+    }
+
+    /* ---- Submit options (\since 0.3.0; see ctexec_submit_with) --------
+     *
+     * Futures or fire and forget. submit, submit_with and submit_after
+     * return a cte::future (marked [[nodiscard]]: a dropped future drops
+     * the exception inside it); post, dispatch and post_after return
+     * nothing, as asio::post, asio::dispatch, QMetaObject::invokeMethod and
+     * g_main_context_invoke do: what their callable throws goes to
+     * options::on_error. Every one of them throws cte::error when the item
+     * is refused (fn then never runs, and its callable has been destroyed
+     * on this thread).
+     *
+     * Callables. Decay-copied into the item as for submit. A fire-and-forget
+     * item's callable is destroyed exactly once by the library's
+     * destroy-notify: on the owner right after it ran; in the destructor of
+     * the executor that discarded it; on the owner when a timer is
+     * cancelled because the executor quit; on this thread when refused.
+     */
+
+    /* submit, on the urgent lane (CTEXEC_SUBMIT_URGENT). */
+    template <class F, class... A>
+    [[nodiscard]] auto submit(urgent_t, F &&f, A &&...args) {
+        return submit_opts(CTEXEC_SUBMIT_URGENT, 0, std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /*
+     * submit with options: o.mode dispatch runs f inline when called on
+     * the owner (the future is then ready when this returns; what f throws
+     * is in the future), post queues it from the owner too (waiting for it
+     * there with get() is CTEXEC_EDEADLK: co_await it, or run_until it);
+     * o.urgent takes the urgent lane; o.delay > 0 makes it a timer (see
+     * submit_after). Throws as submit, plus CTEXEC_EAGAIN for a post from
+     * the owner to a full bounded queue (the owner never waits for room).
+     * CTEXEC_ESAMETHREAD only for mode queue without a delay.
+     */
+    template <class F, class... A>
+    [[nodiscard]] auto submit_with(const submit_options &o, F &&f, A &&...args) {
+        return submit_opts(flags_of(o), detail::timeout_ns(o.delay), std::forward<F>(f),
+                           std::forward<A>(args)...);
+    }
+
+    /*
+     * A timer: run f(args...) on the owner no earlier than delay from now
+     * (steady clock), and return its future; future::cancel() cancels the
+     * timer. From any thread, the owner included (a zero or negative delay
+     * is then a post: queued for the owner's next turn). Timers run in the
+     * order of their deadlines. When this executor quits (run_until
+     * returns), timers not yet due are cancelled: their futures throw
+     * cte::error(CTEXEC_ECANCELLED); they do not go down the chain.
+     * Throws as submit (never CTEXEC_ESAMETHREAD).
+     */
+    template <class Rep, class Period, class F, class... A>
+    [[nodiscard]] auto submit_after(const std::chrono::duration<Rep, Period> &delay, F &&f,
+                                    A &&...args) {
+        return submit_opts(CTEXEC_SUBMIT_POST, detail::timeout_ns(delay), std::forward<F>(f),
+                           std::forward<A>(args)...);
+    }
+    template <class Rep, class Period, class F, class... A>
+    [[nodiscard]] auto submit_after(urgent_t, const std::chrono::duration<Rep, Period> &delay,
+                                    F &&f, A &&...args) {
+        return submit_opts(CTEXEC_SUBMIT_POST | CTEXEC_SUBMIT_URGENT, detail::timeout_ns(delay),
+                           std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /*
+     * Fire and forget: queue f(args...) for the owner, from any thread, the
+     * owner included (CTEXEC_SUBMIT_POST; Asio's post and defer). It runs at
+     * the owner's next turn, never inline. Throws cte::error: CTEXEC_EQUIT,
+     * CTEXEC_EAGAIN (full bounded queue with when_full::fail, or any full
+     * bounded queue when called on the owner), CTEXEC_ECANCELLED,
+     * CTEXEC_EINVAL (moved-from), CTEXEC_ENOMEM, CTEXEC_EFORK, CTEXEC_EPANIC.
+     */
+    template <class F, class... A>
+    void post(F &&f, A &&...args) {
+        detail::fire_submit(ex_, CTEXEC_SUBMIT_POST, 0, std::allocator<void>(), std::forward<F>(f),
+                            std::forward<A>(args)...);
+    }
+    template <class F, class... A>
+    void post(urgent_t, F &&f, A &&...args) {
+        detail::fire_submit(ex_, CTEXEC_SUBMIT_POST | CTEXEC_SUBMIT_URGENT, 0,
+                            std::allocator<void>(), std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /*
+     * Fire and forget, inline on the owner: called on the owner thread,
+     * f(args...) runs now, before dispatch returns (what it throws goes to
+     * options::on_error, not to the caller: it ran inside the C library);
+     * elsewhere it is queued as by post (CTEXEC_SUBMIT_DISPATCH; Asio's
+     * dispatch, Qt's AutoConnection, GLib's g_main_context_invoke). After
+     * a quit, the owner that matters is that of the executor down the chain
+     * that takes the item. Throws as post.
+     */
+    template <class F, class... A>
+    void dispatch(F &&f, A &&...args) {
+        detail::fire_submit(ex_, CTEXEC_SUBMIT_DISPATCH, 0, std::allocator<void>(),
+                            std::forward<F>(f), std::forward<A>(args)...);
+    }
+    template <class F, class... A>
+    void dispatch(urgent_t, F &&f, A &&...args) {
+        detail::fire_submit(ex_, CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_URGENT, 0,
+                            std::allocator<void>(), std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /* Fire and forget, as a timer: post after delay (see submit_after; a
+     * timer cancelled by the quit destroys its callable on the owner). */
+    template <class Rep, class Period, class F, class... A>
+    void post_after(const std::chrono::duration<Rep, Period> &delay, F &&f, A &&...args) {
+        detail::fire_submit(ex_, CTEXEC_SUBMIT_POST, detail::timeout_ns(delay),
+                            std::allocator<void>(), std::forward<F>(f), std::forward<A>(args)...);
+    }
+
+    /* Whether the calling thread is this executor's owner (a quit executor
+     * still has one). Any thread. Throws cte::error: CTEXEC_EINVAL
+     * (moved-from), CTEXEC_EFORK, CTEXEC_EPANIC. */
+    bool is_owner() const {
+        int rc = ctexec_is_owner(ex_);
+        if (rc < 0) throw error(rc, "ctexec_is_owner");
+        return rc == 1;
+    }
+
+    /*
+     * For a host loop's poll timeout: the time until this executor's
+     * earliest timer is due (zero if one is due now: call run_ready), or
+     * std::nullopt if it has no timer (ctexec_next_deadline). Any thread.
+     * Throws cte::error: CTEXEC_EINVAL (moved-from), CTEXEC_EFORK,
+     * CTEXEC_EPANIC.
+     */
+    std::optional<std::chrono::nanoseconds> next_deadline() const {
+        int64_t ns = -1;
+        detail::check(ctexec_next_deadline(ex_, &ns), "ctexec_next_deadline");
+        if (ns < 0) return std::nullopt;
+        return std::chrono::nanoseconds(ns);
     }
 
     /*
@@ -1007,9 +1271,9 @@ public:
      * (this object) must stay alive until the coroutine has resumed or
      * its co_await has thrown.
      *
-     * Threads: any coroutine on any thread. Costs one item with a C future
-     * and a done callback per hop (the callback is what sees an item that
-     * never ran).
+     * Threads: any coroutine on any thread. Costs one item with a
+     * destroy-notify per hop, no future (the destroy-notify is what sees
+     * an item that never ran).
      */
     schedule_awaiter schedule() noexcept;
 #endif
@@ -1035,6 +1299,11 @@ private:
             c.on_stall = &detail::on_stall;
             c.stall_userdata = stall_.get();
         }
+        if (o->on_error) {
+            error_ = std::make_unique<detail::error_function>(o->on_error);
+            c.on_error = &detail::on_error;
+            c.error_userdata = error_.get();
+        }
         detail::check(ctexec_new_with(c_old, &c, &ex_), "ctexec_new_with");
     }
 
@@ -1045,11 +1314,36 @@ private:
         if (ctexec_free(ex_) == CTEXEC_OK) {
             stall_.reset();
             notify_.reset();
+            error_.reset();
         } else {
             static_cast<void>(stall_.release());
             static_cast<void>(notify_.release());
+            static_cast<void>(error_.release());
         }
         ex_ = nullptr;
+    }
+
+    static unsigned flags_of(const submit_options &o) noexcept {
+        return static_cast<unsigned>(o.mode) | (o.urgent ? CTEXEC_SUBMIT_URGENT : 0u);
+    }
+
+    /* ctexec_submit_with, with a future. */
+    template <class F, class... A>
+    auto submit_opts(unsigned flags, int64_t delay_ns, F &&f, A &&...args) {
+        static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>,
+                      "cte::executor::submit: f is not callable with these arguments");
+        using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
+        using T = detail::task<R, std::decay_t<F>, std::decay_t<A>...>;
+        auto *t = new T(std::forward<F>(f), std::forward<A>(args)...);
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.flags = flags;
+        o.delay_ns = delay_ns;
+        int rc = ctexec_submit_with(ex_, &o, &T::run, t, &t->handle);
+        if (rc != CTEXEC_OK) {
+            delete t;
+            throw error(rc, "ctexec_submit_with");
+        }
+        return future<R>(t);
     }
 
     /* submit with timeout_ns < 0 (ctexec_submit) or >= 0
@@ -1073,6 +1367,7 @@ private:
     ctexec *ex_ = nullptr;
     std::unique_ptr<detail::stall_function> stall_; /* options::on_stall, at a fixed address */
     std::unique_ptr<detail::notify_function> notify_; /* set_notify's callable, likewise */
+    std::unique_ptr<detail::error_function> error_;   /* options::on_error, likewise */
 };
 
 /*
@@ -1120,53 +1415,62 @@ namespace detail {
 
 /*
  * One hop of a suspended coroutine onto an executor's owner: an item
- * queued with a future, and a done callback on that future that tells an
- * item that ran (it resumed the coroutine itself) from one that never ran
- * (discarded by ctexec_free): the callback then resumes the coroutine
- * with status set to CTEXEC_ECANCELLED. Lives in the awaiter, in the
- * coroutine frame; once the item has resumed the coroutine the frame may
- * be gone, so the done callback reads the outcome from the C future and
- * touches the hop only when the item never ran.
+ * queued with ctexec_submit_with and a destroy-notify (no future), which
+ * tells an item that ran (it resumed the coroutine itself) from one that
+ * never ran (discarded by ctexec_free): the destroy-notify then resumes the
+ * coroutine with status set to CTEXEC_ECANCELLED. Lives in the awaiter, in
+ * the coroutine frame; once the item has resumed the coroutine the frame
+ * may be gone, so the destroy-notify that follows the run on the same
+ * thread recognises it by the value of the pointer only (just_ran).
  */
 struct hop {
     std::coroutine_handle<> h;
     int status = CTEXEC_OK; /* why the hop failed; CTEXEC_OK if it did not */
 
+    /* The hop whose item just ran on this thread (set by run after the
+     * resumption, read by on_destroy, which the library calls next on the
+     * same thread), and the hop being submitted from this thread (a refusal
+     * calls on_destroy inside the submit). Only the value `this` is kept:
+     * the hop itself may be gone. */
+    static const void *&just_ran() noexcept {
+        static thread_local const void *p = nullptr;
+        return p;
+    }
+    static const void *&submitting() noexcept {
+        static thread_local const void *p = nullptr;
+        return p;
+    }
+
     /* The item, on the owner. A coroutine type whose resume() throws would
      * unwind through C: noexcept turns that into std::terminate. */
     static int run(void *arg, void **) noexcept {
         static_cast<hop *>(arg)->h.resume();
+        just_ran() = arg;
         return 0;
     }
 
-    static void on_done(ctexec_future f, void *arg) noexcept {
-        int rc = ctexec_future_wait(f, 0, nullptr); /* done: an outcome, no wait */
-        ctexec_future_free(f);
-        if (rc != CTEXEC_ECANCELLED) return; /* the item ran and resumed it */
+    /* destroy-notify: exactly once, after run (then just_ran is arg), on
+     * a refusal inside post (then submitting is arg), or for an item that
+     * never ran (discarded): then it resumes the coroutine with
+     * CTEXEC_ECANCELLED. */
+    static void on_destroy(void *arg) noexcept {
+        if (just_ran() == arg) {
+            just_ran() = nullptr;
+            return;
+        }
+        if (submitting() == arg) return;
         auto *self = static_cast<hop *>(arg);
-        self->status = rc;
+        self->status = CTEXEC_ECANCELLED;
         self->h.resume();
     }
 
-    /* Queues the resumption of h onto ex. CTEXEC_OK: h will be resumed,
-     * by the item or by on_done; otherwise nothing was queued (or it was
-     * taken back) and h is not resumed: CTEXEC_ESAMETHREAD says that this
-     * is ex's owner, where the coroutine goes on at once. (The owner is
-     * told by the library's own thread ids: a std::thread::id may be
-     * reused once the owner thread has exited.) */
     int post(ctexec *ex) noexcept {
-        ctexec_future f = 0;
-        int rc = ctexec_submit(ex, &run, this, &f);
-        if (rc != CTEXEC_OK) return rc;
-        /* From here the item may run, and this hop be gone: only f and the
-         * value `this` are used below. */
-        rc = ctexec_future_add_done_callback(f, &on_done, this);
-        if (rc != CTEXEC_OK && ctexec_future_cancel(f) == CTEXEC_OK) {
-            ctexec_future_free(f); /* taken back: it never runs */
-            return rc;
-        }
-        if (rc != CTEXEC_OK) ctexec_future_free(f); /* it started: it resumes h */
-        return CTEXEC_OK;
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.destroy = &on_destroy;
+        const void *outer = std::exchange(submitting(), this);
+        int rc = ctexec_submit_with(ex, &o, &run, this, nullptr);
+        submitting() = outer;
+        return rc;
     }
 };
 

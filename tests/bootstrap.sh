@@ -11,7 +11,7 @@ export PATH="$PATH:/usr/local/go/bin"
 # (GLib, libuv, Qt 6), the C++ header check under clang++, the ABI check
 # (abidw, abidiff, abilint: tests/abi/check.sh), and the benchmark smoke
 # test.
-CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev qt6-base-dev clang abigail-tools}"
+CTEXEC_PACKAGES="${CTEXEC_PACKAGES:-cmake python3-asgiref python3-venv python3-pip mypy libglib2.0-dev libuv1-dev qt6-base-dev clang abigail-tools libasio-dev}"
 
 # Debian packages of the Windows-under-Wine tests (tests/windows/run):
 # mingw-w64's -posix compiler, and Wine. Measured here: about 21 s and 46 s

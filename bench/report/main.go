@@ -282,6 +282,11 @@ func readCpp(path string) (string, []target) {
 			if strings.Contains(name, "coroutine") {
 				against = " (against `cte::executor::call`, same run)"
 			}
+			// asio::post onto cte::asio_executor, against asio::post onto
+			// an io_context running on the owner.
+			if strings.Contains(name, "asio") {
+				against = " io_context (`asio::post` onto an `io_context` running on the owner, same run)"
+			}
 			ts = append(ts, target{"C++ layer: " + name, goal + against, ratio, met})
 		case f != "" && !strings.HasPrefix(line, " ") && strings.Contains(f, "   "):
 			name = strings.TrimSpace(f[:strings.Index(f, "   ")])

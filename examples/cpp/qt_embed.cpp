@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
         std::atomic<int> running{workers};
 #endif
         auto finished = [&] {
-            if (--running == 0) gui.submit([] { QCoreApplication::quit(); });
+            if (--running == 0) gui.post([] { QCoreApplication::quit(); });
         };
         std::vector<std::thread> threads;
         for (int w = 0; w < workers; w++) {

@@ -55,7 +55,24 @@ int global = 0;
     cte::future<void *> raw = cte::adopt(fi.native_handle());
     (void)raw;
     (void)ex.native_handle();
+    // 0.3.0: submit options.
+    ex.post([m = move_only{}]() mutable { (void)m; });
+    ex.post(twice, 1);
+    ex.post(cte::urgent, [] {});
+    ex.dispatch([] {});
+    ex.dispatch(cte::urgent, twice, 2);
+    ex.post_after(std::chrono::milliseconds(5), [] {});
+    cte::future<int> u = ex.submit(cte::urgent, twice, 3);
+    cte::future<void> t1 = ex.submit_after(std::chrono::milliseconds(5), [] {});
+    cte::future<int> t2 = ex.submit_after(cte::urgent, std::chrono::duration<double>(0.5), twice, 4);
+    cte::future<move_only> w = ex.submit_with({cte::submit_mode::post, true, std::chrono::nanoseconds(0)},
+                                              [] { return move_only{}; });
+    (void)u.get();
+    (void)ex.is_owner();
+    std::optional<std::chrono::nanoseconds> nd = ex.next_deadline();
+    (void)nd;
     cte::options o;
+    o.on_error = [](std::exception_ptr) {};
     o.stats = true;
     o.max_queued = 4;
     o.when_full = cte::when_full::fail;

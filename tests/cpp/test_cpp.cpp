@@ -38,7 +38,7 @@ struct failure : std::runtime_error {
     do {                                                                             \
         int got_ = 0;                                                                \
         try {                                                                        \
-            stmt;                                                                    \
+            static_cast<void>(stmt);                                                                    \
         } catch (const cte::error &e_) {                                             \
             got_ = e_.status();                                                      \
         }                                                                            \
@@ -259,7 +259,7 @@ void test_same_thread() {
     CHECK_STATUS(ex.call([&] { ran = true; }), CTEXEC_ESAMETHREAD);
     CHECK(!ran);
     try {
-        ex.submit([] {});
+        static_cast<void>(ex.submit([] {}));
     } catch (const cte::error &e) {
         CHECK(e.code().category() == cte::category());
         CHECK(std::string(e.code().category().name()) == "ctexec");
@@ -466,7 +466,7 @@ void test_destroy_with_pending() {
         on_other_thread([&] {
             for (int i = 0; i < 3; i++) kept.push_back(ex.submit([&, t = tracked()] { return ++ran; }));
             // Futures dropped at once: their items are fire-and-forget.
-            for (int i = 0; i < 3; i++) ex.submit([&, t = tracked()] { return ++ran; });
+            for (int i = 0; i < 3; i++) static_cast<void>(ex.submit([&, t = tracked()] { return ++ran; }));
         });
         CHECK(tracked::live == 6);
     } // destroyed with 6 items queued
@@ -489,7 +489,7 @@ void test_future_dropped_before_run() {
     tracked::live = 0;
     std::atomic<int> ran{0};
     on_other_thread([&] {
-        for (int i = 0; i < 100; i++) ex.submit([&, t = tracked()] { ++ran; return std::string(100, 'x'); });
+        for (int i = 0; i < 100; i++) static_cast<void>(ex.submit([&, t = tracked()] { ++ran; return std::string(100, 'x'); }));
     });
     cte::promise<void> p;
     auto f = p.get_future();
@@ -709,7 +709,7 @@ void test_bounded_block_released_by_close() {
     std::atomic<int> status{0};
     std::thread blocked([&] {
         try {
-            ex.submit([] { return 2; }); // waits for room
+            static_cast<void>(ex.submit([] { return 2; })); // waits for room
             status = 1;
         } catch (const cte::error &e) {
             status = e.status();
@@ -920,8 +920,8 @@ void test_process_stats() {
         o.stats = true;
         cte::executor ex(o);
         on_other_thread([&] {
-            ex.submit([] {});
-            ex.submit([] {});
+            static_cast<void>(ex.submit([] {}));
+            static_cast<void>(ex.submit([] {}));
         });
         CHECK(cte::process_stats().queued == before.queued + 2);
     } // destroyed with both queued: discarded
@@ -934,6 +934,240 @@ void test_process_stats() {
 }
 
 // ---- C++20 coroutines: co_await on futures, ex.schedule(), cte::task ------
+// ---- submit options (0.3.0): post, dispatch, urgent, timers, on_error ----
+
+// post from the owner queues (never inline), runs at the next turn, on the
+// owner; from a worker it queues like submit; the order of posts is kept.
+void test_post_fire_and_forget() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    std::vector<int> order; // touched on the owner only
+    ex.post([&] { order.push_back(1); });
+    CHECK(order.empty()); // not inline
+    ex.post([&](int v) { order.push_back(v); }, 2);
+    CHECK(ex.run_ready().ran == 2);
+    CHECK((order == std::vector<int>{1, 2}));
+    serve(ex, [&] {
+        cte::promise<void> seen;
+        cte::future<void> f = seen.get_future();
+        for (int i = 3; i < 100; i++)
+            ex.post([&, i] {
+                CHECK(std::this_thread::get_id() == owner);
+                order.push_back(i);
+            });
+        ex.post([&] { seen.set_value(); });
+        f.get();
+    });
+    CHECK(order.size() == 99);
+    for (int i = 0; i < 99; i++) CHECK(order[static_cast<size_t>(i)] == i + 1);
+}
+
+// dispatch on the owner runs inline, before it returns; from a worker it
+// queues to the owner.
+void test_dispatch_inline_on_owner() {
+    cte::executor ex;
+    const auto owner = std::this_thread::get_id();
+    int inline_runs = 0;
+    ex.dispatch([&] { ++inline_runs; });
+    CHECK(inline_runs == 1);
+    CHECK(ex.run_ready().ran == 0); // nothing was queued
+    std::atomic<int> remote{0};
+    serve(ex, [&] {
+        cte::promise<void> seen;
+        cte::future<void> f = seen.get_future();
+        ex.dispatch([&] {
+            CHECK(std::this_thread::get_id() == owner);
+            ++remote;
+            seen.set_value();
+        });
+        f.get();
+    });
+    CHECK(remote == 1);
+}
+
+// submit_with: dispatch on the owner gives a ready future (value or
+// exception); post from the owner gives a future that get() cannot wait
+// for there (EDEADLK) until the owner ran it; queue from the owner is
+// refused (asgiref's rule).
+void test_submit_with_modes() {
+    cte::executor ex;
+    cte::future<int> d = ex.submit_with({cte::submit_mode::dispatch, false, {}}, [] { return 7; });
+    CHECK(d.ready());
+    CHECK(d.get() == 7);
+    cte::future<int> de = ex.submit_with({cte::submit_mode::dispatch, false, {}},
+                                         []() -> int { throw custom_error{3}; });
+    CHECK(de.ready());
+    bool caught = false;
+    try {
+        de.get();
+    } catch (const custom_error &e) {
+        caught = e.n == 3;
+    }
+    CHECK(caught);
+    cte::future<int> p = ex.submit_with({cte::submit_mode::post, false, {}}, [] { return 8; });
+    CHECK(!p.ready());
+    CHECK_STATUS(p.wait(), CTEXEC_EDEADLK);
+    CHECK(ex.run_ready().ran == 1);
+    CHECK(p.get() == 8);
+    CHECK_STATUS(ex.submit_with({}, [] { return 1; }), CTEXEC_ESAMETHREAD);
+    serve(ex, [&] {
+        CHECK(ex.submit_with({}, [] { return 2; }).get() == 2);
+        CHECK(ex.submit_with({cte::submit_mode::dispatch, true, {}}, [] { return 3; }).get() == 3);
+    });
+}
+
+// The urgent lane: urgent items run before normal items queued earlier,
+// each lane in FIFO order.
+void test_urgent_lane_order() {
+    cte::executor ex;
+    std::vector<int> order;
+    for (int i = 0; i < 3; i++) ex.post([&, i] { order.push_back(i); });
+    ex.post(cte::urgent, [&] { order.push_back(100); });
+    ex.post(cte::urgent, [&] { order.push_back(101); });
+    cte::future<int> f = ex.submit_with({cte::submit_mode::post, true, {}}, [&] {
+        order.push_back(102);
+        return 5;
+    });
+    while (ex.run_ready().more) {
+    }
+    CHECK((order == std::vector<int>{100, 101, 102, 0, 1, 2}));
+    CHECK(f.get() == 5);
+    serve(ex, [&] {
+        CHECK(ex.submit(cte::urgent, [] { return 9; }).get() == 9);
+        ex.dispatch(cte::urgent, [] {});
+    });
+}
+
+// is_owner: true on the owner only, and still after the executor quit.
+void test_is_owner() {
+    cte::executor ex;
+    CHECK(ex.is_owner());
+    serve(ex, [&] { CHECK(!ex.is_owner()); });
+    CHECK(ex.is_owner()); // quit, still the owner
+    cte::executor moved(std::move(ex));
+    CHECK_STATUS(static_cast<void>(ex.is_owner()), CTEXEC_EINVAL);
+    on_other_thread([&] { CHECK(!moved.is_owner()); });
+}
+
+// A fire-and-forget callable is destroyed exactly once, never called,
+// when its item is discarded (executor destroyed), refused (quit), or a
+// timer cancelled by the quit; and once after it ran.
+void test_fire_callable_destroyed_once() {
+    std::atomic<int> ran{0};
+    {
+        cte::executor ex;
+        for (int i = 0; i < 10; i++) ex.post([&, t = tracked()] { ++ran; });
+        ex.post_after(1h, [&, t = tracked()] { ++ran; });
+        CHECK(tracked::live == 11);
+    } // discarded by the destructor
+    CHECK(tracked::live == 0);
+    CHECK(ran == 0);
+    {
+        cte::executor ex;
+        ex.post([&, t = tracked()] { ++ran; });
+        ex.post_after(1h, [&, t = tracked()] { ++ran; });
+        cte::future<int> timer = ex.submit_after(1h, [&, t = tracked()] { return ++ran; });
+        serve(ex, [] {}); // quits: the due item runs, the timers are cancelled
+        CHECK(ran == 1);
+        CHECK(tracked::live == 1); // the timer with a future: held by its state
+        CHECK_STATUS(timer.get(), CTEXEC_ECANCELLED);
+        CHECK(tracked::live == 0);
+        on_other_thread([&] {
+            CHECK_STATUS(ex.post([&, t = tracked()] { ++ran; }), CTEXEC_EQUIT);
+            CHECK_STATUS(ex.dispatch([&, t = tracked()] { ++ran; }), CTEXEC_EQUIT);
+        });
+        CHECK(tracked::live == 0);
+        CHECK(ran == 1);
+    }
+}
+
+// on_error gets what a fire-and-forget item threw, on the owner, right
+// after it ran (also for dispatch inline); items with a future never reach it.
+void test_on_error_hook() {
+    std::vector<std::string> errors;
+    std::vector<std::thread::id> threads;
+    cte::options o;
+    o.on_error = [&](std::exception_ptr e) {
+        threads.push_back(std::this_thread::get_id());
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::runtime_error &x) {
+            errors.push_back(x.what());
+        } catch (const custom_error &x) {
+            errors.push_back("custom " + std::to_string(x.n));
+        }
+    };
+    cte::executor ex(o);
+    const auto owner = std::this_thread::get_id();
+    ex.post([] { throw std::runtime_error("posted"); });
+    ex.dispatch([] { throw custom_error{4}; }); // inline: to the hook, not to us
+    CHECK((errors == std::vector<std::string>{"custom 4"}));
+    ex.post([] {});
+    cte::future<int> f = ex.submit_with({cte::submit_mode::post, false, {}},
+                                        []() -> int { throw std::runtime_error("future"); });
+    CHECK(ex.run_ready().ran == 3); // "posted", the plain one, the one with a future
+    CHECK((errors == std::vector<std::string>{"custom 4", "posted"}));
+    ex.post([] { throw std::runtime_error("posted again"); });
+    serve(ex, [&] { ex.post([] { throw std::runtime_error("remote"); }); });
+    CHECK((errors == std::vector<std::string>{"custom 4", "posted", "posted again", "remote"}));
+    bool in_future = false;
+    try {
+        f.get();
+    } catch (const std::runtime_error &x) {
+        in_future = std::string(x.what()) == "future";
+    }
+    CHECK(in_future);
+    for (auto t : threads) CHECK(t == owner);
+    // Without a hook, what a fire-and-forget item throws is dropped.
+    cte::executor plain;
+    plain.post([] { throw std::runtime_error("dropped"); });
+    CHECK(plain.run_ready().ran == 1);
+}
+
+// Timers: submit_after runs on the owner no earlier than its delay, in
+// deadline order; from the owner too; cancellable through the future;
+// next_deadline tells a host loop when the next one is due.
+void test_submit_after_timers() {
+    cte::executor ex;
+    CHECK(!ex.next_deadline());
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<int> order;
+    std::vector<std::chrono::steady_clock::duration> at;
+    auto late = ex.submit_after(60ms, [&] {
+        order.push_back(2);
+        at.push_back(std::chrono::steady_clock::now() - t0);
+    });
+    ex.post_after(20ms, [&] {
+        order.push_back(1);
+        at.push_back(std::chrono::steady_clock::now() - t0);
+    });
+    auto cancelled = ex.submit_after(40ms, [&] { order.push_back(99); return 0; });
+    auto next = ex.next_deadline();
+    CHECK(next && *next > 0ms && *next <= 20ms);
+    CHECK(cancelled.cancel());
+    auto zero = ex.submit_after(0ms, [] { return 3; }); // a post from the owner
+    CHECK(ex.run_ready().ran == 1);
+    CHECK(zero.get() == 3);
+    CHECK(order.empty());
+    while (!late.ready()) {
+        auto d = ex.next_deadline();
+        CHECK(d.has_value());
+        std::this_thread::sleep_for(*d);
+        ex.run_ready();
+    }
+    late.get();
+    CHECK((order == std::vector<int>{1, 2}));
+    CHECK(at[0] >= 20ms && at[1] >= 60ms);
+    CHECK_STATUS(cancelled.get(), CTEXEC_ECANCELLED);
+    CHECK(!ex.next_deadline());
+    serve(ex, [&] {
+        auto t1 = std::chrono::steady_clock::now();
+        auto id = ex.submit_after(30ms, [] { return std::this_thread::get_id(); }).get();
+        CHECK(std::chrono::steady_clock::now() - t1 >= 30ms);
+        CHECK(id != std::this_thread::get_id());
+    });
+}
+
 #if defined(CTEXEC_HPP_COROUTINES)
 
 cte::task<long> owner_step(cte::executor &ex, std::thread::id owner, long i) {
@@ -1335,6 +1569,14 @@ const test_case cases[] = {
     {"embed_fd_run_ready", test_embed_fd_run_ready},
     {"embed_set_notify", test_embed_set_notify},
     {"process_stats", test_process_stats},
+    {"post_fire_and_forget", test_post_fire_and_forget},
+    {"dispatch_inline_on_owner", test_dispatch_inline_on_owner},
+    {"submit_with_modes", test_submit_with_modes},
+    {"urgent_lane_order", test_urgent_lane_order},
+    {"is_owner", test_is_owner},
+    {"fire_callable_destroyed_once", test_fire_callable_destroyed_once},
+    {"on_error_hook", test_on_error_hook},
+    {"submit_after_timers", test_submit_after_timers},
 #if defined(CTEXEC_HPP_COROUTINES)
     // C++20 only: CMakeLists.txt registers the coro_ cases for the C++20
     // builds alone.
