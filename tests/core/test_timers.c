@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "ctexec.h"
@@ -491,6 +492,48 @@ static void test_negative_delay_is_einval(void) {
     OK(ctexec_free(ex));
 }
 
+/* A due urgent timer joins the urgent lane: it runs before normal items
+ * queued before it fell due (and not yet taken by the owner). */
+static atomic_int gate_started, gate_open;
+static int hold_item(void *arg, void **result) {
+    (void)arg;
+    (void)result;
+    atomic_store(&gate_started, 1);
+    while (!atomic_load(&gate_open)) sched_yield();
+    return 0;
+}
+static void *urgent_timer_main(void *p) {
+    ctexec *ex = p;
+    OK(ctexec_submit(ex, hold_item, NULL, NULL));
+    while (!atomic_load(&gate_started)) sched_yield();
+    for (int i = 1; i <= 5; i++) OK(ctexec_submit(ex, log_item, (void *)(intptr_t)i, NULL));
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.delay_ns = 1 * MS;
+    o.flags = CTEXEC_SUBMIT_URGENT;
+    OK(ctexec_submit_with(ex, &o, log_item, (void *)100, NULL));
+    sleep_ns(5 * MS); /* due now, while the owner is held */
+    OK(ctexec_submit(ex, stop_item, NULL, NULL));
+    atomic_store(&gate_open, 1);
+    return NULL;
+}
+static void test_urgent_timer_joins_urgent_lane(void) {
+    reset();
+    atomic_store(&gate_started, 0);
+    atomic_store(&gate_open, 0);
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    OK(ctexec_future_new(&stop_promise));
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, urgent_timer_main, ex) == 0);
+    OK(ctexec_run_until(ex, stop_promise));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(atomic_load(&order_len) == 6);
+    if (order_log[0] != 100) FAIL("item %d ran first, want the due urgent timer (100)", order_log[0]);
+    for (int i = 1; i <= 5; i++) CHECK(order_log[i] == i);
+    OK(ctexec_future_free(stop_promise));
+    OK(ctexec_free(ex));
+}
+
 static double cpu_s(void) {
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
@@ -541,6 +584,7 @@ static const check_case cases[] = {
     {"notify_fires_at_deadline", test_notify_fires_at_deadline},
     {"run_ready_runs_due_timers", test_run_ready_runs_due_timers},
     {"negative_delay_is_einval", test_negative_delay_is_einval},
+    {"urgent_timer_joins_urgent_lane", test_urgent_timer_joins_urgent_lane},
     {"idle_cpu_with_1000_timers", test_idle_cpu_with_1000_timers},
 };
 
