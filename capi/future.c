@@ -430,6 +430,8 @@ void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
     cx_future *f = r->fut;
     void *result = NULL;
     int started = f == NULL || cx_fut_start(f);
+    /* Started: no cancel can win now, and the entry keeps the slot alive. */
+    if (f != NULL && started && r->destroy != NULL) cx_fut_drop_destroy(f, CX_GEN(CX_LOAD(&f->state)));
     if (cnt != NULL) {
         cx_count(&cnt->started);
         if (!started) cx_count(&cnt->cancelled);
@@ -452,8 +454,11 @@ void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
  * canceller called destroy); otherwise destroy is called here. */
 void cx_discard_rec(cx_xrec *r) {
     cx_future *f = r->fut;
-    int mine = f == NULL ||
-               cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    uint32_t gen = f != NULL ? CX_GEN(CX_LOAD(&f->state)) : 0;
+    int mine = f == NULL || cx_fut_complete(f, gen, CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    /* After our completion the slot may already be reused: cx_xtake's CAS
+     * on generation gen cannot take a newer generation's side slot. */
+    if (f != NULL && mine && r->destroy != NULL) cx_fut_drop_destroy(f, gen);
     if (mine && r->destroy != NULL) r->destroy((void *)r->arg);
     free(r);
 }

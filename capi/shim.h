@@ -144,7 +144,10 @@ CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_futu
  *   cx_fut_set_destroy attaches destroy(arg) to the future f of
  *     generation gen, for ctexec_future_cancel (0, or CTEXEC_ENOMEM).
  *   cx_fut_cancelled_destroy is what ctexec_future_cancel calls once its
- *     cancel won: destroy(arg), if attached to that generation.
+ *     cancel won: destroy(arg), if attached to that generation and still
+ *     owed (a cancel by the library, e.g. of a timer at quit, calls it too).
+ *   cx_fut_drop_destroy: generation gen's destroy is no longer owed through
+ *     the future (the item started, or its outcome was decided elsewhere).
  *   cx_run_urgent runs up to max items of the urgent lane queued now.
  *   cx_item_error hands a fire-and-forget item's nonzero code to the hook. */
 typedef struct cx_xrec {
@@ -160,6 +163,7 @@ CX_HIDDEN cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx
 CX_HIDDEN cx_push_t cx_push_entry(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
 CX_HIDDEN int cx_fut_set_destroy(cx_future *f, uint32_t gen, ctexec_destroy_fn destroy, uintptr_t arg);
 CX_HIDDEN void cx_fut_cancelled_destroy(cx_future *f, uint32_t gen);
+CX_HIDDEN void cx_fut_drop_destroy(cx_future *f, uint32_t gen);
 CX_HIDDEN uint64_t cx_run_urgent(cx_ingress *in, cx_counters *cnt, uint64_t max);
 CX_HIDDEN void cx_run_rec(cx_ingress *in, struct cx_xrec *r, cx_counters *cnt);
 CX_HIDDEN void cx_discard_rec(struct cx_xrec *r);

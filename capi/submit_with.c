@@ -35,13 +35,20 @@
  *     when nothing was queued (the record, if any, is freed there).
  *
  * The side slot. Each future slot index i has cx_xslots[i] = {destroy,
- * arg, gen}, written by the submit before the handle leaves it (so before
- * any cancel can name it) and read only by a canceller whose claim on
- * generation gen won: it holds the handle, so the slot and its generation
- * cannot move on under it (freeing a handle while another thread cancels
- * it is a host bug). A side slot left from an older generation is
- * ignored: gen differs. So plain futures never write or clear it, and the
- * only cost to a plain cancel is one load and compare. The table is
+ * arg, tag}, written by the submit before the handle leaves it (so before
+ * any cancel can name it), tag = gen | CX_XLIVE stored last (release).
+ * Whoever decides the outcome takes it with a CAS of the tag from
+ * gen | CX_XLIVE to gen (cx_xtake): the canceller whose claim on
+ * generation gen won (it holds the handle, so the slot and its generation
+ * cannot move on under it: freeing a handle while another thread cancels
+ * it is a host bug) and then calls destroy; the owner as soon as the item
+ * started (cx_run_rec: from then on no cancel can win); ctexec_free's
+ * discard after its completion won; a refused submit before it releases
+ * the slot. So no owed side slot outlives its generation, and a slot of an
+ * older generation never matches (its tag's generation differs, or its
+ * live bit is clear), even after the 24-bit generation wraps. Plain
+ * futures never write it, and the only cost to a plain cancel is one
+ * load and compare. The table is
  * address space reserved once and committed as indexes are first used
  * (cx_xcovered, stored with release after the commit, loaded with
  * acquire before any read).
@@ -82,8 +89,9 @@ struct cx_errhook {
 typedef struct cx_xslot {
     ctexec_destroy_fn destroy;
     uintptr_t arg;
-    uint32_t gen;
+    uint32_t tag; /* the generation, | CX_XLIVE while destroy is still owed */
 } cx_xslot;
+#define CX_XLIVE 0x80000000u
 
 #define CX_XSLOTS (1u << 24) /* as many as future slots (future.c) */
 static cx_slab cx_xslab;
@@ -107,18 +115,33 @@ int cx_fut_set_destroy(cx_future *f, uint32_t gen, ctexec_destroy_fn destroy, ui
     cx_xslot *x = &cx_xbase[cx_fut_index(f)];
     x->destroy = destroy;
     x->arg = arg;
-    __atomic_store_n(&x->gen, gen, __ATOMIC_RELEASE);
+    __atomic_store_n(&x->tag, gen | CX_XLIVE, __ATOMIC_RELEASE);
     return CTEXEC_OK;
 }
 
-void cx_fut_cancelled_destroy(cx_future *f, uint32_t gen) {
+/* Takes generation gen's side slot of f: 1 (with *x) if it was still owed,
+ * and it no longer is. The CAS on the tag makes a slot of an older
+ * generation (say the slot was released and reused since) never match:
+ * so no stale side slot survives to meet a cancel 2^24 generations later,
+ * every owed one is taken by whoever decides the outcome. */
+static int cx_xtake(cx_future *f, uint32_t gen, cx_xslot **x) {
     uint32_t i = cx_fut_index(f);
-    if (CX_LOAD(&cx_xcovered) < ((uint64_t)i + 1) * sizeof(cx_xslot)) return;
-    cx_xslot *x = &cx_xbase[i];
-    if (CX_LOAD(&x->gen) != gen || x->destroy == NULL) return;
-    ctexec_destroy_fn d = x->destroy;
-    x->destroy = NULL; /* this generation's destroy is spent */
-    d((void *)x->arg);
+    if (CX_LOAD(&cx_xcovered) < ((uint64_t)i + 1) * sizeof(cx_xslot)) return 0;
+    *x = &cx_xbase[i];
+    uint32_t t = gen | CX_XLIVE;
+    return CX_CAS(&(*x)->tag, &t, gen);
+}
+
+void cx_fut_cancelled_destroy(cx_future *f, uint32_t gen) {
+    cx_xslot *x;
+    /* The canceller holds the handle: the slot cannot be released and
+     * written again before this returns, so destroy and arg are gen's. */
+    if (cx_xtake(f, gen, &x) && x->destroy != NULL) x->destroy((void *)x->arg);
+}
+
+void cx_fut_drop_destroy(cx_future *f, uint32_t gen) {
+    cx_xslot *x;
+    cx_xtake(f, gen, &x);
 }
 
 /* ---- records and the lanes ---------------------------------------------- */
@@ -327,7 +350,10 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
          * never queued. */
         cx_xrec *r = cx_rec_new((uintptr_t)fn, (uintptr_t)arg, f, destroy, 0);
         if (r == NULL) {
-            if (f != NULL) cx_fut_release(f);
+            if (f != NULL) {
+                if (destroy != NULL) cx_fut_drop_destroy(f, gen);
+                cx_fut_release(f);
+            }
             rc = CTEXEC_ENOMEM;
             goto refuse;
         }
@@ -360,7 +386,10 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
         if (rc != CTEXEC_OK) free(r);
     }
     if (rc != CTEXEC_OK) {
-        if (f != NULL) cx_fut_release(f); /* never queued, never seen */
+        if (f != NULL) {
+            if (destroy != NULL) cx_fut_drop_destroy(f, gen);
+            cx_fut_release(f); /* never queued, never seen */
+        }
         goto refuse;
     }
     if (f != NULL) {

@@ -405,6 +405,36 @@ static void test_destroy_once_when_ran(void) {
     OK(ctexec_free(ex));
 }
 
+/* A future slot is reused, and its 24-bit generation wraps after 2^24
+ * reuses: a later future of the same slot and generation must not find
+ * the old item's destroy owed (the owner took it when the item started). */
+static void test_destroy_not_owed_after_generation_wraps(void) {
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    struct dtrack d = {0};
+    ctexec_future f, p;
+    OK(submit_elsewhere(ex, 0, dtrack_destroy, dtrack_item, &d, &f));
+    drain(ex);
+    CHECK(atomic_load(&d.calls) == 1);
+    OK(ctexec_future_free(f));
+    /* The slot goes back to the free stack's top: the next future here
+     * takes it, generation + 1, and so on round the 24 bits. */
+    int wrapped = 0;
+    for (uint32_t i = 0; i < (1u << 24) + 4; i++) {
+        OK(ctexec_future_new(&p));
+        if (p == f) { /* same slot, same generation: the handle repeats */
+            wrapped = 1;
+            OK(ctexec_future_cancel(p));
+            OK(ctexec_future_free(p));
+            break;
+        }
+        OK(ctexec_future_free(p));
+    }
+    CHECK(wrapped);
+    CHECK(atomic_load(&d.calls) == 1);
+    OK(ctexec_free(ex));
+}
+
 /* destroy runs after the future's done callbacks. */
 static atomic_int cb_seen_destroy;
 static void done_cb(ctexec_future f, void *ud) {
@@ -792,6 +822,7 @@ static const check_case cases[] = {
     {"owner_plain_submit_still_refused", test_owner_plain_submit_still_refused},
     {"destroy_once_when_ran", test_destroy_once_when_ran},
     {"destroy_after_done_callbacks", test_destroy_after_done_callbacks},
+    {"destroy_not_owed_after_generation_wraps", test_destroy_not_owed_after_generation_wraps},
     {"destroy_once_when_cancelled", test_destroy_once_when_cancelled},
     {"destroy_once_when_freed", test_destroy_once_when_freed},
     {"destroy_once_when_refused", test_destroy_once_when_refused},
