@@ -346,13 +346,12 @@ static void test_timer_to_quit_executor_goes_down_chain(void) {
     OK(ctexec_run_until(ex, done)); /* ex quits */
     OK(ctexec_future_free(done));
     OK(ctexec_future_new(&stop_promise));
-    int64_t ns;
+    int64_t ns, t0 = now_ns();
     OK(timer_submit(ex, 30 * MS, stop_item, NULL, NULL, NULL)); /* from the owner of both */
     OK(ctexec_next_deadline(old, &ns));
-    CHECK(ns > 0 && ns <= 30 * MS);
-    int64_t t0 = now_ns();
+    CHECK(ns >= 0 && ns <= 30 * MS); /* 0 only on a machine slow enough to pass the deadline */
     OK(ctexec_run_until(old, stop_promise));
-    CHECK(now_ns() - t0 >= 20 * MS);
+    CHECK(now_ns() - t0 >= 30 * MS);
     OK(ctexec_future_free(stop_promise));
     OK(ctexec_free(ex));
     OK(ctexec_free(old));
@@ -399,11 +398,11 @@ static void test_next_deadline_values(void) {
     ctexec_future f;
     OK(timer_submit(ex, 500 * MS, log_item, NULL, NULL, &f));
     OK(ctexec_next_deadline(ex, &ns));
-    CHECK(ns > 400 * MS && ns <= 500 * MS);
+    CHECK(ns > 250 * MS && ns <= 500 * MS); /* room for a busy machine */
     ctexec_future g;
     OK(timer_submit(ex, 2 * MS, log_item, NULL, NULL, &g));
     OK(ctexec_next_deadline(ex, &ns));
-    CHECK(ns > 0 && ns <= 2 * MS);
+    CHECK(ns >= 0 && ns <= 2 * MS); /* the earlier one now */
     sleep_ns(3 * MS);
     OK(ctexec_next_deadline(ex, &ns));
     CHECK(ns == 0);
