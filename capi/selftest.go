@@ -70,7 +70,7 @@ static void selftest_cb(ctexec_future f, void *ud) {
     __atomic_add_fetch((int *)ud, 1, __ATOMIC_SEQ_CST);
 }
 
-static void selftest_destroy(void *arg) { __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST); }
+static void selftest_count_destroy(void *arg) { __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST); }
 
 #define SELFTEST_TRY(n, call)        \
     do {                             \
@@ -135,15 +135,15 @@ static void *selftest_foreign_main(void *p) {
         ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
         o.delay_ns = 1000000;
         int64_t ns;
-        SELFTEST_TRY(20, ctexec_submit_with(x->ex, &o, selftest_item, (void *)1, &f));
-        SELFTEST_TRY(21, ctexec_future_wait(f, -1, &r));
-        SELFTEST_TRY(22, ctexec_future_free(f));
+        SELFTEST_TRY(30, ctexec_submit_with(x->ex, &o, selftest_item, (void *)1, &f));
+        SELFTEST_TRY(31, ctexec_future_wait(f, -1, &r));
+        SELFTEST_TRY(32, ctexec_future_free(f));
         o.delay_ns = 60000000000LL;
-        o.destroy = selftest_destroy;
-        SELFTEST_TRY(23, ctexec_submit_with(x->ex, &o, selftest_item, &x->cbs, &f));
-        SELFTEST_TRY(24, ctexec_next_deadline(x->ex, &ns));
-        SELFTEST_TRY(25, ctexec_future_cancel(f));
-        SELFTEST_TRY(26, ctexec_future_free(f));
+        o.destroy = selftest_count_destroy;
+        SELFTEST_TRY(33, ctexec_submit_with(x->ex, &o, selftest_item, &x->cbs, &f));
+        SELFTEST_TRY(34, ctexec_next_deadline(x->ex, &ns));
+        SELFTEST_TRY(35, ctexec_future_cancel(f));
+        SELFTEST_TRY(36, ctexec_future_free(f));
     }
     SELFTEST_TRY(15, ctexec_future_add_done_callback(x->stop, selftest_cb, &x->cbs));
     SELFTEST_TRY(16, ctexec_future_set_result(x->stop, NULL));

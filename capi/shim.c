@@ -365,10 +365,13 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     int wait = 0;
     int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
     while (rc == CTEXEC_OK && wait) {
-        /* Armed: sleep no later than the earliest timer (timers.c). */
+        /* Armed: sleep no later than the earliest timer (timers.c). A
+         * timer due now needs no wait (and no failed spin that would shrink
+         * the owner's spin budget): Go's next step moves it. */
         if (__builtin_expect(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS, 0))
             left = cx_timers_wait_limit(s, left);
-        cx_owner_wait(&s->in, left);
+        if (left != 0 || !(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS))
+            cx_owner_wait(&s->in, left);
         rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
     }
     /* Quit: due timers run, the rest are cancelled, before we return. */

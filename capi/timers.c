@@ -341,10 +341,11 @@ int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_f
  * destroy is called here, unless a canceller won first (it called destroy
  * from the future's side slot, submit_with.c). */
 static void cx_timer_cancel(const cx_timer *r) {
-    int decided = 1;
-    if (r->fut != NULL)
-        decided = cx_fut_complete(r->fut, CX_GEN(CX_LOAD(&r->fut->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED) ==
-                  CTEXEC_OK;
+    cx_future *f = r->fut;
+    uint32_t gen = f != NULL ? CX_GEN(CX_LOAD(&f->state)) : 0;
+    int decided = f == NULL || cx_fut_complete(f, gen, CX_BY_ITEM, 0, CTEXEC_ECANCELLED) == CTEXEC_OK;
+    /* No longer owed through the future's side slot (submit_with.c). */
+    if (f != NULL && decided && r->destroy != NULL) cx_fut_drop_destroy(f, gen);
     if (decided && r->destroy != NULL) r->destroy((void *)r->arg);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "ctexec.h"
@@ -237,8 +238,11 @@ static void *race_main(void *p) {
             c->ran++;
         }
         OK(ctexec_future_free(f));
-        /* the item ran iff the cancel lost */
-        sleep_ns(300000);
+        /* the item ran iff the cancel lost; destroy follows the outcome
+         * (after the future completed, when the item ran) */
+        for (int64_t t0 = now_ns(); atomic_load(&race_destroyed[i]) == 0 && now_ns() - t0 < 2000 * MS;)
+            sched_yield();
+        sleep_ns(100000); /* a second call would come now */
         if (atomic_load(&race_ran[i]) != (rc == CTEXEC_OK ? 0 : 1))
             FAIL("race %d: cancel rc %d but the item ran %d times", i, rc, atomic_load(&race_ran[i]));
         if (atomic_load(&race_destroyed[i]) != 1)
@@ -345,13 +349,12 @@ static void test_timer_to_quit_executor_goes_down_chain(void) {
     OK(ctexec_run_until(ex, done)); /* ex quits */
     OK(ctexec_future_free(done));
     OK(ctexec_future_new(&stop_promise));
-    int64_t ns;
+    int64_t ns, t0 = now_ns();
     OK(timer_submit(ex, 30 * MS, stop_item, NULL, NULL, NULL)); /* from the owner of both */
     OK(ctexec_next_deadline(old, &ns));
-    CHECK(ns > 0 && ns <= 30 * MS);
-    int64_t t0 = now_ns();
+    CHECK(ns >= 0 && ns <= 30 * MS); /* 0 only on a machine slow enough to pass the deadline */
     OK(ctexec_run_until(old, stop_promise));
-    CHECK(now_ns() - t0 >= 20 * MS);
+    CHECK(now_ns() - t0 >= 30 * MS);
     OK(ctexec_future_free(stop_promise));
     OK(ctexec_free(ex));
     OK(ctexec_free(old));
@@ -398,11 +401,11 @@ static void test_next_deadline_values(void) {
     ctexec_future f;
     OK(timer_submit(ex, 500 * MS, log_item, NULL, NULL, &f));
     OK(ctexec_next_deadline(ex, &ns));
-    CHECK(ns > 400 * MS && ns <= 500 * MS);
+    CHECK(ns > 250 * MS && ns <= 500 * MS); /* room for a busy machine */
     ctexec_future g;
     OK(timer_submit(ex, 2 * MS, log_item, NULL, NULL, &g));
     OK(ctexec_next_deadline(ex, &ns));
-    CHECK(ns > 0 && ns <= 2 * MS);
+    CHECK(ns >= 0 && ns <= 2 * MS); /* the earlier one now */
     sleep_ns(3 * MS);
     OK(ctexec_next_deadline(ex, &ns));
     CHECK(ns == 0);
@@ -469,14 +472,16 @@ static void test_run_ready_runs_due_timers(void) {
     reset();
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
-    OK(timer_submit(ex, 5 * MS, log_item, (void *)1, NULL, NULL));
+    int64_t t0 = now_ns();
+    OK(timer_submit(ex, 200 * MS, log_item, (void *)1, NULL, NULL));
     OK(timer_submit(ex, 60000 * MS, log_item, (void *)2, count_destroy, NULL));
     uint64_t ran = 9;
     EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
-    CHECK(ran == 0);
-    sleep_ns(10 * MS);
+    CHECK(ran == 0 || now_ns() - t0 >= 200 * MS); /* not due yet (unless the machine stalled) */
+    uint64_t first = ran;
+    sleep_ns(250 * MS);
     EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
-    CHECK(ran == 1 && atomic_load(&order_len) == 1 && order_log[0] == 1);
+    CHECK(first + ran == 1 && atomic_load(&order_len) == 1 && order_log[0] == 1);
     OK(ctexec_free(ex)); /* discards the 60 s one */
     CHECK(atomic_load(&destroyed) == 1);
 }
@@ -488,6 +493,48 @@ static void test_negative_delay_is_einval(void) {
     OK(ctexec_new(NULL, &ex));
     EXPECT_RC(timer_submit(ex, -1, log_item, NULL, count_destroy, NULL), CTEXEC_EINVAL);
     CHECK(atomic_load(&destroyed) == 1);
+    OK(ctexec_free(ex));
+}
+
+/* A due urgent timer joins the urgent lane: it runs before normal items
+ * queued before it fell due (and not yet taken by the owner). */
+static atomic_int gate_started, gate_open;
+static int hold_item(void *arg, void **result) {
+    (void)arg;
+    (void)result;
+    atomic_store(&gate_started, 1);
+    while (!atomic_load(&gate_open)) sched_yield();
+    return 0;
+}
+static void *urgent_timer_main(void *p) {
+    ctexec *ex = p;
+    OK(ctexec_submit(ex, hold_item, NULL, NULL));
+    while (!atomic_load(&gate_started)) sched_yield();
+    for (int i = 1; i <= 5; i++) OK(ctexec_submit(ex, log_item, (void *)(intptr_t)i, NULL));
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.delay_ns = 1 * MS;
+    o.flags = CTEXEC_SUBMIT_URGENT;
+    OK(ctexec_submit_with(ex, &o, log_item, (void *)100, NULL));
+    sleep_ns(5 * MS); /* due now, while the owner is held */
+    OK(ctexec_submit(ex, stop_item, NULL, NULL));
+    atomic_store(&gate_open, 1);
+    return NULL;
+}
+static void test_urgent_timer_joins_urgent_lane(void) {
+    reset();
+    atomic_store(&gate_started, 0);
+    atomic_store(&gate_open, 0);
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    OK(ctexec_future_new(&stop_promise));
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, urgent_timer_main, ex) == 0);
+    OK(ctexec_run_until(ex, stop_promise));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(atomic_load(&order_len) == 6);
+    if (order_log[0] != 100) FAIL("item %d ran first, want the due urgent timer (100)", order_log[0]);
+    for (int i = 1; i <= 5; i++) CHECK(order_log[i] == i);
+    OK(ctexec_future_free(stop_promise));
     OK(ctexec_free(ex));
 }
 
@@ -508,6 +555,8 @@ static void test_idle_cpu_with_1000_timers(void) {
     for (int i = 0; i < 1000; i++) OK(timer_submit(ex, 60000 * MS + i * MS, log_item, NULL, NULL, NULL));
     ctexec_future never;
     OK(ctexec_future_new(&never));
+    /* Warm-up: the owner's first run (its first entry into Go) is not idling. */
+    EXPECT_RC(ctexec_run_until_timeout(ex, never, 50 * MS), CTEXEC_ETIMEDOUT);
     double c0 = cpu_s();
     int64_t t0 = now_ns();
     EXPECT_RC(ctexec_run_until_timeout(ex, never, 1000 * MS), CTEXEC_ETIMEDOUT);
@@ -539,6 +588,7 @@ static const check_case cases[] = {
     {"notify_fires_at_deadline", test_notify_fires_at_deadline},
     {"run_ready_runs_due_timers", test_run_ready_runs_due_timers},
     {"negative_delay_is_einval", test_negative_delay_is_einval},
+    {"urgent_timer_joins_urgent_lane", test_urgent_timer_joins_urgent_lane},
     {"idle_cpu_with_1000_timers", test_idle_cpu_with_1000_timers},
 };
 
