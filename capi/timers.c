@@ -495,6 +495,30 @@ void cx_timers_free(struct ctexec *s) {
     free(t);
 }
 
+/* Drops cancelled records from the top of the heap, so that the deadline
+ * reported to a host is one that will run something (a host loop would
+ * otherwise wake at a cancelled timer's deadline for nothing). Records
+ * below the top stay until they reach it: the cost is one look at the
+ * top's future per call. The records' references are dropped outside the
+ * lock, as cx_timers_move_due does; the future is already complete, so
+ * cx_timer_cancel only releases the record's reference to it (no destroy:
+ * the canceller ran it). Any thread. */
+static void cx_timers_prune_cancelled(cx_ingress *in, struct cx_timers *t) {
+    if (__atomic_load_n(&t->min, __ATOMIC_SEQ_CST) == CX_NEVER) return;
+    for (;;) {
+        cx_timer dead[CX_MOVE_BATCH];
+        size_t n = 0;
+        cx_lock(in);
+        while (n < CX_MOVE_BATCH && t->n > 0 && t->heap[0].fut != NULL &&
+               (CX_LOAD(&t->heap[0].fut->state) & CX_FUT_DONE))
+            dead[n++] = cx_heap_pop(t);
+        if (n > 0) cx_heap_publish(in, t);
+        cx_unlock(in);
+        for (size_t i = 0; i < n; i++) cx_timer_cancel(&dead[i]);
+        if (n < CX_MOVE_BATCH) return;
+    }
+}
+
 int ctexec_next_deadline(ctexec *ex, int64_t *out_ns) {
     CX_ENTER();
     CX_HOOK("next_deadline");
@@ -502,6 +526,7 @@ int ctexec_next_deadline(ctexec *ex, int64_t *out_ns) {
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
     struct cx_timers *t = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE);
+    if (t != NULL) cx_timers_prune_cancelled(&s->in, t);
     int64_t d = t ? __atomic_load_n(&t->min, __ATOMIC_SEQ_CST) : CX_NEVER;
     if (d == CX_NEVER) {
         *out_ns = -1;

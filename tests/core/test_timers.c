@@ -406,9 +406,21 @@ static void test_next_deadline_values(void) {
     OK(timer_submit(ex, 2 * MS, log_item, NULL, NULL, &g));
     OK(ctexec_next_deadline(ex, &ns));
     CHECK(ns >= 0 && ns <= 2 * MS); /* the earlier one now */
+    /* A cancelled earliest timer is not reported: the host would wake
+     * for nothing. The later one is. */
+    OK(ctexec_future_cancel(g));
+    OK(ctexec_next_deadline(ex, &ns));
+    CHECK(ns > 250 * MS && ns <= 500 * MS);
+    OK(ctexec_future_free(g));
+    OK(timer_submit(ex, 2 * MS, log_item, NULL, NULL, &g));
     sleep_ns(3 * MS);
     OK(ctexec_next_deadline(ex, &ns));
     CHECK(ns == 0);
+    /* Cancelling the only timer: none left. */
+    OK(ctexec_future_cancel(f));
+    EXPECT_RC(ctexec_future_cancel(g), CTEXEC_OK);
+    OK(ctexec_next_deadline(ex, &ns));
+    CHECK(ns == -1);
     EXPECT_RC(ctexec_next_deadline(ex, NULL), CTEXEC_EINVAL);
     EXPECT_RC(ctexec_next_deadline(NULL, &ns), CTEXEC_EINVAL);
     OK(ctexec_free(ex));
