@@ -361,8 +361,8 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     int wait = 0;
     int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
     while (rc == CTEXEC_OK && wait) {
-        cx_owner_wait(&s->in, left);
-        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
+        int slept = cx_owner_wait(&s->in, left);
+        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, slept, &left, &wait));
     }
     return rc;
 }
