@@ -277,16 +277,19 @@ static int cx_spin(cx_spinner *sp, const uint32_t *word, int owner, int64_t dead
  * CX_WAKE_SLEEPING). It spins first, then moves Wake from ARMED to
  * SLEEPING and sleeps, at most left_ns (< 0: no limit). Go disarms it
  * under the lock on its next step. Waiting here, outside any Go frame,
- * keeps the Go runtime from seeing a thread blocked in a cgo call. */
-void cx_owner_wait(cx_ingress *in, int64_t left_ns) {
+ * keeps the Go runtime from seeing a thread blocked in a cgo call.
+ * Returns 1 if it slept (or tried to: a timeout), 0 if the spin, or a
+ * signal before the sleep, ended it. */
+int cx_owner_wait(cx_ingress *in, int64_t left_ns) {
     int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
-    if (cx_spin(&cx_owner_spin, &in->wake, 1, deadline)) return;
+    if (cx_spin(&cx_owner_spin, &in->wake, 1, deadline)) return 0;
     uint32_t armed = CX_WAKE_ARMED;
     if (!__atomic_compare_exchange_n(&in->wake, &armed, CX_WAKE_SLEEPING, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-        return; /* signaled meanwhile */
+        return 0; /* signaled meanwhile */
     int64_t left = -1;
     if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
     cx_wait_on(&in->wake, CX_WAKE_SLEEPING, left);
+    return 1;
 }
 
 /* Deadlock detection (deadlock.c): 1 if this wait is to return

@@ -17,10 +17,12 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/cgo"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"ctexec/executor"
@@ -193,6 +195,9 @@ func ctexecgo_debug_panic() (rc C.int) {
 type exEntry struct {
 	ex     *executor.Executor
 	handle cgo.Handle
+	// yieldAt is when the owner's run next passes through the Go
+	// scheduler (ownerYield); owner-only.
+	yieldAt int64
 }
 
 // Executor pointers are validated in C (shim.c, cx_valid) against the slab
@@ -338,15 +343,60 @@ func ctexecgo_run_until(ex C.uint64_t, fut *C.cx_future, gen C.uint32_t, timeout
 }
 
 //export ctexecgo_run_resume
-func ctexecgo_run_resume(ex C.uint64_t, fut *C.cx_future, left *C.int64_t, wait *C.int) (rc C.int) {
+func ctexecgo_run_resume(ex C.uint64_t, fut *C.cx_future, slept C.int, left *C.int64_t, wait *C.int) (rc C.int) {
 	defer guard(&rc)
 	e := lookupExec(ex)
 	if e == nil {
 		return C.CTEXEC_EBADHANDLE
 	}
 	st, w, l := e.ex.RunUntilResume(slot(fut))
+	if w {
+		l = e.ownerYield(slept != 0, l)
+	}
 	return runStep(st, w, l, left, wait)
 }
+
+// yieldEveryNs is how long a busy owner's run goes at most without passing
+// through the Go scheduler: well under the runtime's 10 ms slice
+// (forcePreemptNS) after which sysmon treats the P as stale.
+const yieldEveryNs = 4_000_000
+
+// ownerYield lets a busy owner's goroutine through the Go scheduler every
+// yieldEveryNs; the owner is armed, so a push meanwhile is seen when it is
+// back in cx_owner_wait.
+//
+// The owner's run alternates between C (cx_owner_wait) and Go (this
+// step) on one callback goroutine, which never passes through schedule(),
+// so its P's schedtick never moves. Once it has not moved for 10 ms,
+// sysmon takes the P from the owner each time it finds the owner in C (a
+// forced retake of a P in a syscall), on every 20 us tick (each retake
+// keeps sysmon from backing off), and wakes an M to hand it to; the
+// owner's next entry takes an idle P on the slow path. With both threads
+// spinning on 2 vCPUs, those wakes take the CPUs from the spinners: the
+// round trip went from 1.6-1.9 us (when the owner spun inside Go, where
+// sysmon preempts it once per 10 ms instead) to 2.9 us. A yield costs one
+// handoff, the same as that preemption. A wake-up from a sleep (slept)
+// does not yield: it pays a retake anyway, and a yield there would
+// lengthen the sleeping round trip.
+// It returns the wait's time limit, left (< 0: none), less the yield.
+func (e *exEntry) ownerYield(slept bool, left int64) int64 {
+	t := int64(time.Since(clockBase))
+	switch {
+	case e.yieldAt == 0:
+		e.yieldAt = t + yieldEveryNs
+	case t >= e.yieldAt && !slept:
+		runtime.Gosched()
+		t2 := int64(time.Since(clockBase))
+		e.yieldAt = t2 + yieldEveryNs
+		if left >= 0 {
+			left = max(left-(t2-t), 0)
+		}
+	}
+	return left
+}
+
+// clockBase is the origin of ownerYield's monotonic clock.
+var clockBase = time.Now()
 
 // runStep reports a step of a run to C.
 func runStep(st executor.Status, wait bool, left int64, l *C.int64_t, w *C.int) C.int {

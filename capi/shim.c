@@ -367,12 +367,14 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     while (rc == CTEXEC_OK && wait) {
         /* Armed: sleep no later than the earliest timer (timers.c). A
          * timer due now needs no wait (and no failed spin that would shrink
-         * the owner's spin budget): Go's next step moves it. */
+         * the owner's spin budget): Go's next step moves it. slept tells
+         * Go whether this wait slept (see ownerYield in main.go). */
         if (__builtin_expect(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS, 0))
             left = cx_timers_wait_limit(s, left);
+        int slept = 0;
         if (left != 0 || !(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS))
-            cx_owner_wait(&s->in, left);
-        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, &left, &wait));
+            slept = cx_owner_wait(&s->in, left);
+        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, slept, &left, &wait));
     }
     /* Quit: due timers run, the rest are cancelled, before we return. */
     if (rc == CTEXEC_OK && __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL) cx_timers_quit(s);

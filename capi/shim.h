@@ -227,7 +227,7 @@ CX_HIDDEN void cx_run_unwatch(cx_ingress *in, cx_future *f);
 CX_HIDDEN void cx_settle(cx_future *f);
 CX_HIDDEN void cx_settle_quit(cx_ingress *in);
 CX_HIDDEN void cx_signal(cx_ingress *in);
-CX_HIDDEN void cx_owner_wait(cx_ingress *in, int64_t left_ns);
+CX_HIDDEN int cx_owner_wait(cx_ingress *in, int64_t left_ns);
 CX_HIDDEN int cx_take_room_waiters_locked(cx_ingress *in);
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
 
