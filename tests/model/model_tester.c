@@ -43,7 +43,9 @@
  * out of the FIFO and run_ready snapshot checks (a timer is queued only
  * once due) and of the orphan's queued count; a descriptor readable after
  * a run_ready that returned 0 with no submit since is allowed when a timer
- * is due (ctexec_next_deadline 0: the timer thread raised it).
+ * is due (ctexec_next_deadline 0: the timer thread raised it), or when a
+ * timer of the round was cancelled (the thread raises at its deadline too,
+ * but ctexec_next_deadline drops it).
  *
  * Checked, each round:
  *   - every accepted item ran exactly once, on the owner, on a level at or
@@ -186,6 +188,10 @@ static atomic_uint_fast64_t clk;
 static uint64_t tick(void) { return atomic_fetch_add(&clk, 1) + 1; }
 /* Submits begun and returned, to tell whether one overlapped a call. */
 static atomic_uint_fast64_t submits_begun, submits_returned;
+/* Timers whose cancel won, this round: the timer thread may raise the
+ * descriptor at such a timer's deadline, and ctexec_next_deadline no longer
+ * reports it (it drops cancelled timers from the top). */
+static atomic_uint_fast64_t timers_cancelled;
 
 /* ---- one round's state --------------------------------------------------- */
 
@@ -358,7 +364,8 @@ static int ready_once(int level, rng *g, int fd) {
      * the owner, moves due timers). */
     int64_t due_in = -1;
     if (R.timers && readable == 1) EXPECT(ctexec_next_deadline(R.ex[level], &due_in), CTEXEC_OK);
-    if (ret == 0 && readable == 1 && atomic_load(&submits_begun) == returned_before && due_in != 0)
+    if (ret == 0 && readable == 1 && atomic_load(&submits_begun) == returned_before && due_in != 0 &&
+        atomic_load(&timers_cancelled) == 0)
         fail("run_ready(ex[%d]) returned 0 and nothing was submitted since, "
              "but the descriptor is readable", level);
     return ret;
@@ -552,6 +559,7 @@ static void submit_item(int sub, rng *g, int level, int completes) {
     if (cancel < 2) {
         r->cancel_rc = ctexec_future_cancel(r->f);
         if (r->cancel_rc != CTEXEC_OK && r->cancel_rc != CTEXEC_ESTATE) fail("cancel = %d", r->cancel_rc);
+        if (r->cancel_rc == CTEXEC_OK && r->timer) atomic_fetch_add(&timers_cancelled, 1);
     }
     if (wait < 3) {
         void *res = NULL;
@@ -596,6 +604,7 @@ static void *submitter(void *arg) {
                 r->cancel_rc = ctexec_future_cancel(r->f);
                 if (r->cancel_rc != CTEXEC_OK && r->cancel_rc != CTEXEC_ESTATE)
                     fail("late cancel = %d", r->cancel_rc);
+                if (r->cancel_rc == CTEXEC_OK && r->timer) atomic_fetch_add(&timers_cancelled, 1);
             }
         }
         atomic_fetch_add(&ops_done, 1);
@@ -891,6 +900,7 @@ static void one_round(void) {
         R.timers = 1;
         timer_rounds++;
     }
+    atomic_store(&timers_cancelled, 0);
     R.total0 = stats_of(NULL);
     for (int l = 0; l < R.depth; l++) {
         R.run_mode[l] = below(&g, 4);
