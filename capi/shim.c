@@ -206,6 +206,15 @@ static int cx_grow_locked(cx_ingress *in) {
  * full; grows the queue when its chunk is full. Every push, C's and Go's
  * (executor.Runner.Push), is this one. */
 cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
+    return cx_push_mark(in, fn, arg, fut, 1);
+}
+
+/* cx_push; mark: record in fut->result where it is queued (deadlock.c).
+ * Only while nobody else holds fut's handle: a timer's future is handed
+ * out at its submit, where it is marked (timers.c), and a cancel may
+ * complete it while the timer is moved to the queue; marking it then would
+ * overwrite the outcome the cancel wrote. */
+cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark) {
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     /* One mask for the rare cases: an uncounted executor pays nothing for
@@ -227,7 +236,7 @@ cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
     e->fn = fn;
     e->arg = arg;
     e->fut = fut;
-    if (fut != NULL) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    if (fut != NULL && mark) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
     /* One test covers both the sleeping owner and an idle host loop, so an
      * executor that never embeds pays nothing for embedding. */
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {

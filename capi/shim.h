@@ -128,6 +128,7 @@ CX_HIDDEN void cx_chunk_put(void *c);
 /* The push (shim.c; executor/shared.go has the protocol). */
 typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
 CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
+CX_HIDDEN cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark);
 
 /* Submit options (submit_with.c, which has the protocol). An item with a
  * destroy function or the urgent flag is queued as a record: its entry is
@@ -158,6 +159,10 @@ typedef struct cx_xrec {
     uint32_t flags;            /* CTEXEC_SUBMIT_URGENT */
 } cx_xrec;
 CX_HIDDEN int cx_xrun(void *rec, void **result);
+/* cx_push_item's flags may add CX_ITEM_HANDED_OUT: the future's handle is
+ * already held by the host (a timer's), so the push must not mark where
+ * it is queued (see cx_push_mark). */
+#define CX_ITEM_HANDED_OUT 0x80000000u
 CX_HIDDEN cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut,
                                  ctexec_destroy_fn destroy, uint32_t flags);
 CX_HIDDEN cx_push_t cx_push_entry(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);

@@ -155,8 +155,8 @@ int cx_xrun(void *rec, void **result) {
 
 /* Pushes a record to its lane: the urgent list, or a chunk as the entry
  * {cx_xrun, record, fut}. */
-static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r) {
-    if (!(r->flags & CTEXEC_SUBMIT_URGENT)) return cx_push(in, (uintptr_t)cx_xrun, (uintptr_t)r, r->fut);
+static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r, int mark) {
+    if (!(r->flags & CTEXEC_SUBMIT_URGENT)) return cx_push_mark(in, (uintptr_t)cx_xrun, (uintptr_t)r, r->fut, mark);
     struct ctexec *s = CX_SLOT_OF(in);
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
@@ -177,7 +177,7 @@ static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r) {
     else
         s->urgent_head = r;
     s->urgent_tail = r;
-    if (r->fut != NULL) r->fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    if (r->fut != NULL && mark) r->fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
     uint64_t u = __atomic_load_n(&in->urgent, __ATOMIC_RELAXED);
     __atomic_store_n(&in->urgent, (u + 1) | CX_URGENT_USED, __ATOMIC_SEQ_CST);
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE))
@@ -203,16 +203,17 @@ static cx_xrec *cx_rec_new(uintptr_t fn, uintptr_t arg, cx_future *fut, ctexec_d
 
 cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, ctexec_destroy_fn destroy,
                        uint32_t flags) {
-    if (destroy == NULL && !(flags & CTEXEC_SUBMIT_URGENT)) return cx_push(in, fn, arg, fut);
+    int mark = !(flags & CX_ITEM_HANDED_OUT);
+    if (destroy == NULL && !(flags & CTEXEC_SUBMIT_URGENT)) return cx_push_mark(in, fn, arg, fut, mark);
     cx_xrec *r = cx_rec_new(fn, arg, fut, destroy, flags);
     if (r == NULL) return CX_PUSH_NOMEM;
-    cx_push_t rc = cx_push_rec(in, r);
+    cx_push_t rc = cx_push_rec(in, r, mark);
     if (rc != CX_PUSHED) free(r);
     return rc;
 }
 
 cx_push_t cx_push_entry(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
-    if (fn == (uintptr_t)cx_xrun) return cx_push_rec(in, (cx_xrec *)arg);
+    if (fn == (uintptr_t)cx_xrun) return cx_push_rec(in, (cx_xrec *)arg, 1);
     return cx_push(in, fn, arg, fut);
 }
 
@@ -385,7 +386,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
             if (r == NULL) rc = CTEXEC_ENOMEM;
         }
         if (rc == CTEXEC_OK &&
-            (r != NULL ? cx_push_rec(&s->in, r) : cx_push(&s->in, (uintptr_t)fn, (uintptr_t)arg, f)) != CX_PUSHED) {
+            (r != NULL ? cx_push_rec(&s->in, r, 1) : cx_push(&s->in, (uintptr_t)fn, (uintptr_t)arg, f)) != CX_PUSHED) {
             /* Quit (the chain walk) or full: Go's slow path. From the
              * owner (POST, or DISPATCH to a quit executor) it neither is
              * refused as ESAMETHREAD (thread 0 owns nothing) nor waits

@@ -393,7 +393,8 @@ void cx_timers_move_due(cx_ingress *in) {
                 continue;
             }
             /* its lane and destroy travel with it (submit_with.c) */
-            if (cx_push_item(in, r->fn, r->arg, r->fut, r->destroy, r->flags) != CX_PUSHED) break;
+            if (cx_push_item(in, r->fn, r->arg, r->fut, r->destroy, r->flags | CX_ITEM_HANDED_OUT) != CX_PUSHED)
+                break;
         }
         if (i < n) { /* put the rest back with their keys */
             cx_lock(in);

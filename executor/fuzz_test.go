@@ -247,6 +247,16 @@ func (h *harness) opTick(depth int) {
 func (h *harness) moveDue(e int) {
 	ts, n := h.tms[e], 0
 	for n < len(ts) && ts[n].due <= h.clock {
+		// As cx_timers_move_due: a timer whose cancel won is dropped
+		// (its queued reference released), not pushed; a push would mark
+		// the done future with where it is queued.
+		if f := ts[n].fut; f != nil && f.Done() {
+			if f.itemOver(0, ECANCELLED) {
+				h.execs[e].runner.release(f)
+			}
+			n++
+			continue
+		}
 		if h.execs[e].push(Call{Fn: uintptr(ts[n].item)}, ts[n].fut) != OK {
 			break
 		}
