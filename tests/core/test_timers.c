@@ -575,8 +575,21 @@ static void test_idle_cpu_with_1000_timers(void) {
     double run_ms = (cpu_s() - c0) * 1000 / ((now_ns() - t0) / 1e9);
     c0 = cpu_s();
     t0 = now_ns();
-    struct pollfd p = {fd, POLLIN, 0};
-    CHECK(poll(&p, 1, 1000) == 0);
+    /* The header allows a descriptor that finds nothing to run (a wake-up
+     * that raced a drain): one was seen once, in a cgocheck2 copy under a
+     * loaded full run, not yet explained. Such a wake must run nothing, and
+     * a few are tolerated; a descriptor that keeps firing is not idle. */
+    int spurious = 0;
+    for (int64_t left = 1000 * MS; left > 0; left = 1000 * MS - (now_ns() - t0)) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)(left / MS) + 1);
+        CHECK(r >= 0);
+        if (r == 0) break;
+        uint64_t ran = 1;
+        EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
+        CHECK(ran == 0);
+        if (++spurious > 2) FAIL("the descriptor became readable %d times with no timer due", spurious);
+    }
     double host_ms = (cpu_s() - c0) * 1000 / ((now_ns() - t0) / 1e9);
     printf("idle CPU with 1000 timers 60 s out: owner in run_until %.3f ms/s, host asleep on the fd %.3f ms/s\n",
            run_ms, host_ms);
