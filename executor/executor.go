@@ -277,7 +277,13 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 			return st
 		}
 	}
-	// Whoever sees EQUIT must also see every target of the chain done.
+	e.settleChain()
+	return EQUIT
+}
+
+// settleChain makes every target of e's chain done before EQUIT is
+// reported: whoever sees EQUIT must also see them done.
+func (e *Executor) settleChain() {
 	for x := e; x != nil; x = x.old {
 		in := x.in.Load()
 		in.lock()
@@ -290,7 +296,6 @@ func (e *Executor) SubmitTimeout(from ThreadID, c Call, f *Future, timeoutNs int
 			q.settle()
 		}
 	}
-	return EQUIT
 }
 
 // ChainLive returns the ingress of the first executor of e's old-executor
@@ -303,18 +308,7 @@ func (e *Executor) ChainLive() *Ingress {
 			return in
 		}
 	}
-	for x := e; x != nil; x = x.old {
-		in := x.in.Load()
-		in.lock()
-		q, freed := x.quitBy, x.freed
-		in.unlock()
-		switch {
-		case x.runner.SettleQuit != nil && !freed:
-			x.runner.SettleQuit(in)
-		case q != nil:
-			q.settle()
-		}
-	}
+	e.settleChain()
 	return nil
 }
 
