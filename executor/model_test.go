@@ -165,6 +165,12 @@ func (m *refModel) submitTimer(e int, withFuture bool, due int) (st Status, at, 
 func (m *refModel) moveDue(e int) {
 	x := m.execs[e]
 	for !x.quit && len(x.timers) > 0 && x.timers[0].due <= m.clock {
+		// A timer whose cancel already won is dropped, not queued: it is
+		// neither submitted nor skipped (cx_timers_move_due).
+		if f := m.items[x.timers[0].item].fut; f >= 0 && m.futs[f].done {
+			x.timers = x.timers[1:]
+			continue
+		}
 		if x.max > 0 && len(x.queue)+len(x.batch) >= x.max {
 			return
 		}
