@@ -25,10 +25,17 @@ static struct ctexec *cx_slot_of(cx_ingress *in) {
     return (struct ctexec *)((char *)in - offsetof(struct ctexec, in));
 }
 
-/* Runner.WakeHost: on a pushing thread, outside the ingress lock. The
+/* Raises the host of in: its signal, then (notify) its callback. The
  * callback is copied under the lock and notify_busy is raised first, so
- * ctexec_set_notify can wait out every call of the callback it replaced. */
-void cx_host_wake(cx_ingress *in, int notify) {
+ * ctexec_set_notify can wait out every call of the callback it replaced.
+ * With due NULL it raises unconditionally, outside the lock. With due (the
+ * timer thread: a timer store's minimum deadline) it raises only if *due
+ * has passed, read and raised under the ingress lock: the owner pops due
+ * timers under that lock (cx_timers_move_due) before it clears the signal
+ * (ctexec_run_ready), so a raise that loses the race with the move is not
+ * made, and one that wins is cleared by that run. Returns whether it
+ * raised. */
+static int cx_host_raise(cx_ingress *in, int notify, const int64_t *due) {
     struct ctexec *s = cx_slot_of(in);
     __atomic_add_fetch(&s->notify_busy, 1, __ATOMIC_SEQ_CST);
     cx_lock(in);
@@ -36,16 +43,25 @@ void cx_host_wake(cx_ingress *in, int notify) {
     intptr_t raise = s->host_raise;
     ctexec_notify_fn cb = s->notify;
     void *ud = s->notify_ud;
+    int go = due == NULL || __atomic_load_n(due, __ATOMIC_SEQ_CST) <= cx_now();
+    if (go && due != NULL && sig != 0) cx_hostsig_raise(raise);
     cx_unlock(in);
-    if (sig != 0) cx_hostsig_raise(raise);
-    if (notify && cb != NULL) {
+    if (go && due == NULL && sig != 0) cx_hostsig_raise(raise);
+    if (go && notify && cb != NULL) {
         struct ctexec *outer = cx_notifying;
         cx_notifying = s;
         cb((ctexec *)s, ud);
         cx_notifying = outer;
     }
     __atomic_sub_fetch(&s->notify_busy, 1, __ATOMIC_RELEASE);
+    return go;
 }
+
+/* Runner.WakeHost: on a pushing thread, outside the ingress lock. */
+void cx_host_wake(cx_ingress *in, int notify) { (void)cx_host_raise(in, notify, NULL); }
+
+/* The timer thread's raise (timers.c): see cx_host_raise. */
+int cx_host_wake_due(cx_ingress *in, const int64_t *due) { return cx_host_raise(in, 1, due); }
 
 /* Runner.ClearHost: on the owner, before it checks the queue again. */
 void cx_host_clear(cx_ingress *in) {

@@ -99,6 +99,7 @@ CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
 CX_HIDDEN void cx_lock(cx_ingress *in);
 CX_HIDDEN void cx_unlock(cx_ingress *in);
 CX_HIDDEN void cx_host_wake(cx_ingress *in, int notify);
+CX_HIDDEN int cx_host_wake_due(cx_ingress *in, const int64_t *due);
 
 /* The host's signal (hostfd_*.c): what a host loop waits on, set while
  * raised. Each platform has one kind, cx_host_kind: a descriptor on POSIX

@@ -56,8 +56,11 @@
  *     runtime. It keeps a list of such executors (cx_tt, under its mutex),
  *     sleeps on a word (cx_wait_on, the platform layer: futex, WaitOnAddress,
  *     os_sync_wait_on_address or the parking lot) until the earliest t->min
- *     over the list, and raises the host (cx_host_wake: descriptor and
- *     notify callback) for each executor whose minimum has passed. It then
+ *     over the list, and raises the host (cx_host_wake_due: descriptor and
+ *     notify callback) for each executor whose minimum has passed, checked
+ *     again and raised under the ingress lock, so a minimum that the
+ *     owner moved meanwhile raises nothing (no wake-up that finds nothing
+ *     to run; the executor is watched again at once). It then
  *     leaves that executor alone (t->raised) until the owner moves its due
  *     timers; an insert of a new minimum, a move and an attach poke it
  *     (bump the word and wake it). With nothing pending it sleeps without
@@ -65,7 +68,7 @@
  *   - ctexec_next_deadline reads t->min.
  *
  * Lock order: the timer thread's mutex is never taken with an ingress lock
- * held, and the thread calls cx_host_wake (which takes the ingress lock and
+ * held, and the thread calls cx_host_wake_due (which takes the ingress lock and
  * may call the host's callback) with its mutex dropped; ctexec_free waits
  * for a raise in progress on its executor (t->raising) before the slot
  * goes. */
@@ -192,10 +195,18 @@ static void *cx_tt_main(void *unused) {
             }
         }
         pthread_mutex_unlock(&cx_tt.mu);
-        for (int i = 0; i < nd; i++) cx_host_wake(&due[i]->slot->in, 1);
+        /* A raise that lost the race with the owner's move (the minimum
+         * is no longer due) is not made, and the executor is watched
+         * again at once: the move may have seen raised still 0 and so
+         * not poked. */
+        int made[CX_TT_BATCH];
+        for (int i = 0; i < nd; i++) made[i] = cx_host_wake_due(&due[i]->slot->in, &due[i]->min);
         if (nd > 0) {
             pthread_mutex_lock(&cx_tt.mu);
-            for (int i = 0; i < nd; i++) due[i]->raising = 0;
+            for (int i = 0; i < nd; i++) {
+                if (!made[i]) __atomic_store_n(&due[i]->raised, 0, __ATOMIC_SEQ_CST);
+                due[i]->raising = 0;
+            }
             pthread_mutex_unlock(&cx_tt.mu);
             continue; /* look again: more may be due */
         }
