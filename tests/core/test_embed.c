@@ -191,10 +191,21 @@ static void test_run_ready_runs_a_snapshot(void) {
     OK(ctexec_free(snap_ex));
 }
 
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* When each slow item started and ended (indexed by its arg). */
+static int64_t slow_start[20], slow_end[20];
+
 static int slow_item(void *arg, void **result) {
+    slow_start[(intptr_t)arg] = mono_ns();
     log_item(arg, result);
     struct timespec ts = {0, 2000000}; /* 2 ms */
     nanosleep(&ts, NULL);
+    slow_end[(intptr_t)arg] = mono_ns();
     return 0;
 }
 
@@ -203,6 +214,12 @@ static void *submit_slow(void *p) {
     return NULL;
 }
 
+/* The budget is checked after each item: the call goes on while less than
+ * max_ns has passed since it began, and stops after the first item that
+ * ends later. Checked without assuming how long a 2 ms sleep takes (a
+ * loaded machine oversleeps): every item of the call but the last ended
+ * within 5 ms of the first one's start (the call began before it), the
+ * call took at least 5 ms, and it stopped well before the 19 left. */
 static void test_run_ready_max_ns(void) {
     ctexec *ex = new_ex();
     pthread_t t;
@@ -211,8 +228,15 @@ static void test_run_ready_max_ns(void) {
     uint64_t ran = 0;
     EXPECT_RC(ctexec_run_ready(ex, 0, 0, &ran), 1);
     CHECK(ran == 1); /* a zero budget still makes progress */
+    int64_t t0 = mono_ns();
     EXPECT_RC(ctexec_run_ready(ex, 0, 5000000, &ran), 1); /* 5 ms: about 3 of 2 ms */
-    if (ran < 2 || ran > 6) FAIL("a 5 ms budget ran %llu items of 2 ms", (unsigned long long)ran);
+    int64_t took = mono_ns() - t0;
+    if (ran < 1 || ran > 10) FAIL("a 5 ms budget ran %llu items of 2 ms", (unsigned long long)ran);
+    if (took < 5000000) FAIL("a 5 ms budget stopped after %lld ns", (long long)took);
+    for (uint64_t i = 1; i < ran; i++) /* items 1..ran ran in this call; all but the last */
+        if (slow_end[i] - slow_start[1] >= 5000000)
+            FAIL("the call went on after item %llu ended %lld ns into its 5 ms budget", (unsigned long long)i,
+                 (long long)(slow_end[i] - slow_start[1]));
     EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
     check_order(20);
     OK(ctexec_free(ex));
