@@ -385,16 +385,28 @@ int cx_fut_start(cx_future *f) {
  * the item skipped if cancelled), the item run, and its future completed,
  * before the next starts; done callbacks run here, on the owner. cnt, if
  * not NULL, counts each item it starts or skips. in is the executor's
- * ingress; with lanes, before each entry the owner looks at its urgent lane
- * (one relaxed load; submit_with.c) and runs the urgent items queued then,
- * so an urgent item waits for at most the item running when it came. An
- * entry that is a record (an item with destroy or other attributes) runs
- * through cx_run_rec; a fire-and-forget item's nonzero code goes to the
- * error hook. */
+ * ingress; with lanes, before each entry and after the last one the owner
+ * looks at its urgent lane (one relaxed load; submit_with.c) and runs the
+ * urgent items queued then, so an urgent item waits for at most the item
+ * running when it came. An entry that is a record (an item with destroy or
+ * other attributes) runs through cx_run_rec; a fire-and-forget item's
+ * nonzero code goes to the error hook.
+ *
+ * The look after the last entry is there because the next look, before
+ * the next batch's first entry, comes only after a return to Go: after an
+ * item that blocked (the owner's P retaken), that return wakes the
+ * runtime's sysmon thread, which took the owner's CPU for 10 us or more
+ * here (perf sched_switch), while the urgent item waited. If that look ran
+ * urgent items, the next batch skips its first look (urgent_after), so
+ * that a normal item still runs between two looks. */
 cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
+    /* The whole word: nonzero once the lane was ever used. */
+    uint64_t u0 = n > 0 ? __atomic_load_n(&in->urgent, __ATOMIC_RELAXED) : 0;
+    if (__builtin_expect(u0 != 0, 0) && cx_urgent_first_look(in, lanes, (uint32_t)u0 != 0))
+        cx_run_urgent(in, cnt, UINT64_MAX);
     for (size_t i = 0; i < n; i++) {
-        if (lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
+        if (i > 0 && lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
             cx_run_urgent(in, cnt, UINT64_MAX);
         if (__builtin_expect(e[i].fn == (uintptr_t)cx_xrun, 0)) {
             cx_run_rec(in, (cx_xrec *)e[i].arg, cnt);
@@ -422,7 +434,22 @@ cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t 
          * drops the entry's reference only. */
         cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
     }
+    if (lanes && n > 0 && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0) &&
+        cx_run_urgent(in, cnt, UINT64_MAX) > 0)
+        CX_SLOT_OF(in)->urgent_after = 1;
     return st;
+}
+
+/* The look before a batch's first entry, in a process whose lane was ever
+ * used: whether to take the urgent items queued now (queued: the count is
+ * nonzero). Not if the last thing the owner ran was the snapshot taken
+ * after the previous batch's last entry; either way a batch starts, so
+ * that no longer holds. */
+int cx_urgent_first_look(cx_ingress *in, int lanes, int queued) {
+    struct ctexec *s = CX_SLOT_OF(in);
+    int after = s->urgent_after;
+    if (after) s->urgent_after = 0;
+    return lanes && queued && !after;
 }
 
 /* Runs one record's item on the owner, as cx_run_batch runs an entry, then
