@@ -52,6 +52,9 @@
  *                                  wake-up), for scale.
  *                median and mean over the rep's trials; still_queued: the
  *                normal items not yet run when the measured item started.
+ *                The urgent_empty and urgent_backlog trials alternate
+ *                (10 empty-queue trials to 3 backlog ones), so that the ratio
+ *                compares the same moments of a loaded machine.
  *
  *   timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N]
  *               [--urgent-only]   (the urgent rows alone, for A/B runs)
@@ -480,33 +483,48 @@ static void emit_lat(const char *v, double *lat, int n, int rep) {
             sum / n / 1e3, n);
 }
 
+static void emit_behind(const char *v, double behind_sum, int rep) {
+    /* How much of the backlog was still queued when the item started: the
+     * proof that it was measured behind one. */
+    emit("urgent_lat", v, backlog, "still_queued", "items", rep, behind_sum / backlog_trials);
+    fprintf(stderr, "  %-15s rep %d: %.0f normal items still queued when it started (mean)\n", v, rep,
+            behind_sum / backlog_trials);
+}
+
 static void *urgent_driver(void *p) {
     urgarg *a = p;
-    int most = urgent_trials > backlog_trials ? urgent_trials : backlog_trials;
-    double *lat = xmalloc(sizeof(double) * (size_t)most);
+    double *lat = xmalloc(sizeof(double) * (size_t)urgent_trials);
+    double *blat = xmalloc(sizeof(double) * (size_t)backlog_trials);
     long behind;
     for (int i = 0; i < urgent_trials; i++) {
         sleep_ns(2000000);
         lat[i] = idle_trial(a->ex);
     }
     emit_lat("urgent_idle", lat, urgent_trials, a->rep);
-    for (int i = 0; i < urgent_trials; i++) lat[i] = gated_trial(a->ex, 0, CTEXEC_SUBMIT_URGENT, &behind);
-    emit_lat("urgent_empty", lat, urgent_trials, a->rep);
-    for (int pass = 0; pass < 2; pass++) {
-        const char *v = pass == 0 ? "urgent_backlog" : "normal_backlog";
-        double behind_sum = 0;
-        for (int i = 0; i < backlog_trials; i++) {
-            lat[i] = gated_trial(a->ex, backlog, pass == 0 ? CTEXEC_SUBMIT_URGENT : 0, &behind);
+    /* urgent_empty and urgent_backlog, whose ratio is the target, are
+     * interleaved evenly, so that both sample the same moments of a
+     * machine that others load. */
+    double behind_sum = 0;
+    for (int ie = 0, ib = 0; ie < urgent_trials || ib < backlog_trials;) {
+        if (ib < backlog_trials && (ie >= urgent_trials || (long)ib * urgent_trials <= (long)ie * backlog_trials)) {
+            blat[ib++] = gated_trial(a->ex, backlog, CTEXEC_SUBMIT_URGENT, &behind);
             behind_sum += (double)behind;
+        } else {
+            lat[ie++] = gated_trial(a->ex, 0, CTEXEC_SUBMIT_URGENT, &behind);
         }
-        emit_lat(v, lat, backlog_trials, a->rep);
-        /* How much of the backlog was still queued when the item started:
-         * the proof that it was measured behind one. */
-        emit("urgent_lat", v, backlog, "still_queued", "items", a->rep, behind_sum / backlog_trials);
-        fprintf(stderr, "  %-15s rep %d: %.0f normal items still queued when it started (mean)\n", v, a->rep,
-                behind_sum / backlog_trials);
     }
+    emit_lat("urgent_empty", lat, urgent_trials, a->rep);
+    emit_lat("urgent_backlog", blat, backlog_trials, a->rep);
+    emit_behind("urgent_backlog", behind_sum, a->rep);
+    behind_sum = 0;
+    for (int i = 0; i < backlog_trials; i++) {
+        blat[i] = gated_trial(a->ex, backlog, 0, &behind);
+        behind_sum += (double)behind;
+    }
+    emit_lat("normal_backlog", blat, backlog_trials, a->rep);
+    emit_behind("normal_backlog", behind_sum, a->rep);
     free(lat);
+    free(blat);
     cx_check(ctexec_future_set_result(a->done, NULL), "ctexec_future_set_result");
     return NULL;
 }
