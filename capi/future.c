@@ -399,44 +399,49 @@ int cx_fut_start(cx_future *f) {
  * here (perf sched_switch), while the urgent item waited. If that look ran
  * urgent items, the next batch skips its first look (urgent_after), so
  * that a normal item still runs between two looks. */
+/* Runs one entry of a batch (cx_run_batch). */
+static inline void cx_run_entry(cx_ingress *in, const cx_entry *e, cx_counters *cnt) {
+    if (__builtin_expect(e->fn == (uintptr_t)cx_xrun, 0)) {
+        cx_run_rec(in, (cx_xrec *)e->arg, cnt);
+        return;
+    }
+    cx_future *f = e->fut;
+    void *result = NULL;
+    if (f == NULL) {
+        if (cnt != NULL) cx_count(&cnt->started);
+        int rc = ((ctexec_fn)e->fn)((void *)e->arg, &result);
+        if (__builtin_expect(rc != 0, 0)) cx_item_error(in, rc);
+        return;
+    }
+    int started = cx_fut_start(f);
+    if (cnt != NULL) {
+        cx_count(&cnt->started);
+        if (!started) cx_count(&cnt->cancelled);
+    }
+    int code = started ? ((ctexec_fn)e->fn)((void *)e->arg, &result) : CTEXEC_ECANCELLED;
+    if (code < 0 && started) { /* a negative return breaks the contract */
+        code = CTEXEC_EINVAL;
+        result = NULL;
+    }
+    /* A skipped item's claim fails (its canceller holds it): that drops
+     * the entry's reference only. */
+    cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
+}
+
 cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
-    /* The whole word: nonzero once the lane was ever used. */
+    /* The look before the first entry. The whole word: nonzero once the
+     * lane was ever used. */
     uint64_t u0 = n > 0 ? __atomic_load_n(&in->urgent, __ATOMIC_RELAXED) : 0;
     if (__builtin_expect(u0 != 0, 0) && cx_urgent_first_look(in, lanes, (uint32_t)u0 != 0))
         cx_run_urgent(in, cnt, UINT64_MAX);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0))
-            cx_run_urgent(in, cnt, UINT64_MAX);
-        if (__builtin_expect(e[i].fn == (uintptr_t)cx_xrun, 0)) {
-            cx_run_rec(in, (cx_xrec *)e[i].arg, cnt);
-            continue;
-        }
-        cx_future *f = e[i].fut;
-        void *result = NULL;
-        if (f == NULL) {
-            if (cnt != NULL) cx_count(&cnt->started);
-            int rc = ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result);
-            if (__builtin_expect(rc != 0, 0)) cx_item_error(in, rc);
-            continue;
-        }
-        int started = cx_fut_start(f);
-        if (cnt != NULL) {
-            cx_count(&cnt->started);
-            if (!started) cx_count(&cnt->cancelled);
-        }
-        int code = started ? ((ctexec_fn)e[i].fn)((void *)e[i].arg, &result) : CTEXEC_ECANCELLED;
-        if (code < 0 && started) { /* a negative return breaks the contract */
-            code = CTEXEC_EINVAL;
-            result = NULL;
-        }
-        /* A skipped item's claim fails (its canceller holds it): that
-         * drops the entry's reference only. */
-        cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
+        cx_run_entry(in, &e[i], cnt);
+        /* The look after each entry: before the next, or after the last. */
+        if (lanes && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0) &&
+            cx_run_urgent(in, cnt, UINT64_MAX) > 0 && i + 1 == n)
+            CX_SLOT_OF(in)->urgent_after = 1;
     }
-    if (lanes && n > 0 && __builtin_expect((uint32_t)__atomic_load_n(&in->urgent, __ATOMIC_RELAXED) != 0, 0) &&
-        cx_run_urgent(in, cnt, UINT64_MAX) > 0)
-        CX_SLOT_OF(in)->urgent_after = 1;
     return st;
 }
 
