@@ -381,24 +381,6 @@ int cx_fut_start(cx_future *f) {
     }
 }
 
-/* Runs entries in order on the owner: each item's future is started (or
- * the item skipped if cancelled), the item run, and its future completed,
- * before the next starts; done callbacks run here, on the owner. cnt, if
- * not NULL, counts each item it starts or skips. in is the executor's
- * ingress; with lanes, before each entry and after the last one the owner
- * looks at its urgent lane (one relaxed load; submit_with.c) and runs the
- * urgent items queued then, so an urgent item waits for at most the item
- * running when it came. An entry that is a record (an item with destroy or
- * other attributes) runs through cx_run_rec; a fire-and-forget item's
- * nonzero code goes to the error hook.
- *
- * The look after the last entry is there because the next look, before
- * the next batch's first entry, comes only after a return to Go: after an
- * item that blocked (the owner's P retaken), that return wakes the
- * runtime's sysmon thread, which took the owner's CPU for 10 us or more
- * here (perf sched_switch), while the urgent item waited. If that look ran
- * urgent items, the next batch skips its first look (urgent_after), so
- * that a normal item still runs between two looks. */
 /* Runs one entry of a batch (cx_run_batch). */
 static inline void cx_run_entry(cx_ingress *in, const cx_entry *e, cx_counters *cnt) {
     if (__builtin_expect(e->fn == (uintptr_t)cx_xrun, 0)) {
@@ -428,6 +410,26 @@ static inline void cx_run_entry(cx_ingress *in, const cx_entry *e, cx_counters *
     cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, (uintptr_t)result, code);
 }
 
+/* Runs entries in order on the owner: each item's future is started (or
+ * the item skipped if cancelled), the item run, and its future completed,
+ * before the next starts; done callbacks run here, on the owner. cnt, if
+ * not NULL, counts each item it starts or skips. in is the executor's
+ * ingress; with lanes, before each entry and after the last one the owner
+ * looks at its urgent lane (one relaxed load; submit_with.c) and runs the
+ * urgent items queued then, so an urgent item waits for at most the item
+ * running when it came. An entry that is a record (an item with destroy or
+ * other attributes) runs through cx_run_rec; a fire-and-forget item's
+ * nonzero code goes to the error hook.
+ *
+ * The look after the last entry is there because the next look, before
+ * the next batch's first entry, comes only after a return to Go: after an
+ * item that blocked (the owner's P retaken), that return wakes the
+ * runtime's sysmon thread (exitsyscall), which took the owner's CPU while
+ * the urgent item waited: measured here from the item's return to the
+ * urgent item's start, 5.7 us median and up to about 25 us, against 0.3 us
+ * with this look (perf sched_switch shows the switches). If that look ran
+ * urgent items, the next batch skips its first look (urgent_after), so
+ * that a normal item still runs between two looks. */
 cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt) {
     cx_batch_stop st = {n, 0, 0, 0};
     /* The look before the first entry. The whole word: nonzero once the
