@@ -43,6 +43,10 @@ struct ctexec {
      * that stripe's lock. */
     cx_future *run_target;
     uint32_t run_gen;
+    /* The owner's alone (future.c, cx_run_batch): 1 while the last thing
+     * it ran was an urgent snapshot taken after a batch's last entry, so
+     * that the next batch does not look again before its first entry. */
+    uint32_t urgent_after;
     cx_future *quit_by;
     struct ctexec *watch_next;
     /* Submit options (submit_with.c): the urgent lane, a FIFO list of
@@ -83,6 +87,7 @@ typedef struct cx_batch_stop {
     uintptr_t result;
 } cx_batch_stop;
 CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt);
+CX_HIDDEN int cx_urgent_first_look(cx_ingress *in, int lanes, int queued);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
 
 /* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and

@@ -57,12 +57,15 @@
  * A FIFO list of records in the executor's slot (urgent_head, urgent_tail)
  * under the ingress lock; in.urgent holds the number queued (low 32 bits)
  * and CX_URGENT_USED once the lane was ever used, written under the lock.
- * The owner loads in.urgent (relaxed) before each entry it runs; a nonzero
+ * The owner loads in.urgent (relaxed) before each entry it runs and after
+ * a batch's last entry; a nonzero
  * count makes it take the list under the lock (which orders the records'
  * contents before their use) and run it: the snapshot. A count it misses
  * (a push landing just after the load) is seen at the next entry, or by
  * nextBatch under the lock. Normal items cannot starve: after a snapshot
- * the owner runs the next normal entry before it looks again. A push to
+ * the owner runs the next normal entry before it looks again (after the
+ * look that follows a batch's last entry, the slot's urgent_after skips
+ * the next batch's first look: future.c, cx_run_batch). A push to
  * the lane counts against max_queued as any push does, and wakes the owner
  * or the host as cx_push does. */
 #define _GNU_SOURCE

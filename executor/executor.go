@@ -30,8 +30,11 @@ type Runner struct {
 	// outside the Go heap. cnt, if not nil, counts each item as it starts
 	// or is skipped (shared.go: Counters). in is the executor's ingress;
 	// with lanes, RunBatch looks at its urgent lane before each entry and
-	// runs the urgent items queued then (RunUrgent); without (a RunReady,
-	// which budgets the lanes itself) it does not look.
+	// after the last one, and runs the urgent items queued then
+	// (RunUrgent); if the look after a call's last entry ran items, the
+	// next call does not look before its first entry, so that a normal
+	// item runs between two looks. Without lanes (a RunReady, which
+	// budgets the lanes itself) it does not look.
 	RunBatch func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
 	// RunUrgent, if set, runs up to max items of in's urgent lane (those
 	// queued when it looks, oldest first) and returns how many it took.

@@ -64,8 +64,11 @@ type harness struct {
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
 	lanes [][]int    // per executor: its urgent lane (the C side's, played here)
-	trace []traceEntry
-	bulks int
+	// per executor: the last thing run was a snapshot taken after a
+	// RunBatch's last entry (the C slot's urgent_after)
+	urgentAfter []bool
+	trace       []traceEntry
+	bulks       int
 	// Timers, played by the harness as the C API's timer store
 	// (capi/timers.c) would: pending per executor in (due, seq) order,
 	// moved by the Runner's MoveDue while flagTimers is set.
@@ -303,6 +306,7 @@ func (h *harness) opNew(depth int) {
 	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i, many), nil, o))
 	h.depth = append(h.depth, 0)
 	h.lanes = append(h.lanes, nil)
+	h.urgentAfter = append(h.urgentAfter, false)
 	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v, %+v)", i, owner, old, many, o)
 }
 
@@ -313,6 +317,7 @@ func (h *harness) exec(depth int) int {
 		h.execs = append(h.execs, New(1, nil, h.runner(i, false), nil))
 		h.depth = append(h.depth, 0)
 		h.lanes = append(h.lanes, nil)
+		h.urgentAfter = append(h.urgentAfter, false)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
 	return h.pick(len(h.execs))
@@ -542,8 +547,14 @@ func (h *harness) runner(e int, batched bool) Runner {
 		MoveDue:   func(*Ingress) { h.moveDue(e) }}
 	if batched {
 		r.RunBatch = func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
+			// As cx_run_batch: no look before the first entry right after
+			// a snapshot taken after the previous call's last entry.
+			after := h.urgentAfter[e] && len(batch) > 0
+			if len(batch) > 0 {
+				h.urgentAfter[e] = false
+			}
 			for i, ent := range batch {
-				if lanes && urgentQueued(in) > 0 { // the look before each entry
+				if lanes && !(i == 0 && after) && urgentQueued(in) > 0 { // the look before each entry
 					h.runUrgent(e, in, cnt, ^uint64(0))
 				}
 				if ent.Fut == nil {
@@ -557,6 +568,10 @@ func (h *harness) runner(e int, batched bool) Runner {
 				cnt.starting()
 				r, code := h.runItem(e, ent.Call, false)
 				return i, true, r, code
+			}
+			// The look after the last entry.
+			if lanes && len(batch) > 0 && urgentQueued(in) > 0 && h.runUrgent(e, in, cnt, ^uint64(0)) > 0 {
+				h.urgentAfter[e] = true
 			}
 			return len(batch), false, 0, OK
 		}

@@ -19,6 +19,7 @@ type fakeLane struct {
 	lane    []string
 	order   []string
 	looks   map[bool]int // RunBatch calls by their lanes flag
+	after   bool         // the C slot's urgent_after
 	onNorma func(i int)  // called as normal item i runs
 }
 
@@ -28,12 +29,21 @@ func newFakeLane(t *testing.T) *fakeLane {
 		Run: func(c Call) (uintptr, Status) { l.normal(int(c.Arg)); return 0, OK },
 		RunBatch: func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
 			l.looks[lanes]++
-			for _, ent := range batch {
-				if lanes && urgentQueued(in) > 0 {
+			// As cx_run_batch: a look before each entry and after the last,
+			// none before the first right after such a look ran items.
+			after := l.after && len(batch) > 0
+			if len(batch) > 0 {
+				l.after = false
+			}
+			for i, ent := range batch {
+				if lanes && !(i == 0 && after) && urgentQueued(in) > 0 {
 					l.runUrgent(in, cnt, ^uint64(0))
 				}
 				cnt.starting()
 				l.normal(int(ent.Arg))
+			}
+			if lanes && len(batch) > 0 && urgentQueued(in) > 0 && l.runUrgent(in, cnt, ^uint64(0)) > 0 {
+				l.after = true
 			}
 			return len(batch), false, 0, OK
 		},

@@ -42,6 +42,11 @@ type refExec struct {
 	urgent, usnap []int
 	looked, uused bool
 	batched       bool
+	// RunBatch (cx_run_batch) also looks after its last entry when that
+	// entry ran inside it (lastFF: fire and forget); after: that look ran
+	// items, so the next RunBatch call does not look before its first
+	// entry (the C slot's urgent_after, cleared as a call starts).
+	lastFF, after bool
 }
 
 // refTimer is a pending timer: its item runs no earlier than clock due.
@@ -371,7 +376,14 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 			return it, OK, true
 		}
 		if len(x.batch) == 0 {
-			x.looked = false
+			if x.batched && x.lastFF && len(x.urgent) > 0 {
+				x.lastFF = false
+				x.look(len(x.urgent))
+				x.after = true
+				continue
+			}
+			x.lastFF = false
+			x.looked = x.after
 			if x.poll && x.batches > 0 && !x.quit {
 				return -1, ETIMEDOUT, false // no further look at the queue
 			}
@@ -400,7 +412,8 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 		}
 		it := x.batch[0]
 		x.batch = x.batch[1:]
-		x.looked = false
+		x.looked, x.after = false, false
+		x.lastFF = x.batched && m.items[it].fut < 0
 		if !m.startItem(it) {
 			continue
 		}
@@ -493,6 +506,7 @@ func (m *refModel) readyNext(e int) (item int, ret Status, ok bool) {
 		}
 		it := x.batch[0]
 		x.batch = x.batch[1:]
+		x.after = false // RunBatch, without lanes, starts a call
 		x.left--
 		x.ran++
 		if !m.startItem(it) {

@@ -29,9 +29,19 @@
  *   urgent_lat   time from a submit to the start of the item (ns). In a
  *                trial the owner is held by a gate item (blocked on a
  *                condition variable) while P normal items (fire and forget)
- *                are queued behind it; the measured item is submitted, then
- *                the gate opened (so each figure includes the owner's
- *                wake-up from the gate):
+ *                are queued behind it; once the owner is inside the gate
+ *                and has been held there for gate_hold_ns, the measured
+ *                item is submitted, then the gate opened (so each figure
+ *                includes the owner's wake-up from the gate). The hold is
+ *                the same whatever P is, so that every case wakes the
+ *                owner from the same kind of sleep: measured here, an
+ *                owner blocked for microseconds woke from the condition
+ *                variable in about 7.5 us, one blocked for milliseconds
+ *                (as behind a backlog being queued) in about 23 us, and a
+ *                long block also lets the Go runtime retake the owner's P.
+ *                Without the wait for the owner to be inside the gate, an
+ *                empty-queue trial sometimes measured an owner that had
+ *                not reached the gate yet:
  *                  urgent_empty    an urgent item, P = 0;
  *                  urgent_backlog  an urgent item, P = 100,000: it must
  *                                  not wait for them;
@@ -42,8 +52,13 @@
  *                                  wake-up), for scale.
  *                median and mean over the rep's trials; still_queued: the
  *                normal items not yet run when the measured item started.
+ *                The urgent_empty and urgent_backlog trials alternate
+ *                (10 empty-queue trials to 3 backlog ones), so that the ratio
+ *                compares the same moments of a loaded machine.
  *
  *   timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N]
+ *               [--urgent-only]   (the urgent rows alone, for A/B runs)
+ *               [--gate-hold-us US] (gate_hold_ns in µs; default 3000)
  *
  * Exit status 1 on any inconsistency (a timer early, lost or run twice, a
  * library error).
@@ -66,7 +81,9 @@ static long spread_ms = 500;
 static double idle_s = 2.0;
 static long backlog = 100000;
 static int urgent_trials = 50; /* per rep, empty queue */
-static int backlog_trials = 5; /* per rep, each behind a fresh backlog */
+static int backlog_trials = 15; /* per rep, each behind a fresh backlog */
+static long gate_hold_ns = 3000000; /* the owner held in the gate before the measured submit */
+static int urgent_only;         /* --urgent-only: the urgent rows alone */
 static FILE *out;
 
 static void emit(const char *w, const char *v, long p, const char *metric, const char *unit, int rep,
@@ -365,6 +382,7 @@ static atomic_long normals_at_mark; /* normals_run when the marked item started 
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static int gate;
+static int gate_entered; /* the owner is inside gate_fn (under gate_mu) */
 
 static int mark_fn(void *arg, void **result) {
     (void)arg, (void)result;
@@ -380,9 +398,23 @@ static int normal_fn(void *arg, void **result) {
 static int gate_fn(void *arg, void **result) {
     (void)arg, (void)result;
     pthread_mutex_lock(&gate_mu);
+    gate_entered = 1;
     while (gate) pthread_cond_wait(&gate_cv, &gate_mu);
+    gate_entered = 0;
     pthread_mutex_unlock(&gate_mu);
     return 0;
+}
+
+/* Waits (sleeping) until the owner is inside the gate: with gate_mu held
+ * and gate_entered set, it is in (or entering) the condition wait. */
+static void gate_wait_entered(void) {
+    for (;;) {
+        pthread_mutex_lock(&gate_mu);
+        int in = gate_entered;
+        pthread_mutex_unlock(&gate_mu);
+        if (in) return;
+        sleep_ns(20000);
+    }
 }
 
 static void gate_set(int closed) {
@@ -406,9 +438,12 @@ typedef struct urgarg {
 } urgarg;
 
 /* One trial: the owner is held by a gate item while n normal items are
- * queued behind it; then the marked item is submitted with flags and the
- * gate released. Returns the time from that submit to the marked item's
- * start, and sets *still_queued to the normal items not yet run then. */
+ * queued behind it; once it is inside the gate, and after gate_hold_ns
+ * there whatever n is (the baseline and the backlog case wake the owner
+ * from the same kind of sleep), the marked item is submitted with flags
+ * and the gate released. Returns the time from that submit to the marked
+ * item's start, and sets *still_queued to the normal items not yet run
+ * then. */
 static double gated_trial(ctexec *ex, long n, uint32_t flags, long *still_queued) {
     ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
     o.flags = flags;
@@ -417,6 +452,8 @@ static double gated_trial(ctexec *ex, long n, uint32_t flags, long *still_queued
     atomic_store(&started_at, 0);
     cx_check(ctexec_submit(ex, gate_fn, NULL, NULL), "ctexec_submit (gate)");
     for (long k = 0; k < n; k++) cx_check(ctexec_submit(ex, normal_fn, NULL, NULL), "ctexec_submit");
+    gate_wait_entered();
+    sleep_ns(gate_hold_ns);
     uint64_t t0 = now_ns();
     cx_check(ctexec_submit_with(ex, &o, mark_fn, NULL, NULL), "ctexec_submit_with");
     gate_set(0);
@@ -446,33 +483,48 @@ static void emit_lat(const char *v, double *lat, int n, int rep) {
             sum / n / 1e3, n);
 }
 
+static void emit_behind(const char *v, double behind_sum, int rep) {
+    /* How much of the backlog was still queued when the item started: the
+     * proof that it was measured behind one. */
+    emit("urgent_lat", v, backlog, "still_queued", "items", rep, behind_sum / backlog_trials);
+    fprintf(stderr, "  %-15s rep %d: %.0f normal items still queued when it started (mean)\n", v, rep,
+            behind_sum / backlog_trials);
+}
+
 static void *urgent_driver(void *p) {
     urgarg *a = p;
-    int most = urgent_trials > backlog_trials ? urgent_trials : backlog_trials;
-    double *lat = xmalloc(sizeof(double) * (size_t)most);
+    double *lat = xmalloc(sizeof(double) * (size_t)urgent_trials);
+    double *blat = xmalloc(sizeof(double) * (size_t)backlog_trials);
     long behind;
     for (int i = 0; i < urgent_trials; i++) {
         sleep_ns(2000000);
         lat[i] = idle_trial(a->ex);
     }
     emit_lat("urgent_idle", lat, urgent_trials, a->rep);
-    for (int i = 0; i < urgent_trials; i++) lat[i] = gated_trial(a->ex, 0, CTEXEC_SUBMIT_URGENT, &behind);
-    emit_lat("urgent_empty", lat, urgent_trials, a->rep);
-    for (int pass = 0; pass < 2; pass++) {
-        const char *v = pass == 0 ? "urgent_backlog" : "normal_backlog";
-        double behind_sum = 0;
-        for (int i = 0; i < backlog_trials; i++) {
-            lat[i] = gated_trial(a->ex, backlog, pass == 0 ? CTEXEC_SUBMIT_URGENT : 0, &behind);
+    /* urgent_empty and urgent_backlog, whose ratio is the target, are
+     * interleaved evenly, so that both sample the same moments of a
+     * machine that others load. */
+    double behind_sum = 0;
+    for (int ie = 0, ib = 0; ie < urgent_trials || ib < backlog_trials;) {
+        if (ib < backlog_trials && (ie >= urgent_trials || (long)ib * urgent_trials <= (long)ie * backlog_trials)) {
+            blat[ib++] = gated_trial(a->ex, backlog, CTEXEC_SUBMIT_URGENT, &behind);
             behind_sum += (double)behind;
+        } else {
+            lat[ie++] = gated_trial(a->ex, 0, CTEXEC_SUBMIT_URGENT, &behind);
         }
-        emit_lat(v, lat, backlog_trials, a->rep);
-        /* How much of the backlog was still queued when the item started:
-         * the proof that it was measured behind one. */
-        emit("urgent_lat", v, backlog, "still_queued", "items", a->rep, behind_sum / backlog_trials);
-        fprintf(stderr, "  %-15s rep %d: %.0f normal items still queued when it started (mean)\n", v, a->rep,
-                behind_sum / backlog_trials);
     }
+    emit_lat("urgent_empty", lat, urgent_trials, a->rep);
+    emit_lat("urgent_backlog", blat, backlog_trials, a->rep);
+    emit_behind("urgent_backlog", behind_sum, a->rep);
+    behind_sum = 0;
+    for (int i = 0; i < backlog_trials; i++) {
+        blat[i] = gated_trial(a->ex, backlog, 0, &behind);
+        behind_sum += (double)behind;
+    }
+    emit_lat("normal_backlog", blat, backlog_trials, a->rep);
+    emit_behind("normal_backlog", behind_sum, a->rep);
     free(lat);
+    free(blat);
     cx_check(ctexec_future_set_result(a->done, NULL), "ctexec_future_set_result");
     return NULL;
 }
@@ -498,6 +550,10 @@ int main(int argc, char **argv) {
             /* The same counts (the report's targets name them), less time. */
             reps = 1, spread_ms = 50, idle_s = 0.2;
             urgent_trials = 5, backlog_trials = 2;
+        } else if (strcmp(argv[i], "--gate-hold-us") == 0 && i + 1 < argc) {
+            gate_hold_ns = atol(argv[++i]) * 1000;
+        } else if (strcmp(argv[i], "--urgent-only") == 0) {
+            urgent_only = 1;
         } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
             reps = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
@@ -507,17 +563,19 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--idle-s") == 0 && i + 1 < argc) {
             idle_s = atof(argv[++i]);
         } else {
-            fprintf(stderr, "usage: timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N]\n");
+            fprintf(stderr, "usage: timer_bench [--smoke] [--reps N] [--out FILE] [--idle-s S] [--backlog N] [--urgent-only]\n"
+                            "                   [--gate-hold-us US]\n");
             return 2;
         }
     }
-    if (reps < 1 || reps > 64 || !(idle_s > 0) || backlog < 1) die("bad arguments");
+    if (reps < 1 || reps > 64 || !(idle_s > 0) || backlog < 1 || gate_hold_ns < 0) die("bad arguments");
     if (outpath) {
         out = fopen(outpath, "w");
         if (!out) die("cannot write %s", outpath);
         fprintf(out, "# timer_bench samples: sample WORKLOAD VARIANT PARAM METRIC UNIT REP VALUE\n");
         fprintf(out, "meta\ttimers\t%ld\nmeta\tspread_ms\t%ld\nmeta\tidle_s\t%.1f\nmeta\tbacklog\t%ld\n", ntimers,
                 spread_ms, idle_s, backlog);
+        fprintf(out, "meta\tgate_hold_us\t%ld\n", gate_hold_ns / 1000);
         variant_line("ctexec_timer", "ctexec timers (ctexec_run_until)");
         variant_line("ctexec_glib_timer", "ctexec timers in a GLib loop (fd + next_deadline)");
         variant_line("glib_timeout", "GLib g_timeout_add (ms)");
@@ -533,7 +591,7 @@ int main(int argc, char **argv) {
 #endif
     }
     fprintf(stderr, "timer accuracy: %ld timers spread over 0-%ld ms\n", ntimers, spread_ms);
-    for (int rep = 0; rep < reps; rep++) {
+    for (int rep = 0; rep < reps && !urgent_only; rep++) {
         acc_ctexec(rep);
 #ifdef HAVE_GLIB
         acc_ctexec_glib(rep);
@@ -542,7 +600,7 @@ int main(int argc, char **argv) {
 #endif
     }
     fprintf(stderr, "CPU with timers pending\n");
-    for (int rep = 0; rep < (reps < 3 ? reps : 3); rep++) {
+    for (int rep = 0; rep < (reps < 3 ? reps : 3) && !urgent_only; rep++) {
         cpu_pending(ntimers, rep);
         cpu_pending(0, rep);
     }

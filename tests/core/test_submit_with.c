@@ -663,6 +663,48 @@ static void test_urgent_runs_between_items_of_a_batch(void) {
     OK(ctexec_free(ex));
 }
 
+/* The owner also looks after a batch's last entry, and the rule holds
+ * across batches: item 1, alone in its batch, posts urgent item 2, run by
+ * that look; item 2 posts normal item 3 and urgent item 4. Item 3 was
+ * queued when the look's items ran, so it runs before the next look
+ * takes item 4 (which ends the run). */
+static ctexec_future after_p;
+static int after_item4(void *arg, void **result) {
+    lane_item(arg, result);
+    OK(ctexec_future_set_result(after_p, NULL));
+    return 0;
+}
+static int after_item2(void *arg, void **result) {
+    lane_item(arg, result);
+    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST, NULL);
+    OK(ctexec_submit_with(mid_ex, &o, lane_item, (void *)(intptr_t)3, NULL));
+    o.flags |= CTEXEC_SUBMIT_URGENT;
+    OK(ctexec_submit_with(mid_ex, &o, after_item4, (void *)(intptr_t)4, NULL));
+    return 0;
+}
+static int after_item1(void *arg, void **result) {
+    lane_item(arg, result);
+    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST | CTEXEC_SUBMIT_URGENT, NULL);
+    OK(ctexec_submit_with(mid_ex, &o, after_item2, (void *)(intptr_t)2, NULL));
+    return 0;
+}
+
+static void test_urgent_look_after_last_entry_keeps_the_rule(void) {
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    mid_ex = ex;
+    lane_log = calloc(8, sizeof(int));
+    atomic_store(&lane_n, 0);
+    OK(ctexec_future_new(&after_p));
+    OK(submit_elsewhere(ex, 0, NULL, after_item1, (void *)(intptr_t)1, NULL));
+    OK(ctexec_run_until_timeout(ex, after_p, 10 * 1000000000LL));
+    CHECK(atomic_load(&lane_n) == 4);
+    CHECK(lane_log[0] == 1 && lane_log[1] == 2 && lane_log[2] == 3 && lane_log[3] == 4);
+    OK(ctexec_future_free(after_p));
+    free(lane_log);
+    OK(ctexec_free(ex));
+}
+
 /* A flood: every urgent item posts the next one, for ever (until the
  * normal items are done). The normal items still run, one after each
  * snapshot: between two normal items at most 2 urgent items ran. */
@@ -833,6 +875,7 @@ static const check_case cases[] = {
     {"on_error_codes", test_on_error_codes},
     {"urgent_overtakes_10000_normal", test_urgent_overtakes_10000_normal},
     {"urgent_runs_between_items_of_a_batch", test_urgent_runs_between_items_of_a_batch},
+    {"urgent_look_after_last_entry_keeps_the_rule", test_urgent_look_after_last_entry_keeps_the_rule},
     {"urgent_flood_does_not_starve_normal", test_urgent_flood_does_not_starve_normal},
     {"run_ready_budget_counts_both_lanes", test_run_ready_budget_counts_both_lanes},
     {"urgent_goes_down_the_chain", test_urgent_goes_down_the_chain},
