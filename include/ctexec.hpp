@@ -680,7 +680,9 @@ struct options {
      * future never reach it. It must not block; an exception it throws is
      * caught and dropped. It is the hook of the executor that ran the item
      * (after a quit, the one down the old-executor chain that took it).
-     * Without a hook, what a fire-and-forget item throws is dropped. The
+     * Without a hook, what a fire-and-forget item throws is dropped
+     * (cte::asio_executor's functions: std::terminate, see
+     * ctexec_asio.hpp). The
      * executor keeps a copy alive for as long as the C executor lives.
      */
     std::function<void(std::exception_ptr)> on_error;

@@ -45,7 +45,9 @@
  * executor's options::on_error, on the owner, right after the function;
  * without an on_error it calls std::terminate, as an exception that leaves
  * io_context::run on a std::thread, or an asio::thread_pool thread, does
- * (never dropped unseen). A function
+ * (never dropped unseen). Which of the two is decided by the cte::executor
+ * the asio_executor was made from, when the function is queued (one that
+ * went down the old_executor chain keeps that choice). A function
  * queued but never run (the executor was destroyed, or quit and none in
  * its chain would take it) is destroyed, not called, exactly once. A
  * refused execute (the executor and its chain have quit: CTEXEC_EQUIT; a
