@@ -85,7 +85,6 @@ struct asio_companion final : companion {
 template <class Allocator = std::allocator<void>>
 class basic_asio_executor {
 public:
-    /* An Asio executor that runs functions on ex's owner thread. */
     /* An Asio executor that runs functions on ex's owner thread. Throws
      * what making the context throws (std::bad_alloc) on first use of ex. */
     explicit basic_asio_executor(executor &ex, const Allocator &a = Allocator())
