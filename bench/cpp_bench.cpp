@@ -290,6 +290,7 @@ int main(int argc, char **argv) {
     bool smoke = false;
     int reps = 5;
     long n = 200000;
+    const char *only = nullptr; // run only the rows whose name contains this
     for (int i = 1; i < argc; i++) {
         if (std::strcmp(argv[i], "--smoke") == 0) {
             smoke = true;
@@ -297,8 +298,10 @@ int main(int argc, char **argv) {
             reps = std::atoi(argv[++i]);
         } else if (std::strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
             n = std::atol(argv[++i]);
+        } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: cpp_bench [--smoke] [--reps N] [--n ITEMS]\n");
+            std::fprintf(stderr, "usage: cpp_bench [--smoke] [--reps N] [--n ITEMS] [--only NAME-PART]\n");
             return 2;
         }
     }
@@ -324,7 +327,9 @@ int main(int argc, char **argv) {
 #endif
     };
     // Warm-up: the first calls into Go and on new threads cost extra.
+    auto skip = [only](const workload &w) { return only != nullptr && std::strstr(w.name, only) == nullptr; };
     for (const workload &w : workloads) {
+        if (skip(w)) continue;
         w.c(n / 10, w.threads);
         w.cpp(n / 10, w.threads);
     }
@@ -332,6 +337,7 @@ int main(int argc, char **argv) {
     std::printf("cpp_bench: %d reps, N=%ld items per measurement%s\n", reps, n, smoke ? " (smoke)" : "");
     int exit_code = 0;
     for (const workload &w : workloads) {
+        if (skip(w)) continue;
         std::vector<double> c_ns, cpp_ns, ratio;
         for (int r = 0; r < reps; r++) {
             double tc, tcpp;

@@ -291,6 +291,7 @@ struct call_frame {
 template <class T> class future;
 template <class T> class promise;
 class executor;
+template <class Allocator> class basic_asio_executor; /* ctexec_asio.hpp */
 #if defined(CTEXEC_HPP_COROUTINES)
 template <class T> class future_awaiter;
 class schedule_awaiter;
@@ -679,7 +680,9 @@ struct options {
      * future never reach it. It must not block; an exception it throws is
      * caught and dropped. It is the hook of the executor that ran the item
      * (after a quit, the one down the old-executor chain that took it).
-     * Without a hook, what a fire-and-forget item throws is dropped. The
+     * Without a hook, what a fire-and-forget item throws is dropped
+     * (cte::asio_executor's functions: std::terminate, see
+     * ctexec_asio.hpp). The
      * executor keeps a copy alive for as long as the C executor lives.
      */
     std::function<void(std::exception_ptr)> on_error;
@@ -846,6 +849,14 @@ void fire_submit(ctexec *ex, unsigned flags, int64_t delay_ns, const Alloc &a, F
     check(ctexec_submit_with(ex, &o, &T::run, t, nullptr), "ctexec_submit_with");
 }
 
+/* What a companion header (ctexec_asio.hpp) keeps per executor: made on
+ * first use, destroyed with the executor after ctexec_free (or leaked with
+ * it, when it stays allocated), so that items discarded by the free may
+ * still use it. */
+struct companion {
+    virtual ~companion() = default;
+};
+
 } // namespace detail
 
 /*
@@ -876,7 +887,8 @@ public:
 
     executor(executor &&o) noexcept
         : ex_(std::exchange(o.ex_, nullptr)), stall_(std::move(o.stall_)),
-          notify_(std::move(o.notify_)), error_(std::move(o.error_)) {}
+          notify_(std::move(o.notify_)), error_(std::move(o.error_)),
+          companion_(o.companion_.exchange(nullptr)) {}
     executor &operator=(executor &&o) noexcept {
         if (this != &o) {
             free_now();
@@ -884,6 +896,7 @@ public:
             stall_ = std::move(o.stall_);
             notify_ = std::move(o.notify_);
             error_ = std::move(o.error_);
+            companion_.store(o.companion_.exchange(nullptr));
         }
         return *this;
     }
@@ -908,6 +921,7 @@ public:
         stall_.reset();
         notify_.reset();
         error_.reset();
+        delete companion_.exchange(nullptr);
     }
 
     /* Its statistics (ctexec_stats), from any thread. Throws cte::error
@@ -1315,10 +1329,12 @@ private:
             stall_.reset();
             notify_.reset();
             error_.reset();
+            delete companion_.exchange(nullptr);
         } else {
             static_cast<void>(stall_.release());
             static_cast<void>(notify_.release());
             static_cast<void>(error_.release());
+            companion_.store(nullptr);
         }
         ex_ = nullptr;
     }
@@ -1364,10 +1380,30 @@ private:
         return future<R>(t);
     }
 
+    template <class> friend class basic_asio_executor;
+
+    /* The companion of type T (one type per executor), made on the first
+     * call from any thread; throws what T's constructor throws. */
+    template <class T>
+    T &companion() const {
+        detail::companion *c = companion_.load(std::memory_order_acquire);
+        if (c == nullptr) {
+            auto made = std::make_unique<T>();
+            if (companion_.compare_exchange_strong(c, made.get(), std::memory_order_acq_rel,
+                                                   std::memory_order_acquire))
+                c = made.release();
+        }
+        return *static_cast<T *>(c);
+    }
+
+    /* Whether options::on_error was given. */
+    bool has_error_hook() const noexcept { return error_ != nullptr; }
+
     ctexec *ex_ = nullptr;
     std::unique_ptr<detail::stall_function> stall_; /* options::on_stall, at a fixed address */
     std::unique_ptr<detail::notify_function> notify_; /* set_notify's callable, likewise */
     std::unique_ptr<detail::error_function> error_;   /* options::on_error, likewise */
+    mutable std::atomic<detail::companion *> companion_{nullptr}; /* see companion() */
 };
 
 /*

@@ -19,24 +19,35 @@
  *     from the owner too, and run at the owner's next turn
  *     (CTEXEC_SUBMIT_POST). asio::dispatch uses the first, asio::post and
  *     asio::defer the second. always is not supported (as io_context).
- *   - relationship (fork, continuation), outstanding_work (untracked,
- *     tracked): kept and reported by query, with no effect: a ctexec owner
- *     loop ends when the future given to run_until completes, not when
- *     work runs out, so a work guard does not keep it running.
+ *   - relationship (fork, continuation): kept and reported by query, with
+ *     no effect.
+ *   - outstanding_work (untracked, the default; tracked): "work" is the
+ *     number of tracked asio_executor objects alive for this cte::executor
+ *     (an executor_work_guard, co_spawn's and async operations' work
+ *     guards hold one), as io_context counts its work guards; read it
+ *     with outstanding_work(). It never keeps an owner loop running, nor
+ *     ends one: run_until ends when the future given to it completes, not
+ *     when work runs out. A host that wants io_context's rule waits for
+ *     outstanding_work() == 0 itself. Queued functions are not counted.
  *   - allocator: the memory of each queued function comes from it.
- *   - context: an asio::execution_context made by the constructor and
- *     shared by the copies (two asio_executors constructed separately from
- *     the same cte::executor compare equal but have distinct contexts).
- *     It has no io_context services: Asio's I/O objects need an
- *     io_context.
+ *   - context: an asio::execution_context, one per cte::executor, made by
+ *     the first asio_executor constructed from it and destroyed with the
+ *     cte::executor (after the queued functions are discarded), so equal
+ *     asio_executors have the same context. It has no io_context
+ *     services: Asio's I/O objects need an io_context.
  * It converts to asio::any_io_executor, so that asio::post, dispatch,
  * defer, bind_executor and co_spawn work with it.
  *
  * Functions run as fire-and-forget items of the cte::executor (see
  * cte::executor::post): they run on its owner inside run_until or
- * run_ready. What one throws does not propagate out of run_until as it
- * would out of io_context::run (nothing unwinds through C): it goes to the
- * executor's options::on_error, or is dropped without one. A function
+ * run_ready. What one throws cannot propagate out of run_until as it
+ * would out of io_context::run (nothing unwinds through C). It goes to the
+ * executor's options::on_error, on the owner, right after the function;
+ * without an on_error it calls std::terminate, as an exception that leaves
+ * io_context::run on a std::thread, or an asio::thread_pool thread, does
+ * (never dropped unseen). Which of the two is decided by the cte::executor
+ * the asio_executor was made from, when the function is queued (one that
+ * went down the old_executor chain keeps that choice). A function
  * queued but never run (the executor was destroyed, or quit and none in
  * its chain would take it) is destroyed, not called, exactly once. A
  * refused execute (the executor and its chain have quit: CTEXEC_EQUIT; a
@@ -54,23 +65,57 @@
 #include <asio/execution.hpp>
 #include <asio/execution_context.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
 namespace cte {
 
+namespace detail {
+/* Per cte::executor (executor::companion): the context and the count of
+ * tracked asio_executors. */
+struct asio_companion final : companion {
+    asio::execution_context ctx;
+    std::atomic<std::size_t> work{0};
+};
+} // namespace detail
+
 template <class Allocator = std::allocator<void>>
 class basic_asio_executor {
 public:
-    /* An Asio executor that runs functions on ex's owner thread. */
+    /* An Asio executor that runs functions on ex's owner thread. Throws
+     * what making the context throws (std::bad_alloc) on first use of ex. */
     explicit basic_asio_executor(executor &ex, const Allocator &a = Allocator())
-        : ex_(&ex), ctx_(std::make_shared<asio::execution_context>()), alloc_(a) {}
+        : ex_(&ex), c_(&ex.companion<detail::asio_companion>()), alloc_(a) {}
 
-    basic_asio_executor(const basic_asio_executor &) noexcept = default;
-    basic_asio_executor(basic_asio_executor &&) noexcept = default;
-    basic_asio_executor &operator=(const basic_asio_executor &) noexcept = default;
-    basic_asio_executor &operator=(basic_asio_executor &&) noexcept = default;
+    /* Copies share the context; a copy of a tracked executor is tracked
+     * work too. No reference count is touched unless tracked: asio::post
+     * copies the executor several times per call (require, prefer). */
+    basic_asio_executor(const basic_asio_executor &o) noexcept
+        : ex_(o.ex_), c_(o.c_), alloc_(o.alloc_), bits_(o.bits_) {
+        work_started();
+    }
+    basic_asio_executor(basic_asio_executor &&o) noexcept : basic_asio_executor(o) {}
+    basic_asio_executor &operator=(const basic_asio_executor &o) noexcept {
+        if (this != &o) {
+            o.work_started();
+            work_finished();
+            ex_ = o.ex_;
+            c_ = o.c_;
+            alloc_ = o.alloc_;
+            bits_ = o.bits_;
+        }
+        return *this;
+    }
+    basic_asio_executor &operator=(basic_asio_executor &&o) noexcept { return *this = o; }
+    ~basic_asio_executor() { work_finished(); }
+
+    /* The outstanding work of the cte::executor: how many tracked
+     * asio_executors made from it are alive (see the top of this header).
+     * Any thread. */
+    std::size_t outstanding_work() const noexcept { return c_->work.load(std::memory_order_acquire); }
 
     /* The cte::executor it runs on. */
     executor &cte_executor() const noexcept { return *ex_; }
@@ -79,8 +124,13 @@ public:
      * possibly; else queued (see the top of this header). */
     template <class F>
     void execute(F &&f) const {
-        unsigned flags = (bits_ & never_bit) ? CTEXEC_SUBMIT_POST : CTEXEC_SUBMIT_DISPATCH;
-        detail::fire_submit(ex_->native_handle(), flags, 0, alloc_, std::forward<F>(f));
+        using T = detail::fire<Allocator, std::decay_t<F>>;
+        T *t = T::make(alloc_, std::forward<F>(f));
+        ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+        o.flags = (bits_ & never_bit) ? CTEXEC_SUBMIT_POST : CTEXEC_SUBMIT_DISPATCH;
+        o.destroy = &T::destroy;
+        ctexec_fn run = ex_->has_error_hook() ? &T::run : &run_or_terminate<T>;
+        detail::check(ctexec_submit_with(ex_->native_handle(), &o, run, t, nullptr), "ctexec_submit_with");
     }
 
     /* Whether the calling thread is the executor's owner (as Asio's
@@ -120,7 +170,7 @@ public:
     static constexpr asio::execution::mapping_t query(asio::execution::mapping_t) noexcept {
         return asio::execution::mapping.thread;
     }
-    asio::execution_context &query(asio::execution::context_t) const noexcept { return *ctx_; }
+    asio::execution_context &query(asio::execution::context_t) const noexcept { return c_->ctx; }
     asio::execution::blocking_t query(asio::execution::blocking_t) const noexcept {
         return (bits_ & never_bit) ? asio::execution::blocking_t(asio::execution::blocking.never)
                                    : asio::execution::blocking_t(asio::execution::blocking.possibly);
@@ -156,16 +206,35 @@ private:
 
     template <class OtherAllocator>
     basic_asio_executor(const basic_asio_executor<OtherAllocator> &o, const Allocator &a) noexcept
-        : ex_(o.ex_), ctx_(o.ctx_), alloc_(a), bits_(o.bits_) {}
+        : ex_(o.ex_), c_(o.c_), alloc_(a), bits_(o.bits_) {
+        work_started();
+    }
 
     basic_asio_executor with(unsigned bit, bool on) const noexcept {
         basic_asio_executor r(*this);
+        r.work_finished();
         r.bits_ = on ? (bits_ | bit) : (bits_ & ~bit);
+        r.work_started();
         return r;
     }
 
+    void work_started() const noexcept {
+        if (bits_ & tracked_bit) c_->work.fetch_add(1, std::memory_order_relaxed);
+    }
+    void work_finished() const noexcept {
+        if (bits_ & tracked_bit) c_->work.fetch_sub(1, std::memory_order_release);
+    }
+
+    /* The item without an error hook: what f throws leaves a noexcept
+     * function, which calls std::terminate (see the top of this header). */
+    template <class T>
+    static int run_or_terminate(void *arg, void **) noexcept {
+        detail::invoke_tuple(std::move(static_cast<T *>(arg)->fn));
+        return 0;
+    }
+
     executor *ex_;
-    std::shared_ptr<asio::execution_context> ctx_;
+    detail::asio_companion *c_;
     Allocator alloc_;
     unsigned bits_ = 0;
 };

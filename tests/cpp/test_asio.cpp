@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -92,6 +94,8 @@ void test_properties() {
     CHECK(a != cte::asio_executor(other));
     CHECK(&a.cte_executor() == &e);
     CHECK(&asio::query(a, ex::context) == &asio::query(n, ex::context));
+    CHECK(&asio::query(a, ex::context) == &asio::query(cte::asio_executor(e), ex::context));
+    CHECK(&asio::query(a, ex::context) != &asio::query(cte::asio_executor(other), ex::context));
     std::allocator<int> al;
     auto wa = asio::require(a, ex::allocator(al));
     CHECK(asio::query(wa, ex::allocator) == al);
@@ -278,6 +282,84 @@ void test_handler_exception_to_on_error() {
     CHECK(seen.size() == 1 && seen[0] == "inline");
 }
 
+// Without options::on_error, a throwing handler calls std::terminate on
+// the owner (never dropped unseen). The terminate handler ends the process
+// with status 0 only if it was reached from the handler, on the owner.
+std::atomic<int> terminate_stage{0};
+std::thread::id terminate_owner;
+void test_handler_exception_terminates_without_on_error() {
+    cte::executor e;
+    cte::asio_executor a(e);
+    terminate_owner = std::this_thread::get_id();
+    std::set_terminate([] {
+        bool ok = terminate_stage == 1 && std::this_thread::get_id() == terminate_owner;
+        std::fprintf(stderr, "std::terminate %s\n", ok ? "from the handler, on the owner" : "elsewhere");
+        std::_Exit(ok ? 0 : 3);
+    });
+    std::atomic<bool> ran{false};
+    serve(e, [&] {
+        asio::post(a, [&] {
+            ran = true;
+            terminate_stage = 1;
+            throw std::runtime_error("no hook");
+        });
+        CHECK(terminate_stage == 0); /* posted, not run here */
+    });
+    e.run_ready(); /* in case run_until saw its future first */
+    CHECK(ran);
+    throw failure("the handler's exception did not reach std::terminate");
+}
+
+// outstanding_work.tracked: work is the number of tracked asio_executors
+// alive; copies, assignment, moves and work guards count; untracked ones
+// and queued handlers do not; it never keeps run_until running.
+void test_outstanding_work() {
+    cte::executor e;
+    cte::asio_executor a(e);
+    CHECK(a.outstanding_work() == 0);
+    CHECK(asio::query(a, ex::outstanding_work) == ex::outstanding_work.untracked);
+    {
+        auto t = asio::prefer(a, ex::outstanding_work.tracked);
+        CHECK(a.outstanding_work() == 1);
+        auto t2 = t;
+        CHECK(a.outstanding_work() == 2);
+        auto u = asio::prefer(t2, ex::outstanding_work.untracked);
+        CHECK(a.outstanding_work() == 2);
+        u = t; /* u becomes tracked */
+        CHECK(a.outstanding_work() == 3);
+        t2 = a; /* t2 becomes untracked */
+        CHECK(a.outstanding_work() == 2);
+        auto moved = std::move(u);
+        CHECK(a.outstanding_work() >= 2);
+        asio::any_io_executor any = t;
+        CHECK(a.outstanding_work() >= 3);
+    }
+    CHECK(a.outstanding_work() == 0);
+    {
+        auto g = asio::make_work_guard(a);
+        CHECK(a.outstanding_work() == 1);
+        g.reset();
+        CHECK(a.outstanding_work() == 0);
+    }
+    /* A posted handler that holds tracked work: counted until it is
+     * destroyed (ran, or discarded with the executor). */
+    std::atomic<int> ran{0};
+    serve(e, [&] {
+        auto t = asio::prefer(a, ex::outstanding_work.tracked);
+        asio::post(a, [&ran, t] { ++ran; });
+        CHECK(a.outstanding_work() >= 1);
+    });
+    CHECK(ran == 1);
+    CHECK(a.outstanding_work() == 0);
+    /* Work outstanding does not keep run_until running (run_until quits
+     * the executor at its end: another one). */
+    cte::executor e2;
+    cte::asio_executor a2(e2);
+    auto g = asio::make_work_guard(a2);
+    serve(e2, [] {});
+    CHECK(a2.outstanding_work() == 1 && a.outstanding_work() == 0);
+}
+
 // Handlers never run (the executor destroyed with them queued) are
 // destroyed exactly once; a post to a quit executor throws and destroys it.
 void test_discarded_handlers_destroyed() {
@@ -321,6 +403,8 @@ const test_case cases[] = {
     {"any_io_executor", test_any_io_executor},
     {"co_spawn", test_co_spawn},
     {"handler_exception_to_on_error", test_handler_exception_to_on_error},
+    {"handler_exception_terminates_without_on_error", test_handler_exception_terminates_without_on_error},
+    {"outstanding_work", test_outstanding_work},
     {"discarded_handlers_destroyed", test_discarded_handlers_destroyed},
 };
 // clang-format on
