@@ -580,6 +580,13 @@ static void test_on_error_codes(void) {
 
 static int *lane_log;
 static atomic_int lane_n;
+
+/* A fresh log of n slots, empty (the caller frees it). */
+static void lane_log_start(size_t n) {
+    lane_log = calloc(n, sizeof(int));
+    CHECK(lane_log != NULL);
+    atomic_store(&lane_n, 0);
+}
 static int lane_item(void *arg, void **result) {
     (void)result;
     lane_log[atomic_fetch_add(&lane_n, 1)] = (int)(intptr_t)arg;
@@ -608,8 +615,7 @@ static void bulk(ctexec *ex, int from, int n, uint32_t flags) {
 static void test_urgent_overtakes_10000_normal(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
-    lane_log = calloc(20100, sizeof(int));
-    atomic_store(&lane_n, 0);
+    lane_log_start(20100);
     bulk(ex, 0, 10000, 0);
     bulk(ex, 100000, 1, CTEXEC_SUBMIT_URGENT);
     drain_until(ex);
@@ -641,10 +647,16 @@ static void test_urgent_overtakes_10000_normal(void) {
 /* Inside one long normal batch: an urgent item queued by item 0 runs right
  * after it, before item 1. */
 static ctexec *mid_ex;
+
+/* From an item on the owner: posts fn(arg) to mid_ex with flags. */
+static void mid_post(uint32_t flags, ctexec_fn fn, intptr_t arg) {
+    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST | flags, NULL);
+    OK(ctexec_submit_with(mid_ex, &o, fn, (void *)arg, NULL));
+}
+
 static int post_urgent_mid(void *arg, void **result) {
     lane_item(arg, result);
-    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST | CTEXEC_SUBMIT_URGENT, NULL);
-    OK(ctexec_submit_with(mid_ex, &o, lane_item, (void *)(intptr_t)-1, NULL));
+    mid_post(CTEXEC_SUBMIT_URGENT, lane_item, -1);
     return 0;
 }
 
@@ -652,8 +664,7 @@ static void test_urgent_runs_between_items_of_a_batch(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
     mid_ex = ex;
-    lane_log = calloc(1100, sizeof(int));
-    atomic_store(&lane_n, 0);
+    lane_log_start(1100);
     OK(submit_elsewhere(ex, 0, NULL, post_urgent_mid, (void *)(intptr_t)1000, NULL));
     bulk(ex, 0, 1000, 0);
     drain_until(ex);
@@ -676,16 +687,13 @@ static int after_item4(void *arg, void **result) {
 }
 static int after_item2(void *arg, void **result) {
     lane_item(arg, result);
-    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST, NULL);
-    OK(ctexec_submit_with(mid_ex, &o, lane_item, (void *)(intptr_t)3, NULL));
-    o.flags |= CTEXEC_SUBMIT_URGENT;
-    OK(ctexec_submit_with(mid_ex, &o, after_item4, (void *)(intptr_t)4, NULL));
+    mid_post(0, lane_item, 3);
+    mid_post(CTEXEC_SUBMIT_URGENT, after_item4, 4);
     return 0;
 }
 static int after_item1(void *arg, void **result) {
     lane_item(arg, result);
-    ctexec_submit_opts o = opts_of(CTEXEC_SUBMIT_POST | CTEXEC_SUBMIT_URGENT, NULL);
-    OK(ctexec_submit_with(mid_ex, &o, after_item2, (void *)(intptr_t)2, NULL));
+    mid_post(CTEXEC_SUBMIT_URGENT, after_item2, 2);
     return 0;
 }
 
@@ -693,8 +701,7 @@ static void test_urgent_look_after_last_entry_keeps_the_rule(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
     mid_ex = ex;
-    lane_log = calloc(8, sizeof(int));
-    atomic_store(&lane_n, 0);
+    lane_log_start(8);
     OK(ctexec_future_new(&after_p));
     OK(submit_elsewhere(ex, 0, NULL, after_item1, (void *)(intptr_t)1, NULL));
     OK(ctexec_run_until_timeout(ex, after_p, 10 * 1000000000LL));
@@ -775,8 +782,7 @@ static void test_urgent_flood_does_not_starve_normal(void) {
 static void test_run_ready_budget_counts_both_lanes(void) {
     ctexec *ex;
     OK(ctexec_new(NULL, &ex));
-    lane_log = calloc(64, sizeof(int));
-    atomic_store(&lane_n, 0);
+    lane_log_start(64);
     bulk(ex, 0, 5, 0);
     bulk(ex, 100, 3, CTEXEC_SUBMIT_URGENT);
     uint64_t ran = 0;
@@ -809,8 +815,7 @@ static void test_urgent_goes_down_the_chain(void) {
     OK(ctexec_new(outer, &inner));
     ctexec_future d = done_future();
     OK(ctexec_run_until(inner, d)); /* inner quits */
-    lane_log = calloc(64, sizeof(int));
-    atomic_store(&lane_n, 0);
+    lane_log_start(64);
     bulk(outer, 0, 3, 0);
     bulk(inner, 100, 2, CTEXEC_SUBMIT_URGENT); /* to outer's urgent lane */
     struct dtrack t = {0};
