@@ -6,7 +6,7 @@
 package main
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include -DCTEXEC_BUILDING
+#cgo CFLAGS: -I${SRCDIR}/../include -I${SRCDIR}/cx -DCTEXEC_BUILDING
 #cgo !windows CFLAGS: -fvisibility=hidden
 #cgo windows LDFLAGS: -lsynchronization
 #include <stdlib.h>
@@ -25,6 +25,7 @@ import (
 	"time"
 	"unsafe"
 
+	_ "ctexec/capi/cx" // the C machinery: its C objects link into the library
 	"ctexec/executor"
 )
 
@@ -38,7 +39,7 @@ func init() {
 }
 
 // cPlatform makes the core wait, wake and get chunk memory through the C
-// platform layer (capi/platform.c), so that Go and C use one primitive on
+// platform layer (capi/cx/platform.c), so that Go and C use one primitive on
 // the words they share, whichever the build chose (futex, WaitOnAddress,
 // os_sync_wait_on_address or the parking lot). A sleep costs a Go→C call
 // (≈26 ns) next to a wake-up of ≈20 µs. The words are in C memory, or in
@@ -136,7 +137,7 @@ func cIngress(in *executor.Ingress) *C.cx_ingress { return (*C.cx_ingress)(unsaf
 
 // checkShared compares every size, offset and constant that Go and C share
 // (executor/shared.go) with the values compiled into the C side from the
-// generated capi/shared.h. A mismatch would corrupt queues and futures, so
+// generated capi/cx/shared.h. A mismatch would corrupt queues and futures, so
 // the library refuses every call instead.
 func checkShared() {
 	want := executor.SharedValues()
@@ -494,7 +495,7 @@ func ctexecgo_free(ex C.uint64_t) (rc C.int) {
 
 // ---- futures ----------------------------------------------------------
 
-// Futures are slots in C memory (capi/future.c, future_ext.c), which
+// Futures are slots in C memory (capi/cx/future.c, future_ext.c), which
 // handles every call on them without entering Go.
 
 // slot converts a slot pointer from C. The slab is C memory, never moved

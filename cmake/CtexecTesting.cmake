@@ -6,7 +6,7 @@
 #   <program>_cgocheck2  against a GOEXPERIMENT=cgocheck2 build of the library
 #                                                        test cgocheck2.<name>
 #   <program>_parkinglot against a build whose waits go through the portable
-#                        parking lot (capi/parkinglot.c) instead of futexes
+#                        parking lot (capi/cx/parkinglot.c) instead of futexes
 #                                                        test parkinglot.<name>
 #
 # The parkinglot copies exist only with CTEXEC_PARKINGLOT=ON (the default):
@@ -27,7 +27,7 @@ set(CTEXEC_CGOCHECK2_LIB ${CTEXEC_CGOCHECK2_DIR}/${CTEXEC_SONAME})
 ctexec_go_library(ctexec_cgocheck2 ${CTEXEC_CGOCHECK2_DIR} ENV GOEXPERIMENT=cgocheck2)
 
 # The parking-lot build of the library: the cgo build tag ctexec_parkinglot
-# swaps capi/wait_linux.c for capi/wait_parkinglot.c (and the Go core's
+# swaps capi/cx/wait_linux.c for capi/cx/wait_parkinglot.c (and the Go core's
 # default waits for its Go parking lot, though the C API replaces those).
 option(CTEXEC_PARKINGLOT "Also test a copy of the library built with the portable parking lot" ON)
 set(CTEXEC_PARKINGLOT_DIR ${PROJECT_BINARY_DIR}/tests/parkinglot)

@@ -162,7 +162,7 @@ func (e *Executor) waitRoom(deadline int64) Status {
 // spin at once, the others sleep at once: the owner needs a CPU to make
 // room, and spinning submitters on every CPU starve it (measured: with 2
 // submitters on 2 vCPUs both spinning, a bound of 1,024 ran at 0.56x of
-// unbounded). The C waiter has the same rule (capi/future.c).
+// unbounded). The C waiter has the same rule (capi/cx/future.c).
 var (
 	roomSpin     spinner
 	roomSpinners atomic.Int32

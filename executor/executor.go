@@ -8,7 +8,7 @@ import (
 // ThreadID identifies an OS thread. The core never looks inside it: the
 // caller passes its own identity to the calls whose rules depend on the
 // thread. The C API gives each thread a number on its first call and never
-// reuses it (capi/shim.c, cx_self).
+// reuses it (capi/cx/shim.c, cx_self).
 type ThreadID uint64
 
 // Call is one work item: two opaque words that the executor's Runner
@@ -51,11 +51,11 @@ type Runner struct {
 	WakeHost  func(in *Ingress, notify bool)
 	ClearHost func(in *Ingress)
 	// Push, if set, is the push of shared.go, where the ingress is shared
-	// with C (the C API: capi/shim.c, cx_push), so that it exists once:
+	// with C (the C API: capi/cx/shim.c, cx_push), so that it exists once:
 	// OK, EQUIT (in quit), full (a bounded queue) or ENOMEM.
 	Push func(in *Ingress, c Call, f *Future) Status
 	// The side state of futures, when the futures are C slots (the C API:
-	// capi/future_ext.c), so that a thread the Go runtime has never seen
+	// capi/cx/future_ext.c), so that a thread the Go runtime has never seen
 	// completes a watched future without entering Go. nil: the Go side
 	// (futureExt) serves them.
 	//   - Watch makes in's run watch f: a completion of f quits in (sets
@@ -74,7 +74,7 @@ type Runner struct {
 	SettleQuit      func(in *Ingress)
 	Discard         func(entries []Entry)
 	// MoveDue, if set, moves in's due timers to the back of its queue
-	// (capi/timers.c: the timers live in C). The owner calls it, lock not
+	// (capi/cx/timers.c: the timers live in C). The owner calls it, lock not
 	// held, before it looks at the queue, and only while flagTimers is
 	// set, so an executor without timers pays one flag test.
 	MoveDue func(in *Ingress)
@@ -303,7 +303,7 @@ func (e *Executor) settleChain() {
 
 // ChainLive returns the ingress of the first executor of e's old-executor
 // chain (e excluded) that has not quit, for a timer submitted to e after
-// it quit (capi/timers.c inserts it there), or nil (EQUIT) once every
+// it quit (capi/cx/timers.c inserts it there), or nil (EQUIT) once every
 // target of the chain is done, as SubmitTimeout would report it.
 func (e *Executor) ChainLive() *Ingress {
 	for x := e.old; x != nil; x = x.old {
@@ -339,7 +339,7 @@ func (e *Executor) push(c Call, f *Future) Status {
 		return ENOMEM
 	}
 	if f != nil {
-		f.Result = uintptr(unsafe.Pointer(in)) // where it is queued: capi/deadlock.c
+		f.Result = uintptr(unsafe.Pointer(in)) // where it is queued: capi/cx/deadlock.c
 	}
 	if fl&flagCount != 0 {
 		in.countLocked(fl)
@@ -637,7 +637,7 @@ func (e *Executor) finishRunLocked() {
 }
 
 // sleep waits, spinning first, until signal() or left ns (< 0: no limit)
-// have passed; pure-Go users only (the C API waits in C: capi/future.c,
+// have passed; pure-Go users only (the C API waits in C: capi/cx/future.c,
 // cx_owner_wait). The caller disarms (clears flagWaiting, resets Wake)
 // the next time it holds the lock.
 func (e *Executor) sleep(left int64) {

@@ -58,7 +58,7 @@ func (f *Future) ensureExtLocked(s uint32) *futureExt {
 }
 
 // newFuture makes a future in the Go heap, for pure-Go users; the C API
-// makes its slots in C memory (capi/future.c). Futures are carved out of
+// makes its slots in C memory (capi/cx/future.c). Futures are carved out of
 // blocks of 64, so that a submit with a future costs 1/64 of an
 // allocation; a block stays alive while any of its futures is referenced.
 func newFuture(bits uint32) *Future {

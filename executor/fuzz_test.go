@@ -70,7 +70,7 @@ type harness struct {
 	trace       []traceEntry
 	bulks       int
 	// Timers, played by the harness as the C API's timer store
-	// (capi/timers.c) would: pending per executor in (due, seq) order,
+	// (capi/cx/timers.c) would: pending per executor in (due, seq) order,
 	// moved by the Runner's MoveDue while flagTimers is set.
 	clock int
 	tms   map[int][]fuzzTimer
@@ -367,7 +367,7 @@ func (h *harness) opSubmit(depth int) {
 }
 
 // urgent queues a fire-and-forget item in e's urgent lane, as the C side's
-// push does (capi/submit_with.c: cx_push_rec: the lane, then the count in
+// push does (capi/cx/submit_with.c: cx_push_rec: the lane, then the count in
 // Ingress.Urgent, under the lock), if the model can follow it: not from the
 // owner, no future, e live and uncounted (the counters of a bound are the
 // C push's), and not inside a RunReady of e before its lane was first used

@@ -6,7 +6,7 @@ import (
 )
 
 // The urgent lane as the core sees it: Ingress.Urgent, Runner.RunUrgent and
-// RunBatch's lanes flag. The lane itself is C's (capi/submit_with.c); here
+// RunBatch's lanes flag. The lane itself is C's (capi/cx/submit_with.c); here
 // fakeLane plays that part, as the C side would: RunBatch looks at the lane
 // before each entry when told to, RunUrgent runs a snapshot. These tests
 // hold the core's policy to the header: urgent-only work wakes a run,

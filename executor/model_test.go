@@ -34,7 +34,7 @@ type refExec struct {
 	// API's timers as far as the core sees them (Runner.MoveDue).
 	timers []refTimer
 	// The urgent lane (fire-and-forget items only; the harness plays the
-	// C side's lane, capi/submit_with.c): items queued in it, the snapshot
+	// C side's lane, capi/cx/submit_with.c): items queued in it, the snapshot
 	// being run, whether the owner looked before the current entry, and
 	// whether the lane was ever used. batched: the runner has RunBatch,
 	// which looks before every entry; without it the core looks once per

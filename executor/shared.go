@@ -13,12 +13,12 @@ import (
 //
 // The C API (capi/) reaches into three structures without entering Go: a
 // C→Go call costs 50–160 ns here, more than a whole submit. They are
-// defined once, here. capi/shared.h is generated from these definitions
+// defined once, here. capi/cx/shared.h is generated from these definitions
 // (go generate ./executor; TestSharedHeader fails while it is stale), it
 // checks every offset at compile time, and capi checks every size, offset
 // and constant again at load (SharedValues) and refuses all calls on a
 // mismatch. The transitions below are the protocol. Under the C API each
-// runs in C only (capi/shim.c, future.c, future_ext.c; Go calls them per
+// runs in C only (capi/cx/shim.c, future.c, future_ext.c; Go calls them per
 // batch or on slow paths through Runner); the Go code that also implements
 // those marked "Go" serves pure-Go users (heap ingress, Go futures), never
 // the shipped library. docs/internals.md maps them.
@@ -101,7 +101,7 @@ import (
 //     Result holds the address of the Ingress its entry was pushed to
 //     (push stores it under Lock before it writes the entry; an item never
 //     moves to another executor). Only deadlock detection reads it, with
-//     a seqlock read of State around it: capi/deadlock.c has the protocol.
+//     a seqlock read of State around it: capi/cx/deadlock.c has the protocol.
 //   - free the handle [Go, C]: clear futHandle. release when the handle
 //     and the item are both gone: bump the generation, clear the bits,
 //     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
@@ -111,7 +111,7 @@ import (
 //     future is pending and unclaimed; once set, claims and publishes
 //     happen under that lock, so that watching runs quit before the future
 //     is seen done and callbacks run in registration order. Under the C
-//     API the side state and its lock are C's (capi/future_ext.c: a
+//     API the side state and its lock are C's (capi/cx/future_ext.c: a
 //     thread the Go runtime has never seen completes such a future without
 //     entering Go; Runner.Watch and the hooks beside it); for pure-Go
 //     users they are futureExt's, in future.go.
@@ -149,7 +149,7 @@ type Ingress struct {
 	FullHead unsafe.Pointer `c:"void *full_head"`
 	FullTail unsafe.Pointer `c:"void *full_tail"`
 	FullN    uint64
-	// Urgent is the urgent lane's state (capi/submit_with.c keeps the
+	// Urgent is the urgent lane's state (capi/cx/submit_with.c keeps the
 	// lane, a list in the executor's C slot): the number of urgent items
 	// queued in the low 32 bits, and urgentUsed once the lane was ever
 	// used. Written under Lock; the owner loads it once per item, without
@@ -187,7 +187,7 @@ const (
 	flagCount    = 16 // counted pushes: a bound (Max) or statistics
 	flagStamp    = 32 // statistics: stamp every stampEvery-th chunk position
 	flagRoomWait = 64 // a submitter sleeps on Room, waiting for room
-	// flagTimers: the executor's timer heap (capi/timers.c, which has its
+	// flagTimers: the executor's timer heap (capi/cx/timers.c, which has its
 	// protocol) is not empty; set and cleared under Lock by C only. The
 	// owner's run asks C to move due timers into the queue
 	// (Runner.MoveDue) only while it is set.
@@ -291,7 +291,7 @@ func sharedFields(t reflect.Type, base uintptr) []sharedField {
 
 // SharedValues lists, in the generated header's order, every size, offset
 // and constant that C and Go share. capi compares it with the same list
-// compiled from capi/shared.h at load.
+// compiled from capi/cx/shared.h at load.
 func SharedValues() []int64 {
 	var v []int64
 	for _, s := range sharedStructs {

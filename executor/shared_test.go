@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite capi/shared.h from the Go definitions")
+var update = flag.Bool("update", false, "rewrite capi/cx/shared.h from the Go definitions")
 
-const sharedHeader = "../capi/shared.h"
+const sharedHeader = "../capi/cx/shared.h"
 
 // renderSharedHeader writes the C mirror of the shared definitions
 // (shared.go): the structs, with a compile-time check of every offset and
@@ -57,7 +57,7 @@ func renderSharedHeader() string {
 	return b.String()
 }
 
-// TestSharedHeader fails while capi/shared.h differs from what the Go
+// TestSharedHeader fails while capi/cx/shared.h differs from what the Go
 // definitions generate; go generate ./executor rewrites it.
 func TestSharedHeader(t *testing.T) {
 	want := renderSharedHeader()

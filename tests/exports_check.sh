@@ -32,7 +32,7 @@ def)
     sed -n 's/^ *\(ctexec_[a-z_0-9]*\) *$/\1/p' "$root/capi/ctexec.def" | sort > "$scratch/got"
     ;;
 hooks)
-    { grep -ho 'hook("[a-z_0-9]*")' "$root"/capi/*.go; grep -ho 'CX_HOOK("[a-z_0-9]*")' "$root"/capi/*.c; } |
+    { grep -ho 'hook("[a-z_0-9]*")' "$root"/capi/*.go; grep -ho 'CX_HOOK("[a-z_0-9]*")' "$root"/capi/cx/*.c; } |
         sed -E 's/.*"([a-z_0-9]+)".*/\1/' | sort -u > "$scratch/got"
     diff -u --label "capi/exports.h hooks" --label "capi/ hooks" "$scratch/hooks" "$scratch/got"
     echo "the $(wc -l < "$scratch/hooks") hooks of capi/exports.h are the hooks in capi/"

@@ -388,7 +388,7 @@ func (r *report) parkinglotSection() {
 		return
 	}
 	r.p("`ctexec_bench_parkinglot`: the same benchmark program linked to the copy of the library built with the tag `ctexec_parkinglot` ")
-	r.p("(CMake option `CTEXEC_PARKINGLOT`), whose waits go through the portable parking lot (`capi/parkinglot.c`) instead of futexes: ")
+	r.p("(CMake option `CTEXEC_PARKINGLOT`), whose waits go through the portable parking lot (`capi/cx/parkinglot.c`) instead of futexes: ")
 	r.p("the code paths of macOS before 14.4 and of other POSIX systems. It runs after the main benchmark, in its own process, ")
 	r.p("with the pthread queue measured again in that process; ratios are to that pthread figure. %s repetitions, %s round trips, %s items per throughput measurement.",
 		orQ(d.meta["reps"]), orQ(d.meta["rt_n"]), orQ(d.meta["tp_n"]))

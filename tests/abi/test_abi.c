@@ -1,5 +1,5 @@
 /* The size rule of the size-versioned structs (include/ctexec.h,
- * "Size-versioned structs"; capi/abi.c), one case per behaviour:
+ * "Size-versioned structs"; capi/cx/abi.c), one case per behaviour:
  * `test_abi --list` names them.
  *
  * A caller with a newer header is simulated by a struct that embeds

@@ -1,5 +1,5 @@
 /* Deadlock detection (include/ctexec.h, ctexec_future_wait: "Deadlocks.";
- * capi/deadlock.c has the design). Self-waits (direct, down the chain,
+ * capi/cx/deadlock.c has the design). Self-waits (direct, down the chain,
  * from inside an item, from a 3-deep nested loop), cycles of 2 and 3
  * threads built 1,000 times with random timing, and runs in which every
  * wait could finish and none may get CTEXEC_EDEADLK. `test_deadlock

@@ -1,4 +1,4 @@
-/* Timers (include/ctexec.h, "Timers"; capi/timers.c): ctexec_submit_with
+/* Timers (include/ctexec.h, "Timers"; capi/cx/timers.c): ctexec_submit_with
  * with delay_ns > 0 and ctexec_next_deadline. One case per behaviour;
  * `test_timers --list` names them; every case ends with the live counts back
  * where they started. */

@@ -47,7 +47,7 @@ SONAME = "libctexec.so.0"
 # What an sdist carries of the repository, under go/: enough for `go build
 # ./capi`, and nothing the build does not read.
 GO_FILES = ("go.mod", "go.sum")
-GO_DIRS = ("capi", "executor", "include")
+GO_DIRS = ("capi", "capi/cx", "executor", "include")
 
 
 class BuildError(Exception):

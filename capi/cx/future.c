@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include "shim.h"
-#include "_cgo_export.h"
 
 #define CX_FSLOTS (1u << 24) /* 256 MiB of address space, committed as used (slab.c) */
 #define CX_BITS ((1u << CX_FUT_GEN_SHIFT) - 1)

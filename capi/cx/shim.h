@@ -90,7 +90,7 @@ CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *
 CX_HIDDEN int cx_urgent_first_look(cx_ingress *in, int lanes, int queued);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
 
-/* Executor slots: allocated by ctexecgo_new, released by ctexec_free, and
+/* Executor slots: allocated by Go's ctexecgo_new, released by ctexec_free, and
  * reused only after a quarantine of CX_QUARANTINE other released slots. */
 CX_HIDDEN struct ctexec *cx_slot_alloc(void);
 CX_HIDDEN void cx_slot_release(uintptr_t slot);
@@ -289,7 +289,31 @@ CX_HIDDEN void cx_fork_guard(void (*child)(void)); /* none on Windows */
 CX_HIDDEN uint64_t cx_random64(void);
 CX_HIDDEN long cx_ncpus(void); /* online CPUs */
 
-/* Entries into Go by the calling thread: every ctexecgo_* call goes
+/* The policy's entry points: the Go exports of package main (capi/main.go),
+ * which C reaches through this table. The machinery (this package, capi/cx)
+ * is a cgo package of its own, so that Go code other than the library's
+ * main package can link it; it cannot name main's exports, so capi's
+ * gohooks.c fills the table in a load-time constructor, before any entry
+ * point can run (the exports themselves wait for the Go runtime's init).
+ * In a program without package main's exports (a Go test of the core),
+ * cx_go is NULL and the entry points that need Go are not called. */
+typedef struct cx_go_table {
+    int (*debug_panic)(void);
+    int (*new_exec)(uint64_t old, uint64_t self, ctexec_options *opts, uintptr_t *out);
+    int (*taker)(uint64_t ex, uintptr_t *out);
+    int (*submit)(uint64_t ex, uintptr_t fn, uintptr_t arg, cx_future *fut, uint64_t self, int64_t timeout);
+    int (*stats)(uint64_t ex, ctexec_stats_t *out);
+    int (*run_until)(uint64_t ex, cx_future *fut, uint32_t gen, int64_t timeout, uint64_t self, int64_t *left, int *wait);
+    int (*run_resume)(uint64_t ex, cx_future *fut, int slept, int64_t *left, int *wait);
+    int (*run_ready)(uint64_t ex, uint64_t max_items, int64_t max_ns, uint64_t self, uint64_t *ran);
+    int (*chain_live)(uint64_t ex, uintptr_t *out);
+    int (*attach)(uint64_t ex);
+    int (*free_exec)(uint64_t ex);
+    int (*live_counts)(uint64_t *execs, uint64_t *queued);
+} cx_go_table;
+CX_HIDDEN extern const cx_go_table *cx_go;
+
+/* Entries into Go by the calling thread: every call through cx_go goes
  * through CX_GO. The self-test (capi/selftest.go) checks that a thread Go
  * has never seen submits, waits, cancels, frees futures and completes
  * promises without entering Go: its first entry would cost tens of
@@ -309,7 +333,7 @@ CX_HIDDEN extern __thread uint64_t cx_go_entries;
 #define CX_HOOK(name)                                                        \
     do {                                                                     \
         if (cx_debug_panic[0] && __builtin_strcmp(cx_debug_panic, name) == 0) \
-            return CX_GO(ctexecgo_debug_panic());                             \
+            return CX_GO(cx_go->debug_panic());                                \
     } while (0)
 
 #define CX_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)

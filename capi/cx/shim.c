@@ -19,11 +19,11 @@
 #include <string.h>
 #include "shim.h"
 #include "abi.h"
-#include "_cgo_export.h"
 
 volatile int cx_forked;
 volatile int cx_poisoned;
 __thread uint64_t cx_go_entries;
+const cx_go_table *cx_go; /* set at load by capi/gohooks.c */
 const int64_t cx_shared_values[CX_SHARED_COUNT] = CX_SHARED_VALUES;
 int64_t cx_spin_ns = CX_SPIN_NS_DEFAULT;
 char cx_debug_panic[32];
@@ -281,7 +281,7 @@ int ctexec_new_with(ctexec *old_executor, const ctexec_options *opts, ctexec **o
         old = p->handle;
     }
     uintptr_t ex = 0;
-    int rc = CX_GO(ctexecgo_new(old, cx_self(), &o, &ex));
+    int rc = CX_GO(cx_go->new_exec(old, cx_self(), &o, &ex));
     if (rc == CTEXEC_OK) ((struct ctexec *)ex)->owner_rec = cx_thread_rec(); /* deadlock.c */
     if (rc == CTEXEC_OK && cx_errhook_set((struct ctexec *)ex, o.on_error, o.error_userdata) != CTEXEC_OK) {
         ctexec_free((ctexec *)ex);
@@ -305,7 +305,7 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
 static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
                       int64_t timeout) {
     if (cx_push(&s->in, fn, arg, f) == CX_PUSHED) return CTEXEC_OK;
-    return CX_GO(ctexecgo_submit(s->handle, fn, arg, f, self, timeout));
+    return CX_GO(cx_go->submit(s->handle, fn, arg, f, self, timeout));
 }
 
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {
@@ -372,7 +372,7 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     /* Go runs the batches; the owner waits for more here, in C. */
     int64_t left = -1;
     int wait = 0;
-    int rc = CX_GO(ctexecgo_run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
+    int rc = CX_GO(cx_go->run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
     while (rc == CTEXEC_OK && wait) {
         /* Armed: sleep no later than the earliest timer (timers.c). A
          * timer due now needs no wait (and no failed spin that would shrink
@@ -383,7 +383,7 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
         int slept = 0;
         if (left != 0 || !(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS))
             slept = cx_owner_wait(&s->in, left);
-        rc = CX_GO(ctexecgo_run_resume(s->handle, fs, slept, &left, &wait));
+        rc = CX_GO(cx_go->run_resume(s->handle, fs, slept, &left, &wait));
     }
     /* Quit: due timers run, the rest are cancelled, before we return. */
     if (rc == CTEXEC_OK && __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL) cx_timers_quit(s);
@@ -407,7 +407,7 @@ int ctexec_free(ctexec *ex) {
     struct ctexec *s = cx_valid(ex);
     if (s == NULL) return CTEXEC_EBADHANDLE;
     if (s == cx_stalling) return CTEXEC_EBUSY;
-    int rc = CX_GO(ctexecgo_free(s->handle));
+    int rc = CX_GO(cx_go->free_exec(s->handle));
     if (rc == CTEXEC_OK) {
         cx_urgent_discard(s); /* after Go's discard: the normal lane's items are older */
         cx_errhook_free(s);
@@ -426,7 +426,7 @@ int ctexec_free(ctexec *ex) {
 int ctexec_live_counts(ctexec_counts *out) {
     CX_ENTER();
     if (out == NULL) return CTEXEC_EINVAL;
-    int rc = CX_GO(ctexecgo_live_counts(&out->executors, &out->queued));
+    int rc = CX_GO(cx_go->live_counts(&out->executors, &out->queued));
     if (rc == CTEXEC_OK) out->futures = __atomic_load_n(&cx_futures_live, __ATOMIC_RELAXED);
     return rc;
 }
@@ -441,7 +441,7 @@ int ctexec_stats(ctexec *ex, ctexec_stats_t *out) {
         if (s == NULL) return CTEXEC_EBADHANDLE;
         h = s->handle;
     }
-    int rc = CX_GO(ctexecgo_stats(h, &st));
+    int rc = CX_GO(cx_go->stats(h, &st));
     if (rc == CTEXEC_OK) CX_ABI_OUT(out, st);
     return rc;
 }

@@ -78,7 +78,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "shim.h"
-#include "_cgo_export.h"
 
 #define CX_NEVER INT64_MAX
 
@@ -338,7 +337,7 @@ int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_f
         if (p == CX_PUSHED) return CTEXEC_OK;
         if (p == CX_PUSH_NOMEM) return CTEXEC_ENOMEM;
         uintptr_t next = 0;
-        int rc = CX_GO(ctexecgo_chain_live(x->handle, &next));
+        int rc = CX_GO(cx_go->chain_live(x->handle, &next));
         if (rc != CTEXEC_OK) return rc;
         x = CX_SLOT_OF((cx_ingress *)next);
     }

@@ -11,7 +11,6 @@
 #include <sched.h>
 #include <stddef.h>
 #include "shim.h"
-#include "_cgo_export.h"
 
 /* Serialises attaching and detaching (rare) so that two first calls of
  * ctexec_fd (or ctexec_event_handle) make one signal and a set_notify
@@ -97,7 +96,7 @@ static int cx_host_signal(ctexec *ex, int kind, intptr_t *out) {
         } else {
             s->host_raise = raise;
             __atomic_store_n(&s->host_sig, sig + 1, __ATOMIC_RELEASE);
-            rc = CX_GO(ctexecgo_attach(s->handle));
+            rc = CX_GO(cx_go->attach(s->handle));
             if (rc == 1) cx_hostsig_raise(raise); /* work was queued before */
             if (rc > 0) rc = CTEXEC_OK;
             if (rc == CTEXEC_OK) cx_timers_attached(s); /* its timers now raise it */
@@ -139,7 +138,7 @@ int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *o
     /* Due timers join the queue first, so this call's snapshot has them. */
     int timers = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL;
     if (timers) cx_timers_move_due(&s->in);
-    int rc = CX_GO(ctexecgo_run_ready(s->handle, max_items, max_ns, self, &ran));
+    int rc = CX_GO(cx_go->run_ready(s->handle, max_items, max_ns, self, &ran));
     if (timers) cx_timers_after_ready(s);
     if (rc >= 0 && out_ran != NULL) *out_ran = ran;
     return rc;
@@ -158,7 +157,7 @@ int ctexec_set_notify(ctexec *ex, ctexec_notify_fn cb, void *userdata) {
     s->notify = cb;
     s->notify_ud = userdata;
     cx_unlock(&s->in);
-    if (cb != NULL) rc = CX_GO(ctexecgo_attach(s->handle));
+    if (cb != NULL) rc = CX_GO(cx_go->attach(s->handle));
     pthread_mutex_unlock(&cx_embed_mu);
     if (cb != NULL && rc >= 0) cx_timers_attached(s); /* its timers now call cb */
     /* A wake that copied the old callback raised notify_busy before it

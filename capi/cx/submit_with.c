@@ -73,7 +73,6 @@
 #include <string.h>
 #include "shim.h"
 #include "abi.h"
-#include "_cgo_export.h"
 
 #define CX_URGENT_USED (1ull << 32)
 #define CX_URGENT_COUNT (CX_URGENT_USED - 1)
@@ -331,7 +330,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
         goto refuse;
     }
     if (cx_debug_panic[0] && strcmp(cx_debug_panic, "submit") == 0) {
-        rc = CX_GO(ctexecgo_debug_panic());
+        rc = CX_GO(cx_go->debug_panic());
         goto refuse;
     }
     uint32_t gen = 0;
@@ -356,7 +355,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
             if (owner) taker = s;
         } else {
             uintptr_t tin = 0;
-            if (CX_GO(ctexecgo_taker(s->handle, &tin)) == CTEXEC_OK && tin != 0 &&
+            if (CX_GO(cx_go->taker(s->handle, &tin)) == CTEXEC_OK && tin != 0 &&
                 self == ((cx_ingress *)tin)->owner)
                 taker = CX_SLOT_OF((cx_ingress *)tin);
         }
@@ -396,7 +395,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
              * for room. */
             uintptr_t efn = r != NULL ? (uintptr_t)cx_xrun : (uintptr_t)fn;
             uintptr_t earg = r != NULL ? (uintptr_t)r : (uintptr_t)arg;
-            rc = CX_GO(ctexecgo_submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1));
+            rc = CX_GO(cx_go->submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1));
             if (owner && rc == CTEXEC_ETIMEDOUT) rc = CTEXEC_EAGAIN;
         }
         if (rc != CTEXEC_OK) free(r);
