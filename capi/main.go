@@ -32,108 +32,12 @@ import (
 func main() {}
 
 func init() {
-	// shim.c read the settings from the C environment at load.
-	executor.SpinNs = int64(C.cx_spin_ns)
-	executor.SetPlatform(cPlatform)
 	checkShared()
 }
 
-// cPlatform makes the core wait, wake and get chunk memory through the C
-// platform layer (capi/cx/platform.c), so that Go and C use one primitive on
-// the words they share, whichever the build chose (futex, WaitOnAddress,
-// os_sync_wait_on_address or the parking lot). A sleep costs a Go→C call
-// (≈26 ns) next to a wake-up of ≈20 µs. The words are in C memory, or in
-// Go memory that holds no Go pointers and outlives the call.
-var cPlatform = executor.Platform{
-	Sleep: func(addr *atomic.Uint32, val uint32, ns int64) {
-		C.cx_wait_on((*C.uint32_t)(unsafe.Pointer(addr)), C.uint32_t(val), C.int64_t(ns))
-	},
-	Wake: func(addr *atomic.Uint32, all bool) {
-		if all {
-			C.cx_wake_all((*C.uint32_t)(unsafe.Pointer(addr)))
-		} else {
-			C.cx_wake_one((*C.uint32_t)(unsafe.Pointer(addr)))
-		}
-	},
-	AllocChunk: func(size uintptr) unsafe.Pointer { return C.cx_pages_alloc(C.size_t(size)) },
-	FreeChunk:  func(p unsafe.Pointer, size uintptr) { C.cx_pages_free(p, C.size_t(size)) },
-	// One pool of chunks for C's pushes and the Go owner (chunks.c).
-	GetChunk: func() unsafe.Pointer { return C.cx_chunk_get() },
-	PutChunk: func(p unsafe.Pointer) { C.cx_chunk_put(p) },
-	// C pushes stamp items for the statistics with cx_now.
-	Now: func() int64 { return int64(C.cx_now()) },
-}
-
-// runner runs items through the C trampolines: a whole batch per Go→C
-// call (cx_run_batch), one call per item only for the futures that have a
-// Go side.
-var runner = executor.Runner{
-	Run: func(c executor.Call) (uintptr, executor.Status) {
-		o := C.cx_call(C.uintptr_t(c.Fn), C.uintptr_t(c.Arg))
-		return uintptr(o.result), executor.Status(o.rc)
-	},
-	RunBatch: func(in *executor.Ingress, lanes bool, batch []executor.Entry, cnt *executor.Counters) (int, bool, uintptr, executor.Status) {
-		look := C.int(0)
-		if lanes {
-			look = 1
-		}
-		// The batch, the ingress and the counters live in C memory, not
-		// the Go heap, so passing them costs cgocheck nothing.
-		st := C.cx_run_batch(cIngress(in), look, (*C.cx_entry)(unsafe.Pointer(&batch[0])), C.size_t(len(batch)),
-			(*C.cx_counters)(unsafe.Pointer(cnt)))
-		return int(st.done), st.ran != 0, uintptr(st.result), executor.Status(st.rc)
-	},
-	// Every future slot the core sees under the C API came from the C pool.
-	// The urgent lane is C's (submit_with.c).
-	RunUrgent: func(in *executor.Ingress, cnt *executor.Counters, max uint64) uint64 {
-		return uint64(C.cx_run_urgent(cIngress(in), (*C.cx_counters)(unsafe.Pointer(cnt)), C.uint64_t(max)))
-	},
-	Release: func(f *executor.Future) { C.cx_fut_release((*C.cx_future)(unsafe.Pointer(f))) },
-	// The descriptor and the notify callback live in the executor's C
-	// slot, around its ingress (embed.c).
-	WakeHost: func(in *executor.Ingress, notify bool) {
-		n := C.int(0)
-		if notify {
-			n = 1
-		}
-		C.cx_host_wake((*C.cx_ingress)(unsafe.Pointer(in)), n)
-	},
-	ClearHost: func(in *executor.Ingress) { C.cx_host_clear((*C.cx_ingress)(unsafe.Pointer(in))) },
-	// Timers live in the executor's C slot (timers.c).
-	MoveDue: func(in *executor.Ingress) { C.cx_timers_move_due((*C.cx_ingress)(unsafe.Pointer(in))) },
-	// The push is C's (shim.c), for Go's chain walk and waits for room too.
-	Push: func(in *executor.Ingress, c executor.Call, f *executor.Future) executor.Status {
-		switch C.cx_push_entry(cIngress(in), C.uintptr_t(c.Fn), C.uintptr_t(c.Arg), (*C.cx_future)(unsafe.Pointer(f))) {
-		case C.CX_PUSHED:
-			return executor.OK
-		case C.CX_PUSH_QUIT:
-			return executor.EQUIT
-		case C.CX_PUSH_FULL:
-			return executor.QueueFull
-		}
-		return executor.ENOMEM
-	},
-	// The runs watching futures and the done callbacks live in C
-	// (future_ext.c), so that completing a future never enters Go.
-	Watch: func(in *executor.Ingress, f *executor.Future) bool {
-		return C.cx_run_watch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f))) != 0
-	},
-	StopWatchLocked: func(in *executor.Ingress) { C.cx_run_stop_locked(cIngress(in)) },
-	Unwatch: func(in *executor.Ingress, f *executor.Future) {
-		C.cx_run_unwatch(cIngress(in), (*C.cx_future)(unsafe.Pointer(f)))
-	},
-	Settle:     func(f *executor.Future) { C.cx_settle((*C.cx_future)(unsafe.Pointer(f))) },
-	SettleQuit: func(in *executor.Ingress) { C.cx_settle_quit(cIngress(in)) },
-	Discard: func(entries []executor.Entry) {
-		if len(entries) > 0 {
-			C.cx_discard((*C.cx_entry)(unsafe.Pointer(&entries[0])), C.size_t(len(entries)))
-		}
-	},
-}
-
-// cIngress is an executor's ingress as C sees it: always in the
-// executor's C slot under the C API.
-func cIngress(in *executor.Ingress) *C.cx_ingress { return (*C.cx_ingress)(unsafe.Pointer(in)) }
+// runner is the C API's: items are C functions that the machinery
+// (capi/cx) runs in batches; every transition on shared memory is its.
+var runner = executor.Runner{}
 
 // checkShared compares every size, offset and constant that Go and C share
 // (executor/shared.go) with the values compiled into the C side from the

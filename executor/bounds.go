@@ -3,6 +3,9 @@ package executor
 import (
 	"runtime"
 	"sync/atomic"
+	"unsafe"
+
+	"ctexec/capi/cx"
 )
 
 // Bounded queues and counted pushes. An executor made with a
@@ -13,9 +16,6 @@ import (
 // full is push's internal answer for a full bounded queue; SubmitTimeout
 // turns it into EAGAIN or a wait for room. Never returned to callers.
 const full Status = -1 << 20
-
-// QueueFull is what Runner.Push returns for a full bounded queue.
-const QueueFull = full
 
 // configure sets e's counting from o, before anyone else sees e.
 func (e *Executor) configure(in *Ingress, o Options) {
@@ -49,33 +49,6 @@ func (in *Ingress) fullLocked() bool {
 	return in.Max != 0 && in.Pushed-in.StartedSeen >= in.Max
 }
 
-// countLocked records an accepted counted push, after fullLocked and
-// before its entry is written at in.Len (shared.go: counted push).
-func (in *Ingress) countLocked(fl uint32) {
-	q := in.Pushed - in.StartedSeen + 1
-	in.Pushed++
-	if fl&flagStamp != 0 && q > in.HighWater {
-		in.HighWater = q
-	}
-	if fl&flagStamp != 0 && in.Len%stampEvery == 0 {
-		chunkStamps(in.Buf)[in.Len/stampEvery] = stampNow()
-	}
-}
-
-// starting counts an item that is about to start or be skipped; skipped
-// counts a skip. Owner only; nil-safe (uncounted executors).
-func (c *Counters) starting() {
-	if c != nil {
-		c.Started.Store(c.Started.Load() + 1)
-	}
-}
-
-func (c *Counters) skipped() {
-	if c != nil {
-		c.Cancelled.Store(c.Cancelled.Load() + 1)
-	}
-}
-
 // Room is a sequence number, even while no waiter sleeps; a waiter that
 // stops spinning and sleeps sets its low bit first (roomSleeping).
 const roomSleeping = 1
@@ -88,17 +61,7 @@ const roomSleeping = 1
 // nothing: measured, it made a bound of 1,024 spend a third of its time in
 // the kernel).
 func (in *Ingress) takeRoomWaitersLocked() (sleepers bool) {
-	fl := in.Flags.Load()
-	if fl&flagRoomWait == 0 {
-		return false
-	}
-	in.Flags.Store(fl &^ flagRoomWait)
-	for {
-		old := in.Room.Load()
-		if in.Room.CompareAndSwap(old, (old|roomSleeping)+1) {
-			return old&roomSleeping != 0
-		}
-	}
+	return cx.TakeRoomWaitersLocked(unsafe.Pointer(in))
 }
 
 // makeRoom wakes the submitters waiting for room once the queue is down to

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Bounded queues, statistics and the watchdog in the pure-Go core (the C
+// Bounded queues, statistics and the watchdog in the core (the C
 // API's tests are tests/core/test_limits.c); run under -race.
 
 func TestBoundedBlockRunsEverythingOnce(t *testing.T) {

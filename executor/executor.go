@@ -1,8 +1,11 @@
 package executor
 
 import (
+	"runtime/cgo"
 	"sync/atomic"
 	"unsafe"
+
+	"ctexec/capi/cx"
 )
 
 // ThreadID identifies an OS thread. The core never looks inside it: the
@@ -15,96 +18,47 @@ type ThreadID uint64
 // interprets. In the C API they are a C function pointer and its argument.
 type Call struct{ Fn, Arg uintptr }
 
-// Runner runs items on the owner thread.
+// Runner adapts an executor for the tests of this package. The zero value
+// is the C API's: items are C functions (ctexec_fn).
 type Runner struct {
-	// Run runs one item and returns its result and status (OK or a host
-	// code > 0; anything else is reported to its future as EINVAL).
+	// Run, if set, runs items that are Go calls instead, whose Fn and Arg
+	// are each below 2^32. They are queued as Go items of the machinery
+	// (capi/cx/gocalls.c: a C function that calls back into Go), so that
+	// the machinery's batch runner runs them, starts and completes their
+	// futures and looks at the urgent lane exactly as it does for C
+	// items. It returns the item's result and status (OK or a host code
+	// > 0; anything else is reported to its future as EINVAL).
 	Run func(Call) (result uintptr, code Status)
-	// RunBatch, if set, runs entries from the front of batch, in order,
-	// with their futures started and completed as the protocol in
-	// shared.go says, and returns how many it finished. It stops early at
-	// an entry that needs Go (a future with a Go side): if it ran that
-	// item already (ran), result and code are its outcome, for the core
-	// to complete; otherwise the core runs it. The C API uses it to cross
-	// into C once per batch instead of once per item. The slice lives
-	// outside the Go heap. cnt, if not nil, counts each item as it starts
-	// or is skipped (shared.go: Counters). in is the executor's ingress;
-	// with lanes, RunBatch looks at its urgent lane before each entry and
-	// after the last one, and runs the urgent items queued then
-	// (RunUrgent); if the look after a call's last entry ran items, the
-	// next call does not look before its first entry, so that a normal
-	// item runs between two looks. Without lanes (a RunReady, which
-	// budgets the lanes itself) it does not look.
-	RunBatch func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (done int, ran bool, result uintptr, code Status)
-	// RunUrgent, if set, runs up to max items of in's urgent lane (those
-	// queued when it looks, oldest first) and returns how many it took.
-	RunUrgent func(in *Ingress, cnt *Counters, max uint64) uint64
-	// Release, if set, takes back a future slot whose handle and item are
-	// both gone; it must be the pool that made the slot (the C API's pool
-	// for the slots it passes to SubmitWith). nil: the pure-Go pool.
-	Release func(*Future)
-	// WakeHost and ClearHost, if set, serve executors attached to a host
-	// loop (AttachHost; the C API's descriptor and notify callback).
-	// WakeHost makes in's descriptor readable and, if notify, calls the
-	// notify callback; it runs on the pushing thread, outside the lock.
-	// ClearHost makes the descriptor unreadable; it runs on the owner.
-	WakeHost  func(in *Ingress, notify bool)
-	ClearHost func(in *Ingress)
-	// Push, if set, is the push of shared.go, where the ingress is shared
-	// with C (the C API: capi/cx/shim.c, cx_push), so that it exists once:
-	// OK, EQUIT (in quit), full (a bounded queue) or ENOMEM.
-	Push func(in *Ingress, c Call, f *Future) Status
-	// The side state of futures, when the futures are C slots (the C API:
-	// capi/cx/future_ext.c), so that a thread the Go runtime has never seen
-	// completes a watched future without entering Go. nil: the Go side
-	// (futureExt) serves them.
-	//   - Watch makes in's run watch f: a completion of f quits in (sets
-	//     flagQuit under in's lock) before it publishes f; false if f is
-	//     done already.
-	//   - StopWatchLocked ends that with in's lock held: a completion no
-	//     longer quits in. Unwatch then forgets the watch, lock not held.
-	//   - Settle returns once a completion of f in progress has published
-	//     it; SettleQuit does that for the future whose completion quit in.
-	//   - Discard completes the futures of a freed executor's entries with
-	//     ECANCELLED, running their done callbacks.
-	Watch           func(in *Ingress, f *Future) bool
-	StopWatchLocked func(in *Ingress)
-	Unwatch         func(in *Ingress, f *Future)
-	Settle          func(f *Future)
-	SettleQuit      func(in *Ingress)
-	Discard         func(entries []Entry)
-	// MoveDue, if set, moves in's due timers to the back of its queue
-	// (capi/cx/timers.c: the timers live in C). The owner calls it, lock not
-	// held, before it looks at the queue, and only while flagTimers is
-	// set, so an executor without timers pays one flag test.
+	// MoveDue, if set, stands in for the machinery's move of due timers
+	// (capi/cx/timers.c) on a harness clock. The owner calls it, lock not
+	// held, before it looks at the queue, while flagTimers is set.
 	MoveDue func(in *Ingress)
 }
 
-// watch makes e's run watch f (admit); false if f is done already.
-func (e *Executor) watch(f *Future) bool {
-	if e.runner.Watch != nil {
-		return e.runner.Watch(e.in.Load(), f)
+// goItem packs a Go call into a Go item's argument.
+func goItem(c Call) uintptr {
+	if c.Fn >= 1<<32 || c.Arg >= 1<<32 {
+		panic("executor: a Go item's Fn and Arg must be below 2^32")
 	}
-	return f.watch(e)
+	return c.Fn<<32 | c.Arg
 }
+
+// The runs watching futures live in the machinery (capi/cx/future_ext.c),
+// so that a thread the Go runtime has never seen completes a watched
+// future without entering Go: its completion quits the watching run (sets
+// flagQuit under the ingress lock) before it publishes the future.
+
+// watch makes e's run watch f (admit); false if f is done already.
+func (e *Executor) watch(f *Future) bool { return cx.RunWatch(e.inPtr(), unsafe.Pointer(f)) }
 
 // unwatch forgets the watch of a run that ended without f's completion.
-func (e *Executor) unwatch(f *Future) {
-	if e.runner.Unwatch != nil {
-		e.runner.Unwatch(e.in.Load(), f)
-		return
-	}
-	f.unwatch(e)
-}
+func (e *Executor) unwatch(f *Future) { cx.RunUnwatch(e.inPtr(), unsafe.Pointer(f)) }
 
 // settle returns once f, whose completion quit e, is published done.
-func (e *Executor) settle(f *Future) {
-	if e.runner.Settle != nil {
-		e.runner.Settle(f) // the completion unlinked the watch
-		return
-	}
-	f.settle()
-}
+func (e *Executor) settle(f *Future) { cx.Settle(unsafe.Pointer(f)) }
+
+// inPtr is e's ingress, for the machinery.
+func (e *Executor) inPtr() unsafe.Pointer { return unsafe.Pointer(e.in.Load()) }
 
 // An Executor runs submitted items on its owner thread, inside RunUntil.
 // It has asgiref's CurrentThreadExecutor semantics:
@@ -122,6 +76,7 @@ type Executor struct {
 	owner  ThreadID
 	old    *Executor
 	runner Runner
+	goRun  cgo.Handle // the machinery's handle of runner.Run; 0 without
 	// in is swapped for a quit-flagged tombstone by Free, so that the C
 	// memory of a freed executor can be reused while chains still lead to
 	// this object.
@@ -132,11 +87,9 @@ type Executor struct {
 	spareFull []chunk
 	pool      []chunk // empty chunks kept for reuse, pages faulted in
 	freed     bool
-	heap      bool // chunks in the Go heap: no C side, futures in the Go heap
 	running   bool
-	readyRun  bool    // inside RunReady: RunBatch leaves the urgent lane to runHeld
+	readyRun  bool    // inside RunReady: cx_run_batch leaves the urgent lane to runHeld
 	target    *Future // the future RunUntil is waiting for
-	quitBy    *Future // the target whose completion made e quit
 	// held is a batch RunReady took but did not finish (its budget ran
 	// out); its entries from heldNext on run before anything queued later.
 	held     batch
@@ -146,7 +99,9 @@ type Executor struct {
 	deadline int64
 	sleptAt  int64
 
-	// Set at creation (Options), then read-only.
+	// Set at creation (Options), then read-only. slot is the executor
+	// slot New allocated when given no ingress (released by Free).
+	slot         unsafe.Pointer
 	cnt          *Counters // &in.Counters when pushes are counted, else nil
 	failWhenFull bool
 	seg          uint64 // items per counted run segment: a power of two <= stampEvery
@@ -174,9 +129,13 @@ func New(owner ThreadID, old *Executor, runner Runner, in *Ingress) *Executor {
 // NewWith is New with options. The caller has checked them (StallNs > 0
 // needs OnStall).
 func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Options) *Executor {
-	heap := in == nil
-	if heap {
-		in = new(Ingress)
+	var slot unsafe.Pointer
+	if in == nil {
+		var p unsafe.Pointer
+		if slot, p = cx.SlotAlloc(); slot == nil {
+			panic("executor: no executor slot left")
+		}
+		in = (*Ingress)(p)
 	}
 	// in may be recycled C memory: reset every field.
 	in.Lock.Store(0)
@@ -187,36 +146,36 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 	in.Max, in.Pushed, in.HighWater, in.StartedSeen = o.MaxQueued, 0, 0, 0
 	in.Started.Store(0)
 	in.Cancelled.Store(0)
-	e := &Executor{owner: owner, old: old, runner: runner, heap: heap, failWhenFull: o.FailWhenFull}
+	e := &Executor{owner: owner, old: old, runner: runner, slot: slot, failWhenFull: o.FailWhenFull}
+	if run := runner.Run; run != nil {
+		e.goRun = cx.GoRunner(func(arg uintptr) (uintptr, int32) {
+			r, st := run(Call{Fn: arg >> 32, Arg: arg & (1<<32 - 1)})
+			return r, int32(st)
+		})
+	}
 	e.configure(in, o)
 	e.in.Store(in)
 	if o.StallNs > 0 {
 		e.wd = e.startWatchdog(o.StallNs, o.OnStall)
 	}
-	if !heap {
-		// A first chunk now, so that the first submits take the C fast path
-		// instead of entering Go for it: short-lived executors (asgiref
-		// makes one per async_to_sync call) are often submitted to from a
-		// thread that has never entered Go, and that first entry costs
-		// tens of microseconds. A failed mmap leaves Cap 0: the first
-		// submit then tries again in Go. And a spare one in e's pool, which
-		// the first batch the owner takes leaves in the ingress, so that
-		// submits go on in C while the owner runs it (recycle then pools
-		// the batch's chunks for the next swap).
-		e.nextChunkLocked()
-		if c := getChunk(); c != nil {
-			e.pool = append(e.pool, c)
-		}
+	// A first chunk now, so that the first submits take the C fast path
+	// instead of entering Go for it: short-lived executors (asgiref makes
+	// one per async_to_sync call) are often submitted to from a thread
+	// that has never entered Go, and that first entry costs tens of
+	// microseconds. A failed mmap leaves Cap 0: the first submit then
+	// tries again in Go. And a spare one in e's pool, which the first
+	// batch the owner takes leaves in the ingress, so that submits go on
+	// in C while the owner runs it (recycle then pools the batch's chunks
+	// for the next swap).
+	e.nextChunkLocked()
+	if c := getChunk(); c != nil {
+		e.pool = append(e.pool, c)
 	}
 	return e
 }
 
 // putChunk returns an unused chunk to the process-wide pool.
-func (e *Executor) putChunk(c chunk) {
-	if !e.heap {
-		putChunk(c)
-	}
-}
+func (e *Executor) putChunk(c chunk) { putChunk(c) }
 
 // Owner returns the owner thread's identity.
 func (e *Executor) Owner() ThreadID { return e.owner }
@@ -234,11 +193,13 @@ func (e *Executor) Submit(from ThreadID, c Call, withFuture bool) (*Future, Stat
 func (e *Executor) submitNew(from ThreadID, c Call, withFuture bool, timeoutNs int64) (*Future, Status) {
 	var f *Future
 	if withFuture {
-		f = newFuture(futHandle | futQueued)
+		if f = newFuture(futHandle | futQueued); f == nil {
+			return nil, ENOMEM
+		}
 	}
 	if st := e.SubmitTimeout(from, c, f, timeoutNs); st != OK {
 		if f != nil {
-			e.runner.release(f)
+			f.release()
 		}
 		return nil, st
 	}
@@ -290,13 +251,10 @@ func (e *Executor) settleChain() {
 	for x := e; x != nil; x = x.old {
 		in := x.in.Load()
 		in.lock()
-		q, freed := x.quitBy, x.freed
+		freed := x.freed
 		in.unlock()
-		switch {
-		case x.runner.SettleQuit != nil && !freed:
-			x.runner.SettleQuit(in)
-		case q != nil:
-			q.settle()
+		if !freed {
+			cx.SettleQuit(unsafe.Pointer(in))
 		}
 	}
 }
@@ -315,46 +273,25 @@ func (e *Executor) ChainLive() *Ingress {
 	return nil
 }
 
-// push appends one entry unless x has quit.
+// push appends one entry unless e has quit: the machinery's push
+// (capi/cx/shim.c, cx_push_entry), the one C's submits make.
 func (e *Executor) push(c Call, f *Future) Status {
 	in := e.in.Load()
 	if in.Flags.Load()&flagQuit != 0 { // for good: a freed executor's tombstone, too
 		return EQUIT
 	}
-	if e.runner.Push != nil {
-		return e.runner.Push(in, c, f)
+	if e.goRun != 0 {
+		c = Call{Fn: cx.GoItemFn(), Arg: goItem(c)}
 	}
-	in.lock()
-	if in.Flags.Load()&flagQuit != 0 {
-		in.unlock()
+	switch cx.Push(unsafe.Pointer(in), c.Fn, c.Arg, unsafe.Pointer(f)) {
+	case cx.Pushed:
+		return OK
+	case cx.PushQuit:
 		return EQUIT
-	}
-	fl := in.Flags.Load()
-	if fl&flagCount != 0 && in.fullLocked() {
-		in.unlock()
+	case cx.PushFull:
 		return full
 	}
-	if in.Len == in.Cap && !e.nextChunkLocked() {
-		in.unlock()
-		return ENOMEM
-	}
-	if f != nil {
-		f.Result = uintptr(unsafe.Pointer(in)) // where it is queued: capi/cx/deadlock.c
-	}
-	if fl&flagCount != 0 {
-		in.countLocked(fl)
-	}
-	chunkEntries(in.Buf, chunkLen)[in.Len] = Entry{Call: c, Fut: f}
-	in.Len++
-	in.Flags.Store(fl &^ (flagWaiting | flagHostIdle))
-	in.unlock()
-	if fl&flagWaiting != 0 {
-		in.signal()
-	}
-	if fl&flagHostIdle != 0 {
-		e.runner.WakeHost(in, true)
-	}
-	return OK
+	return ENOMEM
 }
 
 // nextChunkLocked queues the full current chunk and starts a new one.
@@ -379,9 +316,6 @@ func (e *Executor) takeChunkLocked() chunk {
 	if c := e.popPoolLocked(); c != nil {
 		return c
 	}
-	if e.heap {
-		return heapChunk()
-	}
 	return getChunk()
 }
 
@@ -396,27 +330,6 @@ func (e *Executor) popPoolLocked() chunk {
 	return c
 }
 
-// targetDone is called by a completing future that e is running until.
-func (e *Executor) targetDone(f *Future) {
-	in := e.in.Load()
-	in.lock()
-	if e.target != f || !e.running {
-		in.unlock()
-		return
-	}
-	in.Flags.Store(in.Flags.Load() | flagQuit)
-	e.quitBy = f
-	wake := in.takeWaiterLocked()
-	room := in.takeRoomWaitersLocked()
-	in.unlock()
-	if wake {
-		in.signal()
-	}
-	if room {
-		futexWakeAll(&in.Room)
-	}
-}
-
 // RunUntil runs queued items on the calling thread, which must be the
 // owner, until f completes; then the executor quits, the items queued
 // before that are run, and it returns OK. With timeoutNs >= 0 it returns
@@ -425,9 +338,10 @@ func (e *Executor) targetDone(f *Future) {
 // EWRONGTHREAD off the owner, EBUSY when re-entered, and EQUIT when an
 // earlier RunUntil already made it quit.
 //
-// RunUntil waits for work itself. The C API runs the same steps with
-// RunUntilStart and RunUntilResume and waits in C between them, so that no
-// thread ever sleeps inside a Go frame.
+// RunUntil serves Go callers (this package's tests). The C API runs the
+// same steps from C (capi/cx/shim.c, ctexec_run_until_timeout), so that no
+// thread ever sleeps inside a Go frame; RunUntil's wait is the same C wait
+// (cx_owner_wait), made through a cgo call.
 func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 	st, wait, left := e.RunUntilStart(from, f, timeoutNs)
 	for wait {
@@ -521,8 +435,12 @@ type batch struct {
 func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more, wait bool) {
 	in := e.in.Load()
 	for {
-		if in.Flags.Load()&flagTimers != 0 && e.runner.MoveDue != nil {
-			e.runner.MoveDue(in)
+		if in.Flags.Load()&flagTimers != 0 {
+			if e.runner.MoveDue != nil {
+				e.runner.MoveDue(in)
+			} else {
+				cx.MoveDue(unsafe.Pointer(in))
+			}
 		}
 		in.lock()
 		in.takeWaiterLocked()
@@ -570,14 +488,14 @@ func (e *Executor) takeBatchLocked() batch {
 	return b
 }
 
-// runBatch runs every item of b in order. RunBatch looks at the urgent
-// lane before each of b's items; here the lane is run only when RunBatch
-// will not look first (a wake-up for urgent items alone, an empty b, or no
-// RunBatch), so that two looks never come without a normal item between
-// them while one is queued.
+// runBatch runs every item of b in order. The machinery's batch runner
+// (cx_run_batch) looks at the urgent lane before each of b's items; here
+// the lane is run only for a wake-up for urgent items alone (an empty b),
+// so that two looks never come without a normal item between them while
+// one is queued.
 func (e *Executor) runBatch(b batch) {
-	if in := e.in.Load(); e.runner.RunUrgent != nil && (e.runner.RunBatch == nil || b.len() == 0) && urgentQueued(in) > 0 {
-		e.runner.RunUrgent(in, e.cnt, ^uint64(0))
+	if in := e.in.Load(); b.len() == 0 && urgentQueued(in) > 0 {
+		cx.RunUrgent(uintptr(e.goRun), unsafe.Pointer(in), unsafe.Pointer(e.cnt), ^uint64(0))
 	}
 	for i, c := range b.chunks {
 		n := uint64(chunkLen)
@@ -629,31 +547,16 @@ func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
 	in := e.in.Load()
-	if e.runner.StopWatchLocked != nil {
-		e.runner.StopWatchLocked(in)
-	}
+	cx.RunStopLocked(unsafe.Pointer(in))
 	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
 	in.unlock()
 }
 
-// sleep waits, spinning first, until signal() or left ns (< 0: no limit)
-// have passed; pure-Go users only (the C API waits in C: capi/cx/future.c,
-// cx_owner_wait). The caller disarms (clears flagWaiting, resets Wake)
-// the next time it holds the lock.
-func (e *Executor) sleep(left int64) {
-	in := e.in.Load()
-	deadline := int64(-1)
-	if left >= 0 {
-		deadline = now() + left
-	}
-	signaled := func() bool { return in.Wake.Load() == wakeSignaled }
-	if !ownerSpin.spinUntil(deadline, signaled) && in.Wake.CompareAndSwap(wakeArmed, wakeSleeping) {
-		if deadline >= 0 {
-			left = max(deadline-now(), 0)
-		}
-		futexSleep(&in.Wake, wakeSleeping, left)
-	}
-}
+// sleep is RunUntil's wait for Go callers: the C API's own wait,
+// cx_owner_wait (spin, then sleep on Wake until signalled or left ns (< 0:
+// no limit) have passed). The caller disarms (clears flagWaiting, resets
+// Wake) the next time it holds the lock.
+func (e *Executor) sleep(left int64) { cx.OwnerWait(e.inPtr(), left) }
 
 // run runs entries lo to hi of chunk c, part of a swapped-out batch, in
 // order. A counted executor runs them in segments of e.seg, so that
@@ -679,36 +582,20 @@ func (e *Executor) run(c chunk, lo, hi uint64) {
 	e.st.busySince(t)
 }
 
-// runEntries runs entries in order: through RunBatch where it can, one
-// item at a time where it cannot. An item with a future is started (unless
-// cancelled), run and completed before the next starts.
+// runEntries runs entries in order through the machinery's batch runner
+// (cx_run_batch), one call per batch: each item's future is started (or
+// the item skipped if cancelled), the item run and its future completed
+// before the next starts.
 func (e *Executor) runEntries(batch []Entry) {
-	cnt := e.cnt
 	for len(batch) > 0 {
-		if e.runner.RunBatch != nil {
-			k, ran, r, code := e.runner.RunBatch(e.in.Load(), !e.readyRun, batch, cnt)
-			if batch = batch[k:]; len(batch) == 0 {
-				return
-			}
-			if ran {
-				r, code = checked(r, code)
-				e.itemOver(batch[0].Fut, r, code)
-				batch = batch[1:]
-				continue
-			}
+		k, ran, r, code := cx.RunBatch(uintptr(e.goRun), e.inPtr(), !e.readyRun, unsafe.Pointer(&batch[0]), len(batch), unsafe.Pointer(e.cnt))
+		if batch = batch[k:]; len(batch) == 0 {
+			return
 		}
-		ent := batch[0]
-		batch = batch[1:]
-		cnt.starting()
-		switch f := ent.Fut; {
-		case f == nil:
-			e.runner.Run(ent.Call)
-		case f.start():
-			r, code := checked(e.runner.Run(ent.Call))
-			e.itemOver(f, r, code)
-		default: // cancelled
-			cnt.skipped()
-			e.itemOver(f, 0, ECANCELLED)
+		if ran {
+			r, code := checked(r, Status(code))
+			itemOver(batch[0].Fut, r, code)
+			batch = batch[1:]
 		}
 	}
 }
@@ -722,12 +609,11 @@ func checked(r uintptr, code Status) (uintptr, Status) {
 	return r, code
 }
 
-// itemOver delivers an item's outcome to its future and lets go of the
-// entry's reference to it.
-func (e *Executor) itemOver(f *Future, r uintptr, code Status) {
-	if f.itemOver(r, code) {
-		e.runner.release(f)
-	}
+// itemOver delivers an item's outcome to its future unless it is complete
+// already (cancelled), and lets go of the entry's reference to it
+// (cx_fut_complete, which releases the slot if that was the last).
+func itemOver(f *Future, r uintptr, code Status) {
+	cx.FutComplete(unsafe.Pointer(f), f.Gen(), cx.ByItem, r, int32(code))
 }
 
 // Free discards e: the items still queued never run and their futures
@@ -787,18 +673,18 @@ func (e *Executor) Free() (discarded int, st Status) {
 	}
 	e.wd.stop()
 	for _, entries := range queued {
-		if e.runner.Discard != nil {
-			e.runner.Discard(entries)
-			continue
-		}
-		for _, ent := range entries {
-			if ent.Fut != nil {
-				e.itemOver(ent.Fut, 0, ECANCELLED)
-			}
+		if len(entries) > 0 {
+			cx.Discard(unsafe.Pointer(&entries[0]), len(entries))
 		}
 	}
 	for _, c := range chunks {
 		e.putChunk(c)
+	}
+	if e.slot != nil {
+		cx.SlotRelease(e.slot)
+	}
+	if e.goRun != 0 {
+		e.goRun.Delete()
 	}
 	return int(n), OK
 }

@@ -374,16 +374,7 @@ func TestQueueAcrossChunks(t *testing.T) {
 	e := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { return c.Arg * 2, OK }}, nil)
 	const n = 3*chunkLen + 17
 	var order []uintptr
-	e2 := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { order = append(order, c.Arg); return c.Arg * 2, OK },
-		RunBatch: func(_ *Ingress, _ bool, b []Entry, _ *Counters) (int, bool, uintptr, Status) {
-			for i, ent := range b {
-				if ent.Fut != nil {
-					return i, false, 0, OK
-				}
-				order = append(order, ent.Arg)
-			}
-			return len(b), false, 0, OK
-		}}, nil)
+	e2 := New(owner, nil, Runner{Run: func(c Call) (uintptr, Status) { order = append(order, c.Arg); return c.Arg * 2, OK }}, nil)
 	futs := map[uintptr]*Future{}
 	for i := uintptr(0); i < n; i++ {
 		f, st := e2.Submit(other, Call{Arg: i}, i%7 == 0)

@@ -1,6 +1,9 @@
 package executor
 
 import (
+	"unsafe"
+
+	"ctexec/capi/cx"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -63,12 +66,8 @@ type harness struct {
 	items []itemSpec
 	log   []logEntry // callback firings seen on the core
 	depth []int      // per executor: the depth of its current run
-	lanes [][]int    // per executor: its urgent lane (the C side's, played here)
-	// per executor: the last thing run was a snapshot taken after a
-	// RunBatch's last entry (the C slot's urgent_after)
-	urgentAfter []bool
-	trace       []traceEntry
-	bulks       int
+	trace []traceEntry
+	bulks int
 	// Timers, played by the harness as the C API's timer store
 	// (capi/cx/timers.c) would: pending per executor in (due, seq) order,
 	// moved by the Runner's MoveDue while flagTimers is set.
@@ -254,9 +253,7 @@ func (h *harness) moveDue(e int) {
 		// (its queued reference released), not pushed; a push would mark
 		// the done future with where it is queued.
 		if f := ts[n].fut; f != nil && f.Done() {
-			if f.itemOver(0, ECANCELLED) {
-				h.execs[e].runner.release(f)
-			}
+			itemOver(f, 0, ECANCELLED)
 			n++
 			continue
 		}
@@ -272,8 +269,8 @@ func (h *harness) moveDue(e int) {
 // dropTimers cancels e's pending timers on both sides (at quit and free).
 func (h *harness) dropTimers(e int) {
 	for _, t := range h.tms[e] {
-		if t.fut != nil && t.fut.itemOver(0, ECANCELLED) {
-			h.execs[e].runner.release(t.fut)
+		if t.fut != nil {
+			itemOver(t.fut, 0, ECANCELLED)
 		}
 	}
 	delete(h.tms, e)
@@ -302,22 +299,18 @@ func (h *harness) opNew(depth int) {
 		x.fail, x.stats = b&8 != 0, b&16 != 0
 		o = Options{Stats: x.stats, MaxQueued: uint64(x.max), FailWhenFull: x.fail}
 	}
-	h.m.execs[i].batched = many
-	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i, many), nil, o))
+	_ = many // once the choice of a Go or a C batch runner; every run is the machinery's now
+	h.execs = append(h.execs, NewWith(owner, oldEx, h.runner(i), nil, o))
 	h.depth = append(h.depth, 0)
-	h.lanes = append(h.lanes, nil)
-	h.urgentAfter = append(h.urgentAfter, false)
-	h.tracef(depth, "e%d = New(owner %d, old e%d, RunBatch %v, %+v)", i, owner, old, many, o)
+	h.tracef(depth, "e%d = New(owner %d, old e%d, %+v)", i, owner, old, o)
 }
 
 // exec picks an executor, creating the first one if there is none.
 func (h *harness) exec(depth int) int {
 	if len(h.execs) == 0 {
 		i := h.m.newExec(1, -1)
-		h.execs = append(h.execs, New(1, nil, h.runner(i, false), nil))
+		h.execs = append(h.execs, New(1, nil, h.runner(i), nil))
 		h.depth = append(h.depth, 0)
-		h.lanes = append(h.lanes, nil)
-		h.urgentAfter = append(h.urgentAfter, false)
 		h.tracef(depth, "e%d = New(owner 1, old -1)", i)
 	}
 	return h.pick(len(h.execs))
@@ -383,28 +376,11 @@ func (h *harness) urgent(depth, e int, from ThreadID, withFuture bool, spec item
 	if item != len(h.items)-1 {
 		h.failf("harness: item numbering")
 	}
-	in := h.execs[e].in.Load()
-	in.lock()
-	h.lanes[e] = append(h.lanes[e], item)
-	in.Urgent.Store((in.Urgent.Load() + 1) | urgentUsed)
-	in.unlock()
-	return true
-}
-
-// runUrgent is the C side's cx_run_urgent: a snapshot of e's lane, at most
-// max items, run in order.
-func (h *harness) runUrgent(e int, in *Ingress, cnt *Counters, max uint64) uint64 {
-	in.lock()
-	n := min(uint64(len(h.lanes[e])), max)
-	snap := h.lanes[e][:n:n]
-	h.lanes[e] = h.lanes[e][n:]
-	in.Urgent.Store(in.Urgent.Load() - n)
-	in.unlock()
-	for _, it := range snap {
-		cnt.starting()
-		h.runItem(e, Call{Fn: uintptr(it)}, true)
+	in := unsafe.Pointer(h.execs[e].in.Load())
+	if got := cx.PushUrgent(in, cx.GoItemFn(), goItem(Call{Fn: uintptr(item)})); got != cx.Pushed {
+		h.failf("urgent push to e%d: %v", e, got)
 	}
-	return n
+	return true
 }
 
 // opBulk queues enough fire-and-forget items (with a few futures among
@@ -535,48 +511,13 @@ func (h *harness) opRunReady(depth int) {
 	}
 }
 
-// runner returns the Runner of executor e, with or without RunBatch (the
-// C API's batched path). The batch runner here plays the C side's part:
-// it runs fire-and-forget items, and it starts, runs and hands back every
-// other item with a future (odd item numbers), but stops before the rest,
-// so that both ways back into the core are taken. It checks that the core
-// runs the item the model expects next, then runs the item's operations.
-func (h *harness) runner(e int, batched bool) Runner {
-	r := Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) },
-		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return h.runUrgent(e, in, cnt, max) },
-		MoveDue:   func(*Ingress) { h.moveDue(e) }}
-	if batched {
-		r.RunBatch = func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
-			// As cx_run_batch: no look before the first entry right after
-			// a snapshot taken after the previous call's last entry.
-			after := h.urgentAfter[e] && len(batch) > 0
-			if len(batch) > 0 {
-				h.urgentAfter[e] = false
-			}
-			for i, ent := range batch {
-				if lanes && !(i == 0 && after) && urgentQueued(in) > 0 { // the look before each entry
-					h.runUrgent(e, in, cnt, ^uint64(0))
-				}
-				if ent.Fut == nil {
-					cnt.starting()
-					h.runItem(e, ent.Call, true)
-					continue
-				}
-				if ent.Fn%2 == 0 || !ent.Fut.start() {
-					return i, false, 0, OK
-				}
-				cnt.starting()
-				r, code := h.runItem(e, ent.Call, false)
-				return i, true, r, code
-			}
-			// The look after the last entry.
-			if lanes && len(batch) > 0 && urgentQueued(in) > 0 && h.runUrgent(e, in, cnt, ^uint64(0)) > 0 {
-				h.urgentAfter[e] = true
-			}
-			return len(batch), false, 0, OK
-		}
-	}
-	return r
+// runner returns the Runner of executor e: its items are Go items that
+// the machinery's batch runner runs (capi/cx/gocalls.c), looking at the
+// urgent lane as it does for C items. runItem checks that the core runs
+// the item the model expects next, then runs the item's operations.
+func (h *harness) runner(e int) Runner {
+	return Runner{Run: func(c Call) (uintptr, Status) { return h.runItem(e, c, false) },
+		MoveDue: func(*Ingress) { h.moveDue(e) }}
 }
 
 func (h *harness) runItem(e int, c Call, inMany bool) (uintptr, Status) {
@@ -640,7 +581,6 @@ func (h *harness) opFree(depth int) {
 	gotN, got := h.execs[e].Free()
 	h.expect("Free", got, want)
 	if got == OK {
-		h.lanes[e] = nil // the C side discards the lane after the core's Free
 		h.dropTimers(e)
 	}
 	if gotN != n {
@@ -666,11 +606,7 @@ func (h *harness) opFreeFuture(depth int) {
 	}
 	want := h.m.freeFuture(f)
 	h.tracef(depth, "f%d.Free() = %v", f, want)
-	got, release := h.futs[f].Free(h.gens[f])
-	h.expect("Free", got, want)
-	if release {
-		(&Runner{}).release(h.futs[f])
-	}
+	h.expect("Free", h.futs[f].Free(h.gens[f]), want)
 }
 
 func (h *harness) opWait(depth int) {
@@ -739,7 +675,7 @@ func (h *harness) check() {
 		h.checkStats(i, e)
 	}
 	for i, f := range h.futs {
-		r, st := f.outcomeAt(h.gens[i])
+		r, st := f.WaitAt(h.gens[i], 0)
 		mr, mst := h.m.outcome(i)
 		if h.m.futs[i].freed {
 			if st != mst {
@@ -794,17 +730,26 @@ func (h *harness) finish() {
 		}
 	}
 	h.check()
-	// Every slot whose handle was freed went back to its pool exactly once
-	// (its generation moved on by one, its bits cleared); the others are
-	// held still.
+	// Every slot whose handle was freed went back to the machinery's pool
+	// (its generation moved on; the pool may have handed it out again
+	// since); the others are held still, each by one future only: a slot
+	// released twice would be handed out twice.
+	held := map[*Future]int{}
 	for i, f := range h.futs {
 		s := f.State.Load()
-		if h.m.futs[i].freed && s != (h.gens[i]+1)<<futGenShift {
-			h.failf("f%d: freed, state %#x: not released exactly once", i, s)
+		if h.m.futs[i].freed {
+			if s>>futGenShift == h.gens[i] {
+				h.failf("f%d: freed, state %#x: never released", i, s)
+			}
+			continue
 		}
-		if !h.m.futs[i].freed && (s>>futGenShift != h.gens[i] || s&futHandle == 0) {
+		if s>>futGenShift != h.gens[i] || s&futHandle == 0 {
 			h.failf("f%d: handle held, but state %#x", i, s)
 		}
+		if j, dup := held[f]; dup {
+			h.failf("f%d and f%d hold one slot: it was released twice", j, i)
+		}
+		held[f] = i
 	}
 	for i, it := range h.m.items {
 		if it.fut >= 0 && !h.m.futs[it.fut].done {

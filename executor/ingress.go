@@ -1,8 +1,9 @@
 package executor
 
 import (
-	"sync"
 	"unsafe"
+
+	"ctexec/capi/cx"
 )
 
 // takeWaiterLocked clears the waiting flag and reports whether it was set.
@@ -15,34 +16,12 @@ func (in *Ingress) takeWaiterLocked() bool {
 	return true
 }
 
-// signal wakes the owner if it is spinning or asleep.
-func (in *Ingress) signal() {
-	if in.Wake.Swap(wakeSignaled) == wakeSleeping {
-		futexWakeAll(&in.Wake)
-	}
-}
-
-// lock is a three-state futex mutex (0 free, 1 held, 2 held with waiters).
-// The C fast path implements the same protocol on the same word.
-func (in *Ingress) lock() {
-	if in.Lock.CompareAndSwap(0, 1) {
-		return
-	}
-	for i := 0; i < 100; i++ {
-		if in.Lock.Load() == 0 && in.Lock.CompareAndSwap(0, 1) {
-			return
-		}
-	}
-	for in.Lock.Swap(2) != 0 {
-		futexSleep(&in.Lock, 2, -1)
-	}
-}
-
-func (in *Ingress) unlock() {
-	if in.Lock.Swap(0) == 2 {
-		futexWake(&in.Lock)
-	}
-}
+// signal, lock and unlock are the machinery's (capi/cx/shim.c: cx_signal,
+// cx_lock, cx_unlock), with their protocol there and in shared.go: one
+// implementation, which C's pushes and Go's owner share.
+func (in *Ingress) signal() { cx.Signal(unsafe.Pointer(in)) }
+func (in *Ingress) lock()   { cx.Lock(unsafe.Pointer(in)) }
+func (in *Ingress) unlock() { cx.Unlock(unsafe.Pointer(in)) }
 
 const entrySize = unsafe.Sizeof(Entry{})
 
@@ -69,56 +48,8 @@ func chunkStamps(c chunk) []int64 {
 	return unsafe.Slice((*int64)(unsafe.Add(c, chunkLen*entrySize)), chunkLen/stampEvery)
 }
 
-// spareChunks is a process-wide pool of empty chunks, so that short-lived
-// executors (asgiref makes one per async_to_sync call) do not pay an mmap
-// and page faults each. Chunks here have their pages faulted in.
-var spareChunks struct {
-	sync.Mutex
-	list []chunk
-}
-
-const maxSpareChunks = 64 // 6 MiB
-
-// getChunk returns a chunk from the process-wide pool, or a new one.
-func getChunk() chunk {
-	if plat.GetChunk != nil {
-		return plat.GetChunk()
-	}
-	spareChunks.Lock()
-	if n := len(spareChunks.list); n > 0 {
-		c := spareChunks.list[n-1]
-		spareChunks.list = spareChunks.list[:n-1]
-		spareChunks.Unlock()
-		return c
-	}
-	spareChunks.Unlock()
-	return allocChunk()
-}
-
-// putChunk returns a chunk to the process-wide pool, or unmaps it.
-func putChunk(c chunk) {
-	if plat.PutChunk != nil {
-		plat.PutChunk(c)
-		return
-	}
-	spareChunks.Lock()
-	if len(spareChunks.list) < maxSpareChunks {
-		spareChunks.list = append(spareChunks.list, c)
-		c = nil
-	}
-	spareChunks.Unlock()
-	if c != nil {
-		freeChunk(c)
-	}
-}
-
-// heapChunk returns a chunk in the Go heap, for executors that no C code
-// touches: the garbage collector then sees the futures their entries hold.
-func heapChunk() chunk {
-	c := new(struct {
-		entries [chunkLen]Entry
-		stamps  [chunkLen / stampEvery]int64
-		link    unsafe.Pointer
-	})
-	return unsafe.Pointer(&c.entries[0])
-}
+// getChunk takes an empty chunk from the process-wide pool that C's
+// pushes grow queues from too (capi/cx/chunks.c), or a new one; nil when
+// memory is out. putChunk gives one back.
+func getChunk() chunk  { return cx.ChunkGet() }
+func putChunk(c chunk) { cx.ChunkPut(c) }

@@ -3,52 +3,35 @@ package executor
 import (
 	"fmt"
 	"testing"
+	"unsafe"
+
+	"ctexec/capi/cx"
 )
 
-// The urgent lane as the core sees it: Ingress.Urgent, Runner.RunUrgent and
-// RunBatch's lanes flag. The lane itself is C's (capi/cx/submit_with.c); here
-// fakeLane plays that part, as the C side would: RunBatch looks at the lane
-// before each entry when told to, RunUrgent runs a snapshot. These tests
-// hold the core's policy to the header: urgent-only work wakes a run,
-// urgent items run before normal ones queued earlier, each lane is FIFO,
-// RunReady's snapshot and budget count both lanes, urgent first, and
-// RunReady never lets RunBatch look on its own (it budgets the lane).
+// The urgent lane as the core drives it: the lane and the batch runner's
+// looks are the machinery's (capi/cx/submit_with.c, future.c:
+// cx_run_batch); these tests queue Go items in it (Fn 1, urgent item
+// "u<Arg>") beside normal ones (Fn 0, "n<Arg>") and hold the core's policy
+// to the header: urgent-only work wakes a run, urgent items run before
+// normal ones queued earlier, each lane is FIFO, and RunReady's snapshot
+// and budget count both lanes, urgent first.
 type fakeLane struct {
 	t       *testing.T
 	e       *Executor
-	lane    []string
 	order   []string
-	looks   map[bool]int // RunBatch calls by their lanes flag
-	after   bool         // the C slot's urgent_after
-	onNorma func(i int)  // called as normal item i runs
+	onNorma func(i int) // called as normal item i runs
 }
 
 func newFakeLane(t *testing.T) *fakeLane {
-	l := &fakeLane{t: t, looks: map[bool]int{}}
-	r := Runner{
-		Run: func(c Call) (uintptr, Status) { l.normal(int(c.Arg)); return 0, OK },
-		RunBatch: func(in *Ingress, lanes bool, batch []Entry, cnt *Counters) (int, bool, uintptr, Status) {
-			l.looks[lanes]++
-			// As cx_run_batch: a look before each entry and after the last,
-			// none before the first right after such a look ran items.
-			after := l.after && len(batch) > 0
-			if len(batch) > 0 {
-				l.after = false
-			}
-			for i, ent := range batch {
-				if lanes && !(i == 0 && after) && urgentQueued(in) > 0 {
-					l.runUrgent(in, cnt, ^uint64(0))
-				}
-				cnt.starting()
-				l.normal(int(ent.Arg))
-			}
-			if lanes && len(batch) > 0 && urgentQueued(in) > 0 && l.runUrgent(in, cnt, ^uint64(0)) > 0 {
-				l.after = true
-			}
-			return len(batch), false, 0, OK
-		},
-		RunUrgent: func(in *Ingress, cnt *Counters, max uint64) uint64 { return l.runUrgent(in, cnt, max) },
-	}
+	l := &fakeLane{t: t}
+	r := Runner{Run: func(c Call) (uintptr, Status) {
+		if c.Fn == 1 {
+			l.order = append(l.order, fmt.Sprintf("u%d", c.Arg))
+		} else {
+			l.normal(int(c.Arg))
+		}
+		return 0, OK
+	}}
 	l.e = New(owner, nil, r, nil)
 	return l
 }
@@ -60,28 +43,14 @@ func (l *fakeLane) normal(i int) {
 	}
 }
 
-// push queues an urgent item as C's push does: under the lock, the count
-// and the used bit in Ingress.Urgent.
+// push queues urgent item "u<k>" through the machinery's push.
 func (l *fakeLane) push(name string) {
-	in := l.e.in.Load()
-	in.lock()
-	l.lane = append(l.lane, name)
-	in.Urgent.Store((in.Urgent.Load() + 1) | urgentUsed)
-	in.unlock()
-}
-
-func (l *fakeLane) runUrgent(in *Ingress, cnt *Counters, max uint64) uint64 {
-	in.lock()
-	n := min(uint64(len(l.lane)), max)
-	snap := l.lane[:n]
-	l.lane = l.lane[n:]
-	in.Urgent.Store(in.Urgent.Load() - n)
-	in.unlock()
-	for _, s := range snap {
-		cnt.starting()
-		l.order = append(l.order, s)
+	var k uintptr
+	fmt.Sscanf(name, "u%d", &k)
+	in := unsafe.Pointer(l.e.in.Load())
+	if got := cx.PushUrgent(in, cx.GoItemFn(), goItem(Call{Fn: 1, Arg: k})); got != cx.Pushed {
+		l.t.Fatalf("urgent push: %v", got)
 	}
-	return n
 }
 
 func (l *fakeLane) submit(n0, n int) {
@@ -116,9 +85,6 @@ func TestUrgentLaneBeforeNormalAndFIFO(t *testing.T) {
 		t.Fatalf("RunUntil: %v", st)
 	}
 	l.want("[u0 u1 n0 n1 n2 n3 n4]")
-	if l.looks[true] == 0 || l.looks[false] != 0 {
-		t.Fatalf("RunBatch lanes flags %v: RunUntil lets it look", l.looks)
-	}
 	// Urgent work alone wakes a run.
 	l.push("u2")
 	if st := l.e.RunUntil(owner, p, 0); st != ETIMEDOUT {
@@ -169,9 +135,6 @@ func TestUrgentLaneRunReadyBudget(t *testing.T) {
 		t.Fatalf("RunReady = %d %v %v", ran, more, st)
 	}
 	l.want("[n4]")
-	if l.looks[true] != 0 {
-		t.Fatalf("RunBatch lanes flags %v: RunReady budgets the lane itself", l.looks)
-	}
 	// A time budget: at least one item, the urgent one first.
 	l.onNorma = nil
 	l.submit(5, 2)

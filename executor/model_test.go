@@ -33,17 +33,17 @@ type refExec struct {
 	// Timers not yet moved into the queue, in (due, seq) order: the C
 	// API's timers as far as the core sees them (Runner.MoveDue).
 	timers []refTimer
-	// The urgent lane (fire-and-forget items only; the harness plays the
-	// C side's lane, capi/cx/submit_with.c): items queued in it, the snapshot
-	// being run, whether the owner looked before the current entry, and
-	// whether the lane was ever used. batched: the runner has RunBatch,
-	// which looks before every entry; without it the core looks once per
-	// batch.
+	// The urgent lane (fire-and-forget items only; the machinery's lane,
+	// capi/cx/submit_with.c): items queued in it, the snapshot being run,
+	// whether the owner looked before the current entry, and whether the
+	// lane was ever used. batched: runs go through the machinery's batch
+	// runner (cx_run_batch), which looks before every entry (always, now;
+	// once the core's own loop looked once per batch).
 	urgent, usnap []int
 	looked, uused bool
 	batched       bool
-	// RunBatch (cx_run_batch) also looks after its last entry when that
-	// entry ran inside it (lastFF: fire and forget); after: that look ran
+	// RunBatch (cx_run_batch) also looks after its last entry (lastFF:
+	// that entry ran inside it, as every entry does now); after: that look ran
 	// items, so the next RunBatch call does not look before its first
 	// entry (the C slot's urgent_after, cleared as a call starts).
 	lastFF, after bool
@@ -96,7 +96,7 @@ type refModel struct {
 }
 
 func (m *refModel) newExec(owner ThreadID, old int) int {
-	m.execs = append(m.execs, &refExec{owner: owner, old: old, target: -1})
+	m.execs = append(m.execs, &refExec{owner: owner, old: old, target: -1, batched: true})
 	return len(m.execs) - 1
 }
 
@@ -413,7 +413,7 @@ func (m *refModel) runNext(e int) (item int, ret Status, ok bool) {
 		it := x.batch[0]
 		x.batch = x.batch[1:]
 		x.looked, x.after = false, false
-		x.lastFF = x.batched && m.items[it].fut < 0
+		x.lastFF = x.batched
 		if !m.startItem(it) {
 			continue
 		}

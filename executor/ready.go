@@ -6,6 +6,12 @@ package executor
 // pushes when work arrives, and calls RunReady, which runs part of the
 // queue without blocking and tells the host when the queue is empty again.
 
+import (
+	"unsafe"
+
+	"ctexec/capi/cx"
+)
+
 // len is the number of entries in b.
 func (b batch) len() uint64 {
 	if len(b.chunks) == 0 {
@@ -38,8 +44,8 @@ func (e *Executor) emptyLocked() bool {
 	return in.Len == 0 && e.fullLocked() == 0 && e.heldLeftLocked() == 0 && urgentQueued(in) == 0
 }
 
-// AttachHost connects e to a host loop through Runner.WakeHost and
-// ClearHost, which must be set. It reports whether work is queued that the
+// AttachHost connects e to a host loop: pushes then wake it through the
+// machinery (capi/cx/embed.c: cx_host_wake, cx_host_clear). It reports whether work is queued that the
 // host was not woken for: the caller then wakes what it just attached.
 func (e *Executor) AttachHost() (pending bool) {
 	in := e.in.Load()
@@ -88,7 +94,7 @@ func (e *Executor) hostStillIdleLocked() bool {
 func (e *Executor) clearHostLocked() bool {
 	in := e.in.Load()
 	in.unlock()
-	e.runner.ClearHost(in)
+	cx.HostClear(unsafe.Pointer(in))
 	in.lock()
 	if e.emptyLocked() {
 		in.Flags.Store(in.Flags.Load() | flagHostIdle)
@@ -98,7 +104,7 @@ func (e *Executor) clearHostLocked() bool {
 	// owed nothing (the host has not drained), but the descriptor must be
 	// readable while work is queued.
 	in.unlock()
-	e.runner.WakeHost(in, false)
+	cx.HostWake(unsafe.Pointer(in), false)
 	in.lock()
 	return false
 }
@@ -150,13 +156,13 @@ func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 		// The urgent lane first, within the budget: RunBatch does not look
 		// at it here, so an executor that ever used the lane runs its
 		// normal items one per turn of this loop, looking before each.
-		lanes := e.runner.RunUrgent != nil && in.Urgent.Load()&urgentUsed != 0
+		lanes := in.Urgent.Load()&urgentUsed != 0
 		if lanes && urgentQueued(in) > 0 {
 			max := limit - ran
 			if deadline >= 0 {
 				max = 1
 			}
-			if ran += e.runner.RunUrgent(in, e.cnt, max); ran >= limit || (deadline >= 0 && now() >= deadline) {
+			if ran += cx.RunUrgent(uintptr(e.goRun), unsafe.Pointer(in), unsafe.Pointer(e.cnt), max); ran >= limit || (deadline >= 0 && now() >= deadline) {
 				break
 			}
 		}

@@ -17,30 +17,30 @@ import (
 // (go generate ./executor; TestSharedHeader fails while it is stale), it
 // checks every offset at compile time, and capi checks every size, offset
 // and constant again at load (SharedValues) and refuses all calls on a
-// mismatch. The transitions below are the protocol. Under the C API each
-// runs in C only (capi/cx/shim.c, future.c, future_ext.c; Go calls them per
-// batch or on slow paths through Runner); the Go code that also implements
-// those marked "Go" serves pure-Go users (heap ingress, Go futures), never
-// the shipped library. docs/internals.md maps them.
+// mismatch. The transitions below are the protocol. Each is implemented
+// once, in C (capi/cx/shim.c, future.c, future_ext.c, submit_with.c); Go
+// calls them through package cx (ingress.go, future.go, executor.go) per
+// batch or on slow paths, and the Go tests of this package run them too.
+// Those marked "Go" are the core's own: flags that only the owner's policy
+// sets. docs/internals.md maps them.
 //
 // Ingress (one per executor, in the executor's C slot):
 //   - Lock is a three-state futex mutex: 0 free, 1 held, 2 held with
 //     waiters. lock: CAS 0→1, spin 100 reads, then swap 2 and futex-wait
-//     while it was not 0. unlock: swap 0; if it was 2, wake one. [Go, C]
+//     while it was not 0. unlock: swap 0; if it was 2, wake one. [C]
 //   - Flags, Buf, Len, Cap are guarded by Lock. flagQuit: pushes go down
 //     the chain (Go only: C falls back to Go when it sees it). Owner is
 //     immutable.
-//   - Push [C; Go for pure-Go users; under the C API Go pushes through
-//     Runner.Push]: under Lock, refuse if flagQuit (the submit walks the
+//   - Push [C; Go's chain walk and waits for room push through it]: under Lock, refuse if flagQuit (the submit walks the
 //     chain, in Go); if Len == Cap, grow: queue the current chunk, if any,
 //     at FullTail (FullN++) and take a fresh one from the process pool
 //     (Cap 0 only after the owner took a batch with no spare chunk);
 //     then write the entry at Len and Len++. If flagWaiting was set, clear it under Lock
 //     and, after unlock, signal. If flagHostIdle was set, clear it under
-//     Lock and, after unlock, wake the host (Runner.WakeHost: make the
+//     Lock and, after unlock, wake the host (cx_host_wake: make the
 //     descriptor readable, call the notify callback). Both bits are tested
 //     with one mask, so an executor with no host pays nothing more.
-//   - Counted push [Go, C] (flagCount; an unflagged push pays nothing,
+//   - Counted push [C] (flagCount; an unflagged push pays nothing,
 //     since C tests flagCount with flagQuit in one mask): under Lock, let
 //     q = Pushed - StartedSeen, after StartedSeen = Started if flagStamp
 //     and Len is a multiple of stampEvery (statistics: a fresh count at
@@ -54,9 +54,9 @@ import (
 //     chunkLen entries. Started only grows, so q never undercounts and
 //     the bound is never exceeded (HighWater may exceed the true peak by
 //     what the owner started since the last refresh, never Max).
-//   - Counters [Go, C] (the owner): before an item starts, or is skipped
+//   - Counters [C] (the owner, in cx_run_batch): before an item starts, or is skipped
 //     as cancelled, Started++ (and Cancelled++ for a skip), as atomic
-//     stores. Room [Go only]: a submitter waiting for room sets
+//     stores. Room [Go; the flag's take is C's, cx_take_room_waiters_locked]: a submitter waiting for room sets
 //     flagRoomWait under Lock and sleeps on Room; the owner (once the
 //     queue is down to Max/2), quit and Free clear it under Lock, bump
 //     Room and wake all.
@@ -68,53 +68,51 @@ import (
 //     it is still empty (else make the descriptor readable again: a push in
 //     between saw no flagHostIdle and told no one). So the descriptor is
 //     readable whenever work is queued and flagHostIdle is clear.
-//   - signal [Go, C]: swap Wake to wakeSignaled; if it was wakeSleeping,
-//     futex-wake all. The owner (Go only) sets flagWaiting and Wake =
+//   - signal [C]: swap Wake to wakeSignaled; if it was wakeSleeping,
+//     futex-wake all. The owner (Go) sets flagWaiting and Wake =
 //     wakeArmed under Lock before it spins on Wake, and CASes wakeArmed →
 //     wakeSleeping before it futex-waits on it.
 //
 // Entry: an item as queued. Fut is nil for fire and forget, else the
 // item's future slot; the entry holds the slot's futQueued reference.
 //
-// Future (a slot; in C memory under the C API, in the Go heap otherwise):
+// Future (a slot in C memory):
 // State holds the slot's generation above futGenShift and the fut* bits
 // below it. Every transition is a CAS on the whole word, so an operation
 // made through a stale handle (an older generation) fails instead of
 // touching the slot's new future. State is also the futex word waiters
 // sleep on.
-//   - alloc [C; Go for pure-Go users]: State = gen | futHandle, plus
+//   - alloc [C]: State = gen | futHandle, plus
 //     futQueued for an item's future or futPromise for a promise.
-//   - start [C, the owner, in cx_run_batch; Go for pure-Go users]: set
+//   - start [C, the owner, in cx_run_batch]: set
 //     futStarted unless futClaimed|futDone (then the item was cancelled
 //     and is skipped).
-//   - claim [Go, C]: set futClaimed unless futClaimed|futDone (and, for
+//   - claim [C]: set futClaimed unless futClaimed|futDone (and, for
 //     cancel, unless futStarted). The claimer alone writes Code and Result,
 //     then publishes.
-//   - publish [Go, C]: set futDone, clear futClaimed|futSleepers (and
+//   - publish [C]: set futDone, clear futClaimed|futSleepers (and
 //     futQueued when the item is over), in one CAS; if futSleepers was set,
 //     futex-wake all. The atomic publish orders the Code/Result writes
 //     before any reader that sees futDone (acquire/release on State; the
 //     futex calls themselves order nothing).
-//   - wait [Go, C]: while live and not futDone, spin, then CAS in
+//   - wait [C]: while live and not futDone, spin, then CAS in
 //     futSleepers and futex-wait on the word with that value.
-//   - where [Go, C]: while an item's future is pending and unclaimed,
+//   - where [C]: while an item's future is pending and unclaimed,
 //     Result holds the address of the Ingress its entry was pushed to
 //     (push stores it under Lock before it writes the entry; an item never
 //     moves to another executor). Only deadlock detection reads it, with
 //     a seqlock read of State around it: capi/cx/deadlock.c has the protocol.
-//   - free the handle [Go, C]: clear futHandle. release when the handle
+//   - free the handle [C]: clear futHandle. release when the handle
 //     and the item are both gone: bump the generation, clear the bits,
-//     wake sleepers, return the slot to its pool [C; Go's pool for pure-Go
-//     users]. Whoever clears the last of futHandle and futQueued releases.
+//     wake sleepers, return the slot to its pool [C]. Whoever clears the
+//     last of futHandle and futQueued releases.
 //   - futExt: the future has side state (done callbacks, or runs
 //     watching it). It is set under the side state's lock, only while the
 //     future is pending and unclaimed; once set, claims and publishes
 //     happen under that lock, so that watching runs quit before the future
-//     is seen done and callbacks run in registration order. Under the C
-//     API the side state and its lock are C's (capi/cx/future_ext.c: a
-//     thread the Go runtime has never seen completes such a future without
-//     entering Go; Runner.Watch and the hooks beside it); for pure-Go
-//     users they are futureExt's, in future.go.
+//     is seen done and callbacks run in registration order. The side state
+//     and its lock are C's (capi/cx/future_ext.c), so that a thread the Go
+//     runtime has never seen completes such a future without entering Go.
 
 // Entry is one queued item as it sits in a queue chunk.
 type Entry struct {
@@ -124,8 +122,8 @@ type Entry struct {
 
 // Ingress is the part of an executor that the C fast path touches: the
 // lock, the flags it guards, the owner's wake word and the current chunk.
-// When C uses it, it lives outside the Go heap (capi places it in C
-// memory), because C keeps its address between calls.
+// It lives in the executor's C slot (capi/cx/shim.h, struct ctexec),
+// because C keeps its address between calls.
 type Ingress struct {
 	Lock  atomic.Uint32  // 0 free, 1 held, 2 held and contended
 	Flags atomic.Uint32  // flag*, under Lock
@@ -190,7 +188,7 @@ const (
 	// flagTimers: the executor's timer heap (capi/cx/timers.c, which has its
 	// protocol) is not empty; set and cleared under Lock by C only. The
 	// owner's run asks C to move due timers into the queue
-	// (Runner.MoveDue) only while it is set.
+	// (cx_timers_move_due) only while it is set.
 	flagTimers = 128
 )
 

@@ -1,13 +1,17 @@
 package executor
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"ctexec/capi/cx"
+)
 
 // SpinNs is the longest a waiter (the owner with nothing to run, or a
 // thread in Future.Wait) spins before it sleeps in the kernel; 0 disables
 // spinning. Waking a sleeping thread costs about 20 µs on a virtual CPU, so
 // a spin only helps while the other thread is running: then a round trip
 // takes well under a microsecond instead of tens of them.
-var SpinNs int64 = defaultSpinNs
+var SpinNs = cx.SpinNs() // CTEXEC_SPIN_NS, read by the machinery at load
 
 const defaultSpinNs = 50_000
 
@@ -28,9 +32,10 @@ type spinner struct {
 	waits  atomic.Uint32
 }
 
-// ownerSpin serves idle owners, waitSpin threads in Future.Wait. They are
-// process-wide: they track whether this process's threads get CPUs.
-var ownerSpin, waitSpin spinner
+// Idle owners and threads waiting for a future spin in C (capi/cx/future.c,
+// cx_spin), with this algorithm and its constants (shared.go exports them
+// to C). Here it serves only submitters waiting for room (bounds.go,
+// roomSpin), whose wait is the bound policy's.
 
 const (
 	minSpinNs      = 1_000

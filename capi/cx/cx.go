@@ -17,5 +17,215 @@ package cx
 #cgo !windows CFLAGS: -fvisibility=hidden
 #cgo windows LDFLAGS: -lsynchronization
 #include "shim.h"
+void cx_go_done_trampoline(ctexec_future f, void *ud);
+int cx_go_item(void *arg, void **result);
+cx_batch_stop cx_run_batch_go(uintptr_t runner, cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt);
+uint64_t cx_run_urgent_go(uintptr_t runner, cx_ingress *in, cx_counters *cnt, uint64_t max);
+// cx_fut_alloc without the generation (a pointer passed from Go would
+// escape to the Go heap).
+static cx_future *cx_fut_alloc_any(uint32_t bits) {
+    uint32_t gen;
+    return cx_fut_alloc(bits, &gen);
+}
 */
 import "C"
+
+import (
+	"runtime/cgo"
+	"unsafe"
+)
+
+// The Go side's calls into the machinery. Pointers are to C memory (an
+// executor slot's ingress, queue chunks, future slots), so they pass
+// through cgo without a check of Go pointers; Go calls these per batch and
+// on slow paths, never per item of the shipped library's runs. Each wraps
+// one C function, whose protocol is beside it in C.
+
+// Lock and Unlock take and let go of an ingress's lock (shim.c).
+func Lock(in unsafe.Pointer)   { C.cx_lock((*C.cx_ingress)(in)) }
+func Unlock(in unsafe.Pointer) { C.cx_unlock((*C.cx_ingress)(in)) }
+
+// Signal wakes an ingress's owner if it is armed or asleep (shim.c).
+func Signal(in unsafe.Pointer) { C.cx_signal((*C.cx_ingress)(in)) }
+
+// TakeRoomWaitersLocked clears the room-wait flag, lock held, and reports
+// whether it was set; the caller then wakes the Room word (shim.c).
+func TakeRoomWaitersLocked(in unsafe.Pointer) bool {
+	return C.cx_take_room_waiters_locked((*C.cx_ingress)(in)) != 0
+}
+
+// OwnerWait is the armed owner's wait on its Wake word, at most leftNs
+// (< 0: no limit): 1 if it slept (future.c).
+func OwnerWait(in unsafe.Pointer, leftNs int64) bool {
+	return C.cx_owner_wait((*C.cx_ingress)(in), C.int64_t(leftNs)) != 0
+}
+
+// WaitOn sleeps while *addr == val, at most ns (< 0: no limit); WakeOne
+// and WakeAll wake sleepers on addr (the platform layer).
+func WaitOn(addr unsafe.Pointer, val uint32, ns int64) {
+	C.cx_wait_on((*C.uint32_t)(addr), C.uint32_t(val), C.int64_t(ns))
+}
+func WakeOne(addr unsafe.Pointer) { C.cx_wake_one((*C.uint32_t)(addr)) }
+func WakeAll(addr unsafe.Pointer) { C.cx_wake_all((*C.uint32_t)(addr)) }
+
+// Now is the machinery's monotonic clock, in ns.
+func Now() int64 { return int64(C.cx_now()) }
+
+// SpinNs is CTEXEC_SPIN_NS as read at load.
+func SpinNs() int64 { return int64(C.cx_spin_ns) }
+
+// ChunkGet takes an empty queue chunk from the process pool (nil: out of
+// memory); ChunkPut gives one back (chunks.c).
+func ChunkGet() unsafe.Pointer  { return C.cx_chunk_get() }
+func ChunkPut(c unsafe.Pointer) { C.cx_chunk_put(c) }
+
+// SlotAlloc allocates an executor slot (shim.c) and returns it with the
+// address of its ingress; nil when none is left. SlotRelease gives it
+// back; a released slot is reused only after a quarantine.
+func SlotAlloc() (slot, in unsafe.Pointer) {
+	s := C.cx_slot_alloc()
+	if s == nil {
+		return nil, nil
+	}
+	return unsafe.Pointer(s), unsafe.Pointer(&s.in)
+}
+func SlotRelease(slot unsafe.Pointer) { C.cx_slot_release(C.uintptr_t(uintptr(slot))) }
+
+// Push is the push of an item onto an ingress (shim.c, cx_push_entry).
+type PushResult int
+
+const (
+	Pushed    PushResult = C.CX_PUSHED
+	PushQuit  PushResult = C.CX_PUSH_QUIT
+	PushFull  PushResult = C.CX_PUSH_FULL
+	PushNoMem PushResult = C.CX_PUSH_NOMEM
+)
+
+func Push(in unsafe.Pointer, fn, arg uintptr, f unsafe.Pointer) PushResult {
+	return PushResult(C.cx_push_entry((*C.cx_ingress)(in), C.uintptr_t(fn), C.uintptr_t(arg), (*C.cx_future)(f)))
+}
+
+// RunBatch runs n entries on the owner (future.c, cx_run_batch): see
+// there. It returns how many it finished and, if it stopped at an entry it
+// ran, that entry's outcome. runner is 0, or the handle of the Go runner
+// (GoRunner) that the batch's Go items (GoItemFn) run through.
+func RunBatch(runner uintptr, in unsafe.Pointer, lanes bool, batch unsafe.Pointer, n int, cnt unsafe.Pointer) (done int, ran bool, result uintptr, rc int32) {
+	look := C.int(0)
+	if lanes {
+		look = 1
+	}
+	var st C.cx_batch_stop
+	if runner == 0 {
+		st = C.cx_run_batch((*C.cx_ingress)(in), look, (*C.cx_entry)(batch), C.size_t(n), (*C.cx_counters)(cnt))
+	} else {
+		st = C.cx_run_batch_go(C.uintptr_t(runner), (*C.cx_ingress)(in), look, (*C.cx_entry)(batch), C.size_t(n), (*C.cx_counters)(cnt))
+	}
+	return int(st.done), st.ran != 0, uintptr(st.result), int32(st.rc)
+}
+
+// RunUrgent runs up to max items of the urgent lane (submit_with.c);
+// runner as for RunBatch.
+func RunUrgent(runner uintptr, in, cnt unsafe.Pointer, max uint64) uint64 {
+	if runner == 0 {
+		return uint64(C.cx_run_urgent((*C.cx_ingress)(in), (*C.cx_counters)(cnt), C.uint64_t(max)))
+	}
+	return uint64(C.cx_run_urgent_go(C.uintptr_t(runner), (*C.cx_ingress)(in), (*C.cx_counters)(cnt), C.uint64_t(max)))
+}
+
+// PushUrgent queues fn(arg) as a fire-and-forget item of the urgent lane
+// (submit_with.c, cx_push_item with CTEXEC_SUBMIT_URGENT).
+func PushUrgent(in unsafe.Pointer, fn, arg uintptr) PushResult {
+	return PushResult(C.cx_push_item((*C.cx_ingress)(in), C.uintptr_t(fn), C.uintptr_t(arg), nil, nil, C.CTEXEC_SUBMIT_URGENT))
+}
+
+// GoItemFn is the C function of a Go item: queued with an argument, it
+// calls the Go runner of the batch that runs it with that argument.
+func GoItemFn() uintptr { return uintptr(unsafe.Pointer(C.cx_go_item)) }
+
+// GoRunner makes a Go runner for RunBatch and RunUrgent; Delete the
+// handle once no batch can run through it.
+func GoRunner(run func(arg uintptr) (result uintptr, code int32)) cgo.Handle {
+	return cgo.NewHandle(run)
+}
+
+// Discard completes the futures of a freed executor's entries with
+// ECANCELLED, and destroys their records (future.c).
+func Discard(entries unsafe.Pointer, n int) {
+	if n > 0 {
+		C.cx_discard((*C.cx_entry)(entries), C.size_t(n))
+	}
+}
+
+// MoveDue moves an ingress's due timers to its queue (timers.c).
+func MoveDue(in unsafe.Pointer) { C.cx_timers_move_due((*C.cx_ingress)(in)) }
+
+// HostWake makes the descriptor readable and, with notify, calls the
+// notify callback; HostClear makes it unreadable (embed.c).
+func HostWake(in unsafe.Pointer, notify bool) {
+	n := C.int(0)
+	if notify {
+		n = 1
+	}
+	C.cx_host_wake((*C.cx_ingress)(in), n)
+}
+func HostClear(in unsafe.Pointer) { C.cx_host_clear((*C.cx_ingress)(in)) }
+
+// The runs watching futures (future_ext.c): see there.
+func RunWatch(in, f unsafe.Pointer) bool {
+	return C.cx_run_watch((*C.cx_ingress)(in), (*C.cx_future)(f)) != 0
+}
+func RunStopLocked(in unsafe.Pointer) { C.cx_run_stop_locked((*C.cx_ingress)(in)) }
+func RunUnwatch(in, f unsafe.Pointer) { C.cx_run_unwatch((*C.cx_ingress)(in), (*C.cx_future)(f)) }
+func Settle(f unsafe.Pointer)         { C.cx_settle((*C.cx_future)(f)) }
+func SettleQuit(in unsafe.Pointer)    { C.cx_settle_quit((*C.cx_ingress)(in)) }
+
+// Future slots (future.c). Kinds of completion:
+const (
+	ByItem    = C.CX_BY_ITEM
+	ByPromise = C.CX_BY_PROMISE
+	ByCancel  = C.CX_BY_CANCEL
+)
+
+// FutAlloc takes a slot with the given state bits; nil when none is left.
+func FutAlloc(bits uint32) unsafe.Pointer {
+	return unsafe.Pointer(C.cx_fut_alloc_any(C.uint32_t(bits)))
+}
+
+// FutRelease gives a slot whose handle and item are gone back to the pool.
+func FutRelease(f unsafe.Pointer) { C.cx_fut_release((*C.cx_future)(f)) }
+
+// FutComplete completes generation gen of f once (cx_fut_complete: the
+// one implementation of set_result, set_error, cancel and an item's end).
+func FutComplete(f unsafe.Pointer, gen uint32, kind int, result uintptr, code int32) int32 {
+	return int32(C.cx_fut_complete((*C.cx_future)(f), C.uint32_t(gen), C.int(kind), C.uintptr_t(result), C.int(code)))
+}
+
+// FutStart marks an item's future started; false: it was cancelled first.
+func FutStart(f unsafe.Pointer) bool { return C.cx_fut_start((*C.cx_future)(f)) != 0 }
+
+// FutFree lets go of the handle of generation gen (releasing the slot if
+// the item is over too).
+func FutFree(f unsafe.Pointer, gen uint32) int32 {
+	return int32(C.cx_fut_free((*C.cx_future)(f), C.uint32_t(gen)))
+}
+
+// FutWait waits for generation gen of f, at most timeoutNs (< 0: no
+// limit; 0: poll), in C; it returns the outcome's result and status.
+func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32) {
+	var out C.uintptr_t
+	rc := C.cx_fut_wait((*C.cx_future)(f), C.uint32_t(gen), C.int64_t(timeoutNs), &out, 0)
+	return uintptr(out), int32(rc)
+}
+
+// FutAddDone registers cb to run once when generation gen of f completes,
+// on the completing thread (or now, if it is done and its earlier
+// callbacks have run), through the C side state (future_ext.c).
+func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32 {
+	h := cgo.NewHandle(cb)
+	rc := int32(C.cx_fut_add_done((*C.cx_future)(f), C.uint32_t(gen), 0,
+		C.uintptr_t(uintptr(unsafe.Pointer(C.cx_go_done_trampoline))), C.uintptr_t(h)))
+	if rc != 0 {
+		h.Delete()
+	}
+	return rc
+}
