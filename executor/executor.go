@@ -22,7 +22,7 @@ type Call struct{ Fn, Arg uintptr }
 // is the C API's: items are C functions (ctexec_fn).
 type Runner struct {
 	// Run, if set, runs items that are Go calls instead, whose Fn and Arg
-	// are each below 2^32. They are queued as Go items of the machinery
+	// each fit in half a word. They are queued as Go items of the machinery
 	// (capi/cx/gocalls.c: a C function that calls back into Go), so that
 	// the machinery's batch runner runs them, starts and completes their
 	// futures and looks at the urgent lane exactly as it does for C
@@ -35,12 +35,16 @@ type Runner struct {
 	MoveDue func(in *Ingress)
 }
 
+// goHalf is half a word's bits: a Go item's argument packs Fn and Arg in
+// one word (on 64-bit targets each below 2^32).
+const goHalf = unsafe.Sizeof(uintptr(0)) * 4
+
 // goItem packs a Go call into a Go item's argument.
 func goItem(c Call) uintptr {
-	if c.Fn >= 1<<32 || c.Arg >= 1<<32 {
-		panic("executor: a Go item's Fn and Arg must be below 2^32")
+	if c.Fn>>goHalf != 0 || c.Arg>>goHalf != 0 {
+		panic("executor: a Go item's Fn and Arg must fit in half a word")
 	}
-	return c.Fn<<32 | c.Arg
+	return c.Fn<<goHalf | c.Arg
 }
 
 // The runs watching futures live in the machinery (capi/cx/future_ext.c),
@@ -149,7 +153,7 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 	e := &Executor{owner: owner, old: old, runner: runner, slot: slot, failWhenFull: o.FailWhenFull}
 	if run := runner.Run; run != nil {
 		e.goRun = cx.GoRunner(func(arg uintptr) (uintptr, int32) {
-			r, st := run(Call{Fn: arg >> 32, Arg: arg & (1<<32 - 1)})
+			r, st := run(Call{Fn: arg >> goHalf, Arg: arg & (1<<goHalf - 1)})
 			return r, int32(st)
 		})
 	}

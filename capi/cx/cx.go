@@ -35,6 +35,14 @@ import (
 	"unsafe"
 )
 
+// The values of consts.go are C's.
+func init() {
+	if Pushed != C.CX_PUSHED || PushQuit != C.CX_PUSH_QUIT || PushFull != C.CX_PUSH_FULL || PushNoMem != C.CX_PUSH_NOMEM ||
+		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL {
+		panic("cx: consts.go differs from capi/cx/shim.h")
+	}
+}
+
 // The Go side's calls into the machinery. Pointers are to C memory (an
 // executor slot's ingress, queue chunks, future slots), so they pass
 // through cgo without a check of Go pointers; Go calls these per batch and
@@ -92,14 +100,6 @@ func SlotAlloc() (slot, in unsafe.Pointer) {
 func SlotRelease(slot unsafe.Pointer) { C.cx_slot_release(C.uintptr_t(uintptr(slot))) }
 
 // Push is the push of an item onto an ingress (shim.c, cx_push_entry).
-type PushResult int
-
-const (
-	Pushed    PushResult = C.CX_PUSHED
-	PushQuit  PushResult = C.CX_PUSH_QUIT
-	PushFull  PushResult = C.CX_PUSH_FULL
-	PushNoMem PushResult = C.CX_PUSH_NOMEM
-)
 
 func Push(in unsafe.Pointer, fn, arg uintptr, f unsafe.Pointer) PushResult {
 	return PushResult(C.cx_push_entry((*C.cx_ingress)(in), C.uintptr_t(fn), C.uintptr_t(arg), (*C.cx_future)(f)))
@@ -180,11 +180,6 @@ func Settle(f unsafe.Pointer)         { C.cx_settle((*C.cx_future)(f)) }
 func SettleQuit(in unsafe.Pointer)    { C.cx_settle_quit((*C.cx_ingress)(in)) }
 
 // Future slots (future.c). Kinds of completion:
-const (
-	ByItem    = C.CX_BY_ITEM
-	ByPromise = C.CX_BY_PROMISE
-	ByCancel  = C.CX_BY_CANCEL
-)
 
 // FutAlloc takes a slot with the given state bits; nil when none is left.
 func FutAlloc(bits uint32) unsafe.Pointer {

@@ -1,0 +1,57 @@
+//go:build !cgo
+
+package cx
+
+// Without cgo there is no machinery: the package type-checks (go vet for
+// other targets) but every call panics. The library needs cgo.
+
+import (
+	"runtime/cgo"
+	"unsafe"
+)
+
+const errNoCgo = "ctexec: the machinery (capi/cx) needs cgo"
+
+var _ unsafe.Pointer
+var _ cgo.Handle
+
+func Lock(in unsafe.Pointer)                                               { panic(errNoCgo) }
+func Unlock(in unsafe.Pointer)                                             { panic(errNoCgo) }
+func Signal(in unsafe.Pointer)                                             { panic(errNoCgo) }
+func TakeRoomWaitersLocked(in unsafe.Pointer) bool                         { panic(errNoCgo) }
+func OwnerWait(in unsafe.Pointer, leftNs int64) bool                       { panic(errNoCgo) }
+func WaitOn(addr unsafe.Pointer, val uint32, ns int64)                     { panic(errNoCgo) }
+func WakeOne(addr unsafe.Pointer)                                          { panic(errNoCgo) }
+func WakeAll(addr unsafe.Pointer)                                          { panic(errNoCgo) }
+func Now() int64                                                           { panic(errNoCgo) }
+func SpinNs() int64                                                        { panic(errNoCgo) }
+func ChunkGet() unsafe.Pointer                                             { panic(errNoCgo) }
+func ChunkPut(c unsafe.Pointer)                                            { panic(errNoCgo) }
+func SlotAlloc() (slot, in unsafe.Pointer)                                 { panic(errNoCgo) }
+func SlotRelease(slot unsafe.Pointer)                                      { panic(errNoCgo) }
+func Push(in unsafe.Pointer, fn, arg uintptr, f unsafe.Pointer) PushResult { panic(errNoCgo) }
+func RunBatch(runner uintptr, in unsafe.Pointer, lanes bool, batch unsafe.Pointer, n int, cnt unsafe.Pointer) (done int, ran bool, result uintptr, rc int32) {
+	panic(errNoCgo)
+}
+func RunUrgent(runner uintptr, in, cnt unsafe.Pointer, max uint64) uint64    { panic(errNoCgo) }
+func PushUrgent(in unsafe.Pointer, fn, arg uintptr) PushResult               { panic(errNoCgo) }
+func GoItemFn() uintptr                                                      { panic(errNoCgo) }
+func GoRunner(run func(arg uintptr) (result uintptr, code int32)) cgo.Handle { panic(errNoCgo) }
+func Discard(entries unsafe.Pointer, n int)                                  { panic(errNoCgo) }
+func MoveDue(in unsafe.Pointer)                                              { panic(errNoCgo) }
+func HostWake(in unsafe.Pointer, notify bool)                                { panic(errNoCgo) }
+func HostClear(in unsafe.Pointer)                                            { panic(errNoCgo) }
+func RunWatch(in, f unsafe.Pointer) bool                                     { panic(errNoCgo) }
+func RunStopLocked(in unsafe.Pointer)                                        { panic(errNoCgo) }
+func RunUnwatch(in, f unsafe.Pointer)                                        { panic(errNoCgo) }
+func Settle(f unsafe.Pointer)                                                { panic(errNoCgo) }
+func SettleQuit(in unsafe.Pointer)                                           { panic(errNoCgo) }
+func FutAlloc(bits uint32) unsafe.Pointer                                    { panic(errNoCgo) }
+func FutRelease(f unsafe.Pointer)                                            { panic(errNoCgo) }
+func FutComplete(f unsafe.Pointer, gen uint32, kind int, result uintptr, code int32) int32 {
+	panic(errNoCgo)
+}
+func FutStart(f unsafe.Pointer) bool                                         { panic(errNoCgo) }
+func FutFree(f unsafe.Pointer, gen uint32) int32                             { panic(errNoCgo) }
+func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32) { panic(errNoCgo) }
+func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32               { panic(errNoCgo) }
