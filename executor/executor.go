@@ -432,6 +432,17 @@ type batch struct {
 	last   uint64
 }
 
+// moveDue moves e's due timers to the back of the queue (capi/cx/timers.c,
+// or the tests' harness clock). The owner calls it, lock not held, once
+// flagTimers is set, so an executor that never had a timer never calls it.
+func (e *Executor) moveDue(in *Ingress) {
+	if e.runner.MoveDue != nil {
+		e.runner.MoveDue(in)
+	} else {
+		cx.MoveDue(unsafe.Pointer(in))
+	}
+}
+
 // nextBatch takes all the queued work (more is true), or finishes the run:
 // with OK once e has quit and its queue is empty, with ETIMEDOUT once the
 // deadline has passed with the queue empty; or, with nothing queued, arms
@@ -440,11 +451,7 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 	in := e.in.Load()
 	for {
 		if in.Flags.Load()&flagTimers != 0 {
-			if e.runner.MoveDue != nil {
-				e.runner.MoveDue(in)
-			} else {
-				cx.MoveDue(unsafe.Pointer(in))
-			}
+			e.moveDue(in)
 		}
 		in.lock()
 		in.takeWaiterLocked()

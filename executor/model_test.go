@@ -456,8 +456,9 @@ func (m *refModel) runEnd(e int) {
 	x.running, x.target, x.batch, x.looked = false, -1, nil, false
 }
 
-// readyStart models the checks of RunReady and starts it: its budget is
-// max items, or every item queued now (held ones included) when max is 0.
+// readyStart models the checks of RunReady and starts it: due timers join
+// the queue, then its budget is max items, or every item queued now (held
+// ones included) when max is 0.
 func (m *refModel) readyStart(e int, from ThreadID, max int) Status {
 	x := m.execs[e]
 	switch {
@@ -466,6 +467,7 @@ func (m *refModel) readyStart(e int, from ThreadID, max int) Status {
 	case x.running:
 		return EBUSY
 	}
+	m.moveDue(e) // only past the checks: a refused call moves no timer
 	n := len(x.batch) + len(x.queue) + len(x.urgent)
 	if max != 0 && max < n {
 		n = max

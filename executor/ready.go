@@ -119,7 +119,8 @@ func (e *Executor) clearHostLocked() bool {
 //
 // RunReady never quits e and never waits for a future: on a quit executor
 // it runs what is left and returns. It fails with EWRONGTHREAD off the
-// owner and EBUSY inside RunUntil or RunReady on e (from an item).
+// owner and EBUSY inside RunUntil or RunReady on e (from an item); a call
+// that fails has no effect: it moves no due timer into the queue.
 func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran uint64, more bool, st Status) {
 	if from != e.owner {
 		return 0, false, EWRONGTHREAD
@@ -131,6 +132,13 @@ func (e *Executor) RunReady(from ThreadID, maxItems uint64, maxNs int64) (ran ui
 		return 0, false, EBUSY
 	}
 	e.running = true
+	// Due timers join the queue only now, past the checks, so that a
+	// refused call moves none (and this call's snapshot has them).
+	if in.Flags.Load()&flagTimers != 0 {
+		in.unlock()
+		e.moveDue(in)
+		in.lock()
+	}
 	limit := e.queuedLocked()
 	in.unlock()
 	if maxItems != 0 && maxItems < limit {

@@ -88,6 +88,34 @@ func TestRunReadyStatuses(t *testing.T) {
 	}
 }
 
+// A refused RunReady (EBUSY, from an item of a run on e) moves no due
+// timer: the move comes after the checks. Without flagTimers RunReady
+// never calls the move at all.
+func TestRunReadyRefusedMovesNoTimer(t *testing.T) {
+	moves := 0
+	e := New(owner, nil, Runner{Run: runTable, MoveDue: func(*Ingress) { moves++ }}, nil)
+	var inner Status
+	innerMoves := -1
+	nested := call(func() (uintptr, Status) {
+		before := moves
+		_, _, inner = e.RunReady(owner, 0, -1)
+		innerMoves = moves - before
+		return 0, OK
+	})
+	inThread(func() { e.Submit(other, nested, false) })
+	if _, _, st := e.RunReady(owner, 0, -1); st != OK || inner != EBUSY || moves != 0 {
+		t.Fatalf("no timers: got %v, inner %v, moves %d (want 0)", st, inner, moves)
+	}
+	in := e.in.Load()
+	in.lock()
+	in.Flags.Store(in.Flags.Load() | flagTimers)
+	in.unlock()
+	inThread(func() { e.Submit(other, nested, false) })
+	if _, _, st := e.RunReady(owner, 0, -1); st != OK || inner != EBUSY || moves != 1 || innerMoves != 0 {
+		t.Fatalf("timers: got %v, inner %v, moves %d (want 1), by the refused call %d (want 0)", st, inner, moves, innerMoves)
+	}
+}
+
 func TestRunUntilRunsHeldItemsFirst(t *testing.T) {
 	e := New(owner, nil, Runner{Run: runTable}, nil)
 	var order []int

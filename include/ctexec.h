@@ -783,7 +783,8 @@ CTEXEC_API int ctexec_event_handle(ctexec *ex, void **out_handle);
  *         remain, or a negative status: CTEXEC_EINVAL (ex NULL),
  *         CTEXEC_EBADHANDLE, CTEXEC_EWRONGTHREAD (not the owner),
  *         CTEXEC_EBUSY (called from inside an item that ctexec_run_ready or
- *         ctexec_run_until is running on ex), CTEXEC_EFORK, CTEXEC_EPANIC.
+ *         ctexec_run_until is running on ex; the call has no effect, and
+ *         moves no due timer into the queue), CTEXEC_EFORK, CTEXEC_EPANIC.
  *         Never CTEXEC_EQUIT (see "Quit" above).
  * \since 0.2.0
  */

@@ -135,11 +135,10 @@ int ctexec_run_ready(ctexec *ex, uint64_t max_items, int64_t max_ns, uint64_t *o
     uint64_t self = cx_self();
     if (self != s->in.owner) return CTEXEC_EWRONGTHREAD;
     uint64_t ran = 0;
-    /* Due timers join the queue first, so this call's snapshot has them. */
-    int timers = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE) != NULL;
-    if (timers) cx_timers_move_due(&s->in);
+    /* Go moves the due timers into the queue once its checks pass, so a
+     * refused call (CTEXEC_EBUSY) moves none and asks no raise. */
     int rc = CX_GO(cx_go->run_ready(s->handle, max_items, max_ns, self, &ran));
-    if (timers) cx_timers_after_ready(s);
+    if (rc >= 0) cx_timers_after_ready(s);
     if (rc >= 0 && out_ran != NULL) *out_ran = ran;
     return rc;
 }

@@ -33,8 +33,9 @@
  *     fails (quit, a full bounded queue, no memory) puts the rest back with
  *     their keys, to be moved later (or cancelled at quit). Go calls it
  *     from the owner's run before each look at the queue (Runner.MoveDue),
- *     so timers fire under a steady load too; ctexec_run_ready calls it
- *     first thing.
+ *     so timers fire under a steady load too, and from RunReady once its
+ *     checks pass, before its snapshot (a refused ctexec_run_ready moves
+ *     nothing).
  *   - quit (the owner, at the end of a ctexec_run_until that quit,
  *     cx_timers_quit): take the whole heap; due records run as items do
  *     (future started or skipped, run, completed; destroy after), the rest
@@ -381,8 +382,8 @@ static void cx_timer_run(struct ctexec *s, const cx_timer *t) {
 
 #define CX_MOVE_BATCH 32
 
-/* Runner.MoveDue (and ctexec_run_ready): moves due timers to the back of
- * the queue, on the owner. */
+/* Runner.MoveDue (the owner's run and RunReady): moves due timers to the
+ * back of the queue, on the owner. */
 void cx_timers_move_due(cx_ingress *in) {
     struct ctexec *s = CX_SLOT_OF(in);
     struct cx_timers *t = __atomic_load_n(&s->timers, __ATOMIC_ACQUIRE);

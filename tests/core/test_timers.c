@@ -498,6 +498,84 @@ static void test_run_ready_runs_due_timers(void) {
     CHECK(atomic_load(&destroyed) == 1);
 }
 
+/* A ctexec_run_ready refused with CTEXEC_EBUSY (called from inside an item
+ * that ctexec_run_ready or ctexec_run_until is running on the same
+ * executor) has no side effect: a timer due at that moment is not moved
+ * into the queue by it (ctexec_next_deadline still reports it due, 0), and
+ * it joins the back of the queue only at the owner's next look, behind an
+ * item that the running item posted after the refusal. Log: the item 1,
+ * the posted item 2, the timer 3. */
+static ctexec *nested_ex;
+static int64_t nested_at_start, nested_after;
+static int nested_rc;
+static uint64_t nested_ran;
+static int log_stop_at_3(void *arg, void **result) {
+    log_item(arg, result);
+    if (atomic_load(&order_len) == 3) OK(ctexec_future_set_result(stop_promise, NULL));
+    return 0;
+}
+static int nested_ready_item(void *arg, void **result) {
+    ctexec *ex = nested_ex;
+    OK(ctexec_next_deadline(ex, &nested_at_start));
+    int64_t ns = nested_at_start;
+    while (ns != 0) { /* until the timer is due */
+        CHECK(ns > 0);
+        sleep_ns(ns);
+        OK(ctexec_next_deadline(ex, &ns));
+    }
+    nested_ran = 77;
+    nested_rc = ctexec_run_ready(ex, 0, -1, &nested_ran);
+    OK(ctexec_next_deadline(ex, &nested_after));
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.flags = CTEXEC_SUBMIT_POST;
+    OK(ctexec_submit_with(ex, &o, log_stop_at_3, (void *)2, NULL));
+    return log_item(arg, result);
+}
+/* One round, the outer call being ctexec_run_until (until) or
+ * ctexec_run_ready. Returns 0 if the machine stalled so long that the timer
+ * was due before the item started (nothing to judge), else 1. */
+static int nested_round(int until) {
+    reset();
+    ctexec *ex;
+    OK(ctexec_new(NULL, &ex));
+    nested_ex = ex;
+    OK(ctexec_future_new(&stop_promise));
+    OK(timer_submit(ex, 50 * MS, log_stop_at_3, (void *)3, NULL, NULL));
+    ctexec_submit_opts o = CTEXEC_SUBMIT_OPTS_INIT;
+    o.flags = CTEXEC_SUBMIT_POST;
+    OK(ctexec_submit_with(ex, &o, nested_ready_item, (void *)1, NULL));
+    if (until) {
+        OK(ctexec_run_until(ex, stop_promise));
+    } else {
+        uint64_t ran = 0;
+        EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 1); /* its snapshot: the item */
+        CHECK(ran == 1);
+        EXPECT_RC(ctexec_run_ready(ex, 0, -1, &ran), 0);
+        CHECK(ran == 2);
+    }
+    int judged = nested_at_start > 0;
+    if (judged) {
+        EXPECT_RC(nested_rc, CTEXEC_EBUSY);
+        CHECK(nested_ran == 77); /* out_ran not written */
+        if (nested_after != 0) FAIL("the refused run_ready moved the due timer (next_deadline %lld, not 0)",
+                                    (long long)nested_after);
+        CHECK(atomic_load(&order_len) == 3);
+        if (order_log[0] != 1 || order_log[1] != 2 || order_log[2] != 3)
+            FAIL("order %d %d %d, want 1 2 3 (%s)", order_log[0], order_log[1], order_log[2],
+                 until ? "run_until" : "run_ready");
+    }
+    OK(ctexec_future_free(stop_promise));
+    OK(ctexec_free(ex));
+    return judged;
+}
+static void test_refused_run_ready_moves_no_timer(void) {
+    for (int until = 0; until <= 1; until++) {
+        int tries = 0;
+        while (!nested_round(until))
+            if (++tries == 5) FAIL("the owner stalled past a 50 ms deadline five times (%s)", until ? "run_until" : "run_ready");
+    }
+}
+
 /* Bad options: delay_ns < 0 is CTEXEC_EINVAL, destroy still called. */
 static void test_negative_delay_is_einval(void) {
     reset();
@@ -621,6 +699,7 @@ static const check_case cases[] = {
     {"fd_readable_at_deadline", test_fd_readable_at_deadline},
     {"notify_fires_at_deadline", test_notify_fires_at_deadline},
     {"run_ready_runs_due_timers", test_run_ready_runs_due_timers},
+    {"refused_run_ready_moves_no_timer", test_refused_run_ready_moves_no_timer},
     {"negative_delay_is_einval", test_negative_delay_is_einval},
     {"urgent_timer_joins_urgent_lane", test_urgent_timer_joins_urgent_lane},
     {"idle_cpu_with_1000_timers", test_idle_cpu_with_1000_timers},
