@@ -46,6 +46,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -784,6 +785,95 @@ inline void on_error(ctexec *, int code, void *userdata) noexcept {
 }
 
 /*
+ * small_pool: the memory of small fire-and-forget items (at most
+ * small_pool::size bytes, alignment at most 16) made with std::allocator.
+ * They are made by the submitting threads and freed by the owner, and
+ * operator new/delete of one per item paid malloc's cross-thread free
+ * (the profile of asio::post onto cte::asio_executor, issue 21). As the
+ * C library does with its records (capi/cx/submit_with.c, "The record
+ * pool"), a thread carves its items out of a slab of `count` cells, one
+ * operator new, that counts the cells not yet freed; deallocate, from any
+ * thread, decrements it and the last one deletes the slab. A thread holds
+ * at most one slab not yet handed out in full, and gives up its unused
+ * cells when it exits (a thread_local guard's destructor); after that, or
+ * for a cell made without a slab, the cell is its own allocation (slab
+ * null). Memory is bounded by the live items plus one slab a thread.
+ */
+struct small_pool {
+    static constexpr std::size_t size = 64;
+    static constexpr std::size_t count = 64;
+
+    struct slab;
+    struct alignas(16) cell {
+        slab *owner; // null: allocated alone
+        alignas(16) unsigned char data[size];
+    };
+    struct slab {
+        std::atomic<std::size_t> live{count}; // cells not yet freed or not yet handed out
+        cell cells[count];
+    };
+    struct cache {
+        slab *current = nullptr;
+        std::size_t next = 0;
+        unsigned char state = 0; // 0: no guard yet; 1: guarded; 2: the thread is exiting
+    };
+
+    // Trivially destructible, so it stays usable while the thread exits.
+    static cache &mine() noexcept {
+        static thread_local cache c;
+        return c;
+    }
+    static void put(slab *b, std::size_t n) noexcept {
+        if (b->live.fetch_sub(n, std::memory_order_acq_rel) == n) delete b;
+    }
+    struct guard {
+        ~guard() {
+            cache &c = mine();
+            c.state = 2;
+            // A slab handed out in full is no longer this thread's to put.
+            slab *b = std::exchange(c.current, nullptr);
+            if (b != nullptr && c.next < count) put(b, count - c.next);
+        }
+    };
+
+    static void *allocate() {
+        cache &c = mine();
+        if (c.current == nullptr || c.next == count) {
+            c.current = nullptr;
+            if (c.state == 0) {
+                static thread_local guard g; // destroyed at this thread's exit
+                (void)g;
+                c.state = 1;
+            }
+            if (c.state == 1) {
+                slab *b = new slab;
+                for (cell &x : b->cells) x.owner = b;
+                c.current = b;
+                c.next = 0;
+            } else {
+                cell *x = new cell;
+                x->owner = nullptr;
+                return x->data;
+            }
+        }
+        return c.current->cells[c.next++].data;
+    }
+
+    static void deallocate(void *p) noexcept {
+        cell *x = reinterpret_cast<cell *>(static_cast<unsigned char *>(p) - offsetof(cell, data));
+        if (x->owner == nullptr)
+            delete x;
+        else
+            put(x->owner, 1);
+    }
+};
+
+template <class Alloc, class T>
+inline constexpr bool small_pooled =
+    std::is_same_v<typename std::allocator_traits<Alloc>::template rebind_alloc<T>, std::allocator<T>> &&
+    sizeof(T) <= small_pool::size && alignof(T) <= 16 && __STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16;
+
+/*
  * A fire-and-forget item: the callable and its arguments, decay-copied.
  * Submitted with destroy = fire::destroy, so the library deletes it exactly
  * once: on the owner right after it ran, or where it was discarded
@@ -801,15 +891,25 @@ struct fire final {
 
     template <class... X>
     static fire *make(const Alloc &a, X &&...x) {
-        self_alloc sa(a);
-        fire *p = traits::allocate(sa, 1);
-        try {
-            ::new (static_cast<void *>(p)) fire(a, std::forward<X>(x)...);
-        } catch (...) {
-            traits::deallocate(sa, p, 1);
-            throw;
+        if constexpr (small_pooled<Alloc, fire>) {
+            void *m = small_pool::allocate();
+            try {
+                return ::new (m) fire(a, std::forward<X>(x)...);
+            } catch (...) {
+                small_pool::deallocate(m);
+                throw;
+            }
+        } else {
+            self_alloc sa(a);
+            fire *p = traits::allocate(sa, 1);
+            try {
+                ::new (static_cast<void *>(p)) fire(a, std::forward<X>(x)...);
+            } catch (...) {
+                traits::deallocate(sa, p, 1);
+                throw;
+            }
+            return p;
         }
-        return p;
     }
 
     static int run(void *arg, void **) noexcept {
@@ -824,9 +924,14 @@ struct fire final {
 
     static void destroy(void *arg) noexcept {
         auto *p = static_cast<fire *>(arg);
-        self_alloc sa(p->alloc);
-        p->~fire();
-        traits::deallocate(sa, p, 1);
+        if constexpr (small_pooled<Alloc, fire>) {
+            p->~fire();
+            small_pool::deallocate(p);
+        } else {
+            self_alloc sa(p->alloc);
+            p->~fire();
+            traits::deallocate(sa, p, 1);
+        }
     }
 
     Alloc alloc;

@@ -482,7 +482,7 @@ void cx_run_rec(cx_ingress *in, cx_xrec *r, cx_counters *cnt) {
     else if (code != 0)
         cx_item_error(in, code);
     if (started && r->destroy != NULL) r->destroy((void *)r->arg);
-    free(r);
+    cx_rec_free(r);
 }
 
 /* Discards one record's item (ctexec_free): its future completes with
@@ -496,7 +496,7 @@ void cx_discard_rec(cx_xrec *r) {
      * on generation gen cannot take a newer generation's side slot. */
     if (f != NULL && mine && r->destroy != NULL) cx_fut_drop_destroy(f, gen);
     if (mine && r->destroy != NULL) r->destroy((void *)r->arg);
-    free(r);
+    cx_rec_free(r);
 }
 
 /* Discards the entries of a freed executor: their futures complete with

@@ -163,6 +163,7 @@ typedef struct cx_xrec {
     cx_future *fut;            /* NULL: fire and forget */
     struct cx_xrec *next;      /* the urgent lane's link */
     uint32_t flags;            /* CTEXEC_SUBMIT_URGENT */
+    struct cx_rec_slab *slab;  /* the slab it was carved from, or NULL (submit_with.c, "The record pool") */
 } cx_xrec;
 CX_HIDDEN int cx_xrun(void *rec, void **result);
 /* cx_push_item's flags may add CX_ITEM_HANDED_OUT: the future's handle is
@@ -178,6 +179,11 @@ CX_HIDDEN void cx_fut_drop_destroy(cx_future *f, uint32_t gen);
 CX_HIDDEN uint64_t cx_run_urgent(cx_ingress *in, cx_counters *cnt, uint64_t max);
 CX_HIDDEN void cx_run_rec(cx_ingress *in, struct cx_xrec *r, cx_counters *cnt);
 CX_HIDDEN void cx_discard_rec(struct cx_xrec *r);
+/* The records' memory (submit_with.c, "The record pool"): cx_rec_alloc
+ * returns an uninitialised record or NULL (out of memory); cx_rec_free
+ * takes back one from any thread, NULL included. */
+CX_HIDDEN cx_xrec *cx_rec_alloc(void);
+CX_HIDDEN void cx_rec_free(cx_xrec *r);
 CX_HIDDEN void cx_urgent_discard(struct ctexec *s);
 CX_HIDDEN void cx_item_error(cx_ingress *in, int code);
 CX_HIDDEN int cx_count_push(cx_ingress *in, uint32_t fl); /* shim.c: 0 if the bound is reached */

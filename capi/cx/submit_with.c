@@ -8,7 +8,8 @@
  * here touches that path: ctexec_submit, ctexec_call, and
  * ctexec_submit_with with NULL or all-zero options, push it as before. An
  * item with a destroy function or the urgent flag is a record (cx_xrec,
- * shim.h, C heap memory): {fn, arg, destroy, fut, next, flags}. In a chunk
+ * shim.h, C heap memory carved from a thread's slab: "The record pool"
+ * below): {fn, arg, destroy, fut, next, flags, slab}. In a chunk
  * it is the entry {cx_xrun, record, fut}; the owner's batch runner
  * recognises cx_xrun with one compare per entry (future.c, cx_run_batch)
  * and runs it through cx_run_rec. The urgent lane holds records only. A
@@ -69,6 +70,7 @@
  * the lane counts against max_queued as any push does, and wakes the owner
  * or the host as cx_push does. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "shim.h"
@@ -148,6 +150,87 @@ void cx_fut_drop_destroy(cx_future *f, uint32_t gen) {
 
 /* ---- records and the lanes ---------------------------------------------- */
 
+/* ---- The record pool -------------------------------------------------------
+ * Records are made by the submitting threads and freed by the owner (or by
+ * ctexec_free's thread). A malloc and a cross-thread free of one record
+ * per item was the largest cost of a fire-and-forget item with
+ * destroy-notify (asio::post onto cte::asio_executor, issue 21: glibc's
+ * free of another thread's chunk takes that arena's lock). So a thread
+ * carves its records out of a slab of CX_REC_SLAB records, one malloc,
+ * that holds a count of the records not yet freed. cx_rec_free decrements
+ * it (one atomic operation, from any thread) and the last one frees the
+ * slab. Nothing is cached beyond that: a thread holds at most one slab
+ * not yet handed out in full, and its unused records are given up (the
+ * count decremented by them) when the thread exits, by a pthread key's
+ * destructor; a thread without it (the key failed, or it is exiting)
+ * mallocs records one by one (slab NULL). A slab is freed as soon as its
+ * last record is: memory is bounded by the live records plus one slab a
+ * thread, and leak checkers see every slab reachable (from a thread's
+ * current slab or from a live record) or freed. */
+#define CX_REC_SLAB 64
+
+struct cx_rec_slab {
+    uint32_t live; /* records not yet freed, plus those not yet handed out */
+    uint32_t pad;
+    cx_xrec recs[CX_REC_SLAB];
+};
+
+struct cx_rec_cache {
+    struct cx_rec_slab *slab; /* the one being handed out, or NULL */
+    uint32_t next;            /* its next record */
+    uint8_t state;            /* 0: no key yet; 1: the key's destructor is armed; 2: off */
+};
+static __thread struct cx_rec_cache cx_rc;
+static pthread_key_t cx_rec_key;
+static pthread_once_t cx_rec_once = PTHREAD_ONCE_INIT;
+static int cx_rec_key_ok;
+
+/* Gives up n records of slab b; frees it if they were its last. */
+static void cx_rec_slab_put(struct cx_rec_slab *b, uint32_t n) {
+    if (__atomic_sub_fetch(&b->live, n, __ATOMIC_ACQ_REL) == 0) free(b);
+}
+
+static void cx_rec_thread_exit(void *p) {
+    (void)p;
+    struct cx_rec_cache *c = &cx_rc;
+    c->state = 2;
+    /* A slab handed out in full is no longer this thread's to put. */
+    if (c->slab != NULL && c->next < CX_REC_SLAB) cx_rec_slab_put(c->slab, CX_REC_SLAB - c->next);
+    c->slab = NULL;
+}
+
+static void cx_rec_key_init(void) { cx_rec_key_ok = pthread_key_create(&cx_rec_key, cx_rec_thread_exit) == 0; }
+
+cx_xrec *cx_rec_alloc(void) {
+    struct cx_rec_cache *c = &cx_rc;
+    if (c->slab == NULL || c->next == CX_REC_SLAB) {
+        c->slab = NULL;
+        if (c->state == 0) {
+            pthread_once(&cx_rec_once, cx_rec_key_init);
+            c->state = cx_rec_key_ok && pthread_setspecific(cx_rec_key, c) == 0 ? 1 : 2;
+        }
+        struct cx_rec_slab *b = c->state == 1 ? malloc(sizeof *b) : NULL;
+        if (b == NULL) {
+            cx_xrec *r = malloc(sizeof *r);
+            if (r != NULL) r->slab = NULL;
+            return r;
+        }
+        b->live = CX_REC_SLAB;
+        for (uint32_t i = 0; i < CX_REC_SLAB; i++) b->recs[i].slab = b;
+        c->slab = b;
+        c->next = 0;
+    }
+    return &c->slab->recs[c->next++];
+}
+
+void cx_rec_free(cx_xrec *r) {
+    if (r == NULL) return;
+    if (r->slab == NULL)
+        free(r);
+    else
+        cx_rec_slab_put(r->slab, 1);
+}
+
 /* The marker of a record's entry; never called as an item (cx_run_batch and
  * cx_discard recognise it first). */
 int cx_xrun(void *rec, void **result) {
@@ -192,7 +275,7 @@ static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r, int mark) {
 
 static cx_xrec *cx_rec_new(uintptr_t fn, uintptr_t arg, cx_future *fut, ctexec_destroy_fn destroy,
                            uint32_t flags) {
-    cx_xrec *r = malloc(sizeof *r);
+    cx_xrec *r = cx_rec_alloc();
     if (r == NULL) return NULL;
     r->fn = fn;
     r->arg = arg;
@@ -210,7 +293,7 @@ cx_push_t cx_push_item(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
     cx_xrec *r = cx_rec_new(fn, arg, fut, destroy, flags);
     if (r == NULL) return CX_PUSH_NOMEM;
     cx_push_t rc = cx_push_rec(in, r, mark);
-    if (rc != CX_PUSHED) free(r);
+    if (rc != CX_PUSHED) cx_rec_free(r);
     return rc;
 }
 
@@ -398,7 +481,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
             rc = CX_GO(cx_go->submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1));
             if (owner && rc == CTEXEC_ETIMEDOUT) rc = CTEXEC_EAGAIN;
         }
-        if (rc != CTEXEC_OK) free(r);
+        if (rc != CTEXEC_OK) cx_rec_free(r);
     }
     if (rc != CTEXEC_OK) {
         if (f != NULL) {

@@ -364,7 +364,7 @@ static void cx_timer_cancel(const cx_timer *r) {
  * (future.c: cx_run_rec: started or skipped, run, completed, the error
  * hook, destroy). Out of memory for the record: cancelled instead. */
 static void cx_timer_run(struct ctexec *s, const cx_timer *t) {
-    cx_xrec *r = malloc(sizeof *r);
+    cx_xrec *r = cx_rec_alloc();
     if (r == NULL) {
         cx_timer_cancel(t);
         return;

@@ -1081,6 +1081,62 @@ void test_fire_callable_destroyed_once() {
     }
 }
 
+// Fire-and-forget items and their C records are carved out of per-thread
+// slabs (ctexec.hpp detail::small_pool, capi/cx/submit_with.c "The record
+// pool") and freed on the owner: posting threads that exit before the
+// owner ran their items (partial slabs given up at thread exit), items
+// small enough for a slab and too big for one, some run and some
+// discarded. Each callable runs at most once and is destroyed exactly
+// once; under ASan a slab freed early is a use after free and one never
+// freed is a leak.
+void test_pooled_items_across_threads() {
+    std::atomic<int> ran{0};
+    struct big {
+        char pad[200];
+    };
+    const int threads = 3, per = 150; // 150 = two full slabs of 64 and part of a third
+    {
+        cte::executor ex;
+        std::vector<std::thread> ts;
+        for (int t = 0; t < threads; t++)
+            ts.emplace_back([&, t] {
+                for (int i = 0; i < per; i++) {
+                    if ((i + t) % 5 == 0)
+                        ex.post([&, k = tracked(), b = big{}] { ran += 1 + (b.pad[0] != 0); });
+                    else
+                        ex.post([&, k = tracked()] { ++ran; });
+                }
+            });
+        for (std::thread &t : ts) t.join(); // exited with their slabs partly used
+        CHECK(tracked::live == threads * per);
+        int left = threads * per;
+        while (left > 0) left -= static_cast<int>(ex.run_ready().ran);
+        CHECK(ran == threads * per);
+        CHECK(tracked::live == 0);
+        // Items still queued when the executor goes: discarded, each
+        // destroyed once, never run.
+        on_other_thread([&] {
+            for (int i = 0; i < per; i++) ex.post([&, k = tracked()] { ++ran; });
+        });
+        CHECK(tracked::live == per);
+    }
+    CHECK(tracked::live == 0);
+    CHECK(ran == threads * per);
+    // A thread that handed out exactly one slab (64 items: 64 C records
+    // and 64 C++ cells) and exits after the owner freed them all: the slab
+    // was freed by its last item, and the thread's exit must not put it
+    // again (a double free).
+    {
+        cte::executor ex;
+        serve(ex, [&] {
+            for (int i = 0; i < 64; i++) ex.post([&, k = tracked()] { ++ran; });
+            ex.call([] {}); // runs after the 64 were run and freed (FIFO)
+            CHECK(tracked::live == 0);
+        });
+    }
+    CHECK(ran == threads * per + 64);
+}
+
 // on_error gets what a fire-and-forget item threw, on the owner, right
 // after it ran (also for dispatch inline); items with a future never reach it.
 void test_on_error_hook() {
@@ -1575,6 +1631,7 @@ const test_case cases[] = {
     {"urgent_lane_order", test_urgent_lane_order},
     {"is_owner", test_is_owner},
     {"fire_callable_destroyed_once", test_fire_callable_destroyed_once},
+    {"pooled_items_across_threads", test_pooled_items_across_threads},
     {"on_error_hook", test_on_error_hook},
     {"submit_after_timers", test_submit_after_timers},
 #if defined(CTEXEC_HPP_COROUTINES)
