@@ -17,9 +17,9 @@ import (
 // turns it into EAGAIN or a wait for room. Never returned to callers.
 const full Status = -1 << 20
 
-// configure sets e's counting from o, before anyone else sees e.
-func (e *Executor) configure(in *Ingress, o Options) {
-	var fl uint32
+// configure sets e's counting from o, before anyone else sees e, and
+// returns the ingress flags that it needs.
+func (e *Executor) configure(in *Ingress, o Options) (fl uint32) {
 	if o.MaxQueued > 0 || o.Stats || o.StallNs > 0 {
 		fl |= flagCount
 		e.cnt = &in.Counters
@@ -28,7 +28,6 @@ func (e *Executor) configure(in *Ingress, o Options) {
 		fl |= flagStamp
 		e.st = &stats{}
 	}
-	in.Flags.Store(fl)
 	// Segments: small enough that a bounded queue hears of room while the
 	// owner is still in its batch (a quarter of the bound), large enough
 	// to cost one Go→C crossing per up to stampEvery items. A power of
@@ -40,6 +39,7 @@ func (e *Executor) configure(in *Ingress, o Options) {
 			e.seg *= 2
 		}
 	}
+	return fl
 }
 
 // fullLocked reports whether a bounded queue has no room for a push. It

@@ -86,10 +86,13 @@ type Executor struct {
 	// this object.
 	in atomic.Pointer[Ingress]
 
-	// Guarded by in's lock.
-	full      []chunk // full chunks queued before in's current one
+	// The owner's alone while it runs (running), else guarded by in's
+	// lock: a batch's slice kept for the next take, and the empty chunks
+	// kept for reuse, pages faulted in.
 	spareFull []chunk
-	pool      []chunk // empty chunks kept for reuse, pages faulted in
+	pool      []chunk
+
+	// Guarded by in's lock.
 	freed     bool
 	running   bool
 	readyRun  bool    // inside RunReady: cx_run_batch leaves the urgent lane to runHeld
@@ -141,15 +144,6 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 		}
 		in = (*Ingress)(p)
 	}
-	// in may be recycled C memory: reset every field.
-	in.Lock.Store(0)
-	in.Flags.Store(0)
-	in.Wake.Store(wakeIdle)
-	in.Owner, in.Buf, in.Len, in.Cap = uint64(owner), nil, 0, 0
-	in.Room.Store(0)
-	in.Max, in.Pushed, in.HighWater, in.StartedSeen = o.MaxQueued, 0, 0, 0
-	in.Started.Store(0)
-	in.Cancelled.Store(0)
 	e := &Executor{owner: owner, old: old, runner: runner, slot: slot, failWhenFull: o.FailWhenFull}
 	if run := runner.Run; run != nil {
 		e.goRun = cx.GoRunner(func(arg uintptr) (uintptr, int32) {
@@ -157,21 +151,19 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 			return r, int32(st)
 		})
 	}
-	e.configure(in, o)
+	// A first chunk now, so that the first submits append without growing
+	// (short-lived executors: asgiref makes one per async_to_sync call);
+	// nil if mmap failed, and the first push grows. in may be recycled C
+	// memory: the machinery resets every field.
+	cx.IngressInit(unsafe.Pointer(in), uint64(owner), o.MaxQueued, e.configure(in, o), getChunk())
 	e.in.Store(in)
 	if o.StallNs > 0 {
 		e.wd = e.startWatchdog(o.StallNs, o.OnStall)
 	}
-	// A first chunk now, so that the first submits take the C fast path
-	// instead of entering Go for it: short-lived executors (asgiref makes
-	// one per async_to_sync call) are often submitted to from a thread
-	// that has never entered Go, and that first entry costs tens of
-	// microseconds. A failed mmap leaves Cap 0: the first submit then
-	// tries again in Go. And a spare one in e's pool, which the first
-	// batch the owner takes leaves in the ingress, so that submits go on
-	// in C while the owner runs it (recycle then pools the batch's chunks
-	// for the next swap).
-	e.nextChunkLocked()
+	// A spare chunk in e's pool, which the first batch the owner takes
+	// leaves in the ingress, so that submits go on without growing while
+	// the owner runs it (recycle then pools the batch's chunks for the
+	// next take).
 	if c := getChunk(); c != nil {
 		e.pool = append(e.pool, c)
 	}
@@ -298,33 +290,13 @@ func (e *Executor) push(c Call, f *Future) Status {
 	return ENOMEM
 }
 
-// nextChunkLocked queues the full current chunk and starts a new one.
-func (e *Executor) nextChunkLocked() bool {
-	in := e.in.Load()
-	c := e.takeChunkLocked()
-	if c == nil {
-		return false
-	}
-	if in.Buf != nil {
-		e.full = append(e.full, in.Buf)
-	}
-	in.Buf, in.Len, in.Cap = c, 0, chunkLen
-	return true
-}
-
 // maxPool bounds the empty chunks an executor keeps (1.5 MiB).
 const maxPool = 16
 
-// takeChunkLocked returns a pooled chunk, or one from the process pool.
-func (e *Executor) takeChunkLocked() chunk {
-	if c := e.popPoolLocked(); c != nil {
-		return c
-	}
-	return getChunk()
-}
-
-// popPoolLocked returns a chunk from x's own pool, or nil.
-func (e *Executor) popPoolLocked() chunk {
+// popPool returns a chunk from e's own pool, or nil; pool gives one back
+// (nil: none), or to the process pool when e keeps enough. The owner's
+// alone while it runs.
+func (e *Executor) popPool() chunk {
 	n := len(e.pool)
 	if n == 0 {
 		return nil
@@ -332,6 +304,16 @@ func (e *Executor) popPoolLocked() chunk {
 	c := e.pool[n-1]
 	e.pool = e.pool[:n-1]
 	return c
+}
+
+func (e *Executor) pool1(c chunk) {
+	switch {
+	case c == nil:
+	case len(e.pool) < maxPool:
+		e.pool = append(e.pool, c)
+	default:
+		e.putChunk(c)
+	}
 }
 
 // RunUntil runs queued items on the calling thread, which must be the
@@ -447,20 +429,26 @@ func (e *Executor) moveDue(in *Ingress) {
 // with OK once e has quit and its queue is empty, with ETIMEDOUT once the
 // deadline has passed with the queue empty; or, with nothing queued, arms
 // the owner and says so (wait): the caller waits, then calls it again.
+//
+// The common steps, take and arm, are one call into the machinery, which
+// holds the ingress lock only for the stores they make (cx_owner_next);
+// the policy decides the rest with the lock held.
 func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, more, wait bool) {
 	in := e.in.Load()
 	for {
 		if in.Flags.Load()&flagTimers != 0 {
 			e.moveDue(in)
 		}
-		in.lock()
-		in.takeWaiterLocked()
-		in.Wake.Store(wakeIdle)
+		spare := e.popPool()
+		next, t := cx.OwnerNext(unsafe.Pointer(in), spare, deadline)
+		if next == cx.NextTaken {
+			return e.batchOf(t), OK, true, false
+		}
+		e.pool1(spare)
+		if next == cx.NextArmed {
+			return b, OK, false, true
+		}
 		switch {
-		case in.Len > 0 || e.fullLocked() > 0:
-			b = e.takeBatchLocked()
-			in.unlock()
-			return b, OK, true, false
 		case urgentQueued(in) > 0: // an empty batch: runBatch runs the lane
 			in.unlock()
 			return b, OK, true, false
@@ -478,25 +466,37 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 			e.unwatch(f)
 			return b, ETIMEDOUT, false, false
 		}
-		in.Flags.Store(in.Flags.Load() | flagWaiting)
-		in.Wake.Store(wakeArmed)
-		in.unlock()
+		cx.OwnerArmUnlock(unsafe.Pointer(in))
 		return b, OK, false, true
 	}
 }
 
-// takeBatchLocked swaps the whole queue out: the full chunks, the current
-// one. Submitters go on into a fresh chunk.
-func (e *Executor) takeBatchLocked() batch {
-	in := e.in.Load()
-	e.drainFullLocked()
-	b := batch{chunks: append(e.full, in.Buf), last: in.Len}
-	e.full, e.spareFull = e.spareFull[:0], nil
-	in.Buf, in.Len, in.Cap = e.popPoolLocked(), 0, 0
-	if in.Buf != nil {
-		in.Cap = chunkLen
+// batchOf is the batch of what the machinery took from the queue (its
+// full chunks, then the current one), in e.spareFull's slice.
+func (e *Executor) batchOf(t cx.Taken) batch {
+	chunks := e.spareFull[:0]
+	e.spareFull = nil
+	for c, k := t.FullHead, uint64(0); k < t.FullN; c, k = cx.TakenNext(c), k+1 {
+		chunks = append(chunks, c)
 	}
-	return b
+	if t.Buf == nil { // taken with no spare, then grown: every chunk is full
+		if len(chunks) == 0 {
+			return batch{}
+		}
+		return batch{chunks: chunks, last: chunkLen}
+	}
+	return batch{chunks: append(chunks, t.Buf), last: t.Len}
+}
+
+// take takes everything queued into a batch; ok is false when nothing is.
+func (e *Executor) take() (b batch, ok bool) {
+	spare := e.popPool()
+	t, ok := cx.Take(e.inPtr(), spare)
+	if !ok {
+		e.pool1(spare)
+		return b, false
+	}
+	return e.batchOf(t), true
 }
 
 // runBatch runs every item of b in order. The machinery's batch runner
@@ -517,40 +517,31 @@ func (e *Executor) runBatch(b batch) {
 	}
 }
 
-// recycle keeps b's chunks (up to maxPool) and slices for the next swap,
+// recycle keeps b's chunks (up to maxPool) and slice for the next take,
 // and reports whether the deadline has passed while e has not quit; the
-// run is then finished and what is queued waits for the next call.
+// run is then finished and what is queued waits for the next call. The
+// owner's pool needs no lock while it runs.
 func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
-	in := e.in.Load()
-	in.lock()
-	var excess []chunk
 	for _, c := range b.chunks {
-		switch {
-		case c == nil: // handed back early (dropHeldChunk)
-		case len(e.pool) < maxPool:
-			e.pool = append(e.pool, c)
-		default:
-			excess = append(excess, c)
-		}
+		e.pool1(c) // nil: handed back early (dropHeldChunk)
 	}
-	// b.chunks' backing array becomes e.full again only at the next swap,
-	// made by this goroutine after excess is handled.
 	if b.chunks != nil { // not an empty batch (urgent items alone)
 		e.spareFull = b.chunks[:0]
 	}
-	timedOut = in.Flags.Load()&flagQuit == 0 && deadline >= 0 && now() >= deadline
-	if timedOut {
-		if e.emptyLocked() {
-			e.hostIdleLocked() // a drain, for an attached host too
-		}
-		e.finishRunLocked()
-	} else {
+	in := e.in.Load()
+	if deadline < 0 || in.Flags.Load()&flagQuit != 0 || now() < deadline {
+		return false
+	}
+	in.lock()
+	if in.Flags.Load()&flagQuit != 0 { // quit meanwhile: the run goes on to drain
 		in.unlock()
+		return false
 	}
-	for _, c := range excess {
-		e.putChunk(c)
+	if e.emptyLocked() {
+		e.hostIdleLocked() // a drain, for an attached host too
 	}
-	return timedOut
+	e.finishRunLocked()
+	return true
 }
 
 // finishRunLocked ends a RunUntil. Called with the lock held; releases it.
@@ -646,34 +637,29 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.freed = true
 	in.Flags.Store(in.Flags.Load() | flagQuit)
 	room := in.takeRoomWaitersLocked()
-	e.drainFullLocked()
-	chunks := append(e.full, e.pool...)
-	if in.Buf != nil {
-		chunks = append(chunks, in.Buf)
-	}
+	// Everything queued, and the current chunk even when empty.
+	rest := e.batchOf(cx.TakeAllLocked(unsafe.Pointer(in)))
+	chunks := append([]chunk(nil), e.pool...)
 	// Held items first: they are the oldest, and futures are cancelled in
 	// queue order.
-	queued := make([][]Entry, 0, len(e.held.chunks)+len(e.full)+1)
-	for i := e.heldNext; i < e.held.len(); {
-		span := e.held.span(i)
-		queued = append(queued, span)
-		i += uint64(len(span))
+	queued := make([][]Entry, 0, len(e.held.chunks)+len(rest.chunks))
+	spans := func(b batch, i uint64) {
+		for i < b.len() {
+			span := b.span(i)
+			queued = append(queued, span)
+			i += uint64(len(span))
+		}
 	}
-	for _, c := range e.full {
-		queued = append(queued, chunkEntries(c, chunkLen))
-	}
-	if in.Buf != nil {
-		queued = append(queued, chunkEntries(in.Buf, in.Len))
-	}
-	n := uint64(len(e.full))*chunkLen + in.Len + e.heldLeftLocked()
-	for _, c := range e.held.chunks {
+	spans(e.held, e.heldNext)
+	spans(rest, 0)
+	n := rest.len() + e.heldLeftLocked()
+	for _, c := range append(e.held.chunks, rest.chunks...) {
 		if c != nil { // nil: handed back early (dropHeldChunk)
 			chunks = append(chunks, c)
 		}
 	}
 	e.held, e.heldNext = batch{}, 0
-	in.Buf, in.Len, in.Cap = nil, 0, 0
-	e.full, e.spareFull, e.pool = nil, nil, nil
+	e.spareFull, e.pool = nil, nil
 	e.st.freed(in, n)
 	tomb := &Ingress{Owner: in.Owner}
 	tomb.Flags.Store(flagQuit)
@@ -712,7 +698,7 @@ func (e *Executor) Queued() int {
 // queuedLocked is the number of items waiting on e, held ones included.
 func (e *Executor) queuedLocked() uint64 {
 	in := e.in.Load()
-	return uint64(e.fullLocked())*chunkLen + in.Len + e.heldLeftLocked() + urgentQueued(in)
+	return in.FullN*chunkLen + in.Len + e.heldLeftLocked() + urgentQueued(in)
 }
 
 // urgentQueued is the number of items in in's urgent lane (Ingress.Urgent).
@@ -724,20 +710,6 @@ const (
 	urgentUsed  = 1 << 32
 	urgentCount = urgentUsed - 1
 )
-
-// fullLocked is the number of full chunks queued: e's, and those pushes
-// queued on the ingress since the owner last took them (FullHead).
-func (e *Executor) fullLocked() int { return len(e.full) + int(e.in.Load().FullN) }
-
-// drainFullLocked moves the full chunks that pushes queued on the ingress
-// to e's own list, in order, after those e queued itself.
-func (e *Executor) drainFullLocked() {
-	in := e.in.Load()
-	for c := in.FullHead; c != nil; c = *chunkLink(c) {
-		e.full = append(e.full, c)
-	}
-	in.FullHead, in.FullTail, in.FullN = nil, nil, 0
-}
 
 // Quit reports whether e has quit (or was freed).
 func (e *Executor) Quit() bool {

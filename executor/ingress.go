@@ -6,17 +6,7 @@ import (
 	"ctexec/capi/cx"
 )
 
-// takeWaiterLocked clears the waiting flag and reports whether it was set.
-func (in *Ingress) takeWaiterLocked() bool {
-	fl := in.Flags.Load()
-	if fl&flagWaiting == 0 {
-		return false
-	}
-	in.Flags.Store(fl &^ flagWaiting)
-	return true
-}
-
-// signal, lock and unlock are the machinery's (capi/cx/shim.c: cx_signal,
+// signal, lock and unlock are the machinery's (capi/cx/ingress.c: cx_signal,
 // cx_lock, cx_unlock), with their protocol there and in shared.go: one
 // implementation, which C's pushes and Go's owner share.
 func (in *Ingress) signal() { cx.Signal(unsafe.Pointer(in)) }
@@ -29,9 +19,6 @@ const entrySize = unsafe.Sizeof(Entry{})
 // one int64 stamp per stampEvery positions (shared.go: counted push), then
 // the link of Ingress.FullHead's list.
 const chunkBytes = chunkLen*entrySize + chunkLen/stampEvery*8 + 8
-
-// chunkLink is c's link in Ingress.FullHead's list: its last word.
-func chunkLink(c chunk) *unsafe.Pointer { return (*unsafe.Pointer)(unsafe.Add(c, chunkBytes-8)) }
 
 // A chunk is a fixed-size buffer of entries outside the Go heap. A queue is
 // the executor's list of full chunks plus the ingress's current chunk, so

@@ -41,7 +41,7 @@ func (e *Executor) heldLeftLocked() uint64 { return e.held.len() - e.heldNext }
 // emptyLocked reports whether nothing waits on e.
 func (e *Executor) emptyLocked() bool {
 	in := e.in.Load()
-	return in.Len == 0 && e.fullLocked() == 0 && e.heldLeftLocked() == 0 && urgentQueued(in) == 0
+	return in.Len == 0 && in.FullN == 0 && e.heldLeftLocked() == 0 && urgentQueued(in) == 0
 }
 
 // AttachHost connects e to a host loop: pushes then wake it through the
@@ -176,15 +176,15 @@ func (e *Executor) runHeld(limit uint64, deadline int64) (ran uint64) {
 		}
 		if e.heldNext == e.held.len() {
 			e.dropHeld()
-			in.lock()
-			if in.Len == 0 && e.fullLocked() == 0 {
-				in.unlock()
+			b, ok := e.take()
+			if !ok {
 				if lanes && urgentQueued(in) > 0 {
 					continue
 				}
 				break
 			}
-			e.held = e.takeBatchLocked()
+			in.lock() // held items count as queued (queuedLocked)
+			e.held = b
 			in.unlock()
 		}
 		c, lo, hi := e.held.at(e.heldNext)
@@ -220,14 +220,8 @@ func (e *Executor) dropHeldChunk(k int) {
 	in.lock()
 	c := e.held.chunks[k]
 	e.held.chunks[k] = nil
-	keep := len(e.pool) < maxPool
-	if keep {
-		e.pool = append(e.pool, c)
-	}
 	in.unlock()
-	if !keep {
-		e.putChunk(c)
-	}
+	e.pool1(c)
 }
 
 // dropHeld recycles a finished held batch.

@@ -1,5 +1,7 @@
 package cx
 
+import "unsafe"
+
 // PushResult is the outcome of a push (shim.h, cx_push_t).
 type PushResult int
 
@@ -18,3 +20,20 @@ const (
 	ByPromise
 	ByCancel
 )
+
+// The owner's next step (ingress.c, cx_owner_next).
+const (
+	NextTaken  = iota // took a batch; unlocked
+	NextArmed         // nothing queued: armed, unlocked; the owner waits
+	NextLocked        // the policy decides; the lock is held
+)
+
+// Taken is what the owner's take swapped out of an ingress (ingress.c,
+// cx_take_locked): the list of full chunks (FullN of them from FullHead,
+// linked: TakenNext), then the current chunk Buf with Len entries.
+type Taken struct {
+	FullHead unsafe.Pointer
+	FullN    uint64
+	Buf      unsafe.Pointer
+	Len      uint64
+}

@@ -38,7 +38,8 @@ import (
 // The values of consts.go are C's.
 func init() {
 	if Pushed != C.CX_PUSHED || PushQuit != C.CX_PUSH_QUIT || PushFull != C.CX_PUSH_FULL || PushNoMem != C.CX_PUSH_NOMEM ||
-		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL {
+		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL ||
+		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED {
 		panic("cx: consts.go differs from capi/cx/shim.h")
 	}
 }
@@ -49,15 +50,56 @@ func init() {
 // on slow paths, never per item of the shipped library's runs. Each wraps
 // one C function, whose protocol is beside it in C.
 
-// Lock and Unlock take and let go of an ingress's lock (shim.c).
+// Lock and Unlock take and let go of an ingress's lock (ingress.c).
 func Lock(in unsafe.Pointer)   { C.cx_lock((*C.cx_ingress)(in)) }
 func Unlock(in unsafe.Pointer) { C.cx_unlock((*C.cx_ingress)(in)) }
 
-// Signal wakes an ingress's owner if it is armed or asleep (shim.c).
+func taken(t C.cx_taken) Taken {
+	return Taken{unsafe.Pointer(t.full_head), uint64(t.full_n), unsafe.Pointer(t.buf), uint64(t.len)}
+}
+
+// IngressInit makes in, memory nobody else sees yet, an empty queue
+// (ingress.c, cx_ingress_init).
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, first unsafe.Pointer) {
+	C.cx_ingress_init((*C.cx_ingress)(in), C.uint64_t(owner), C.uint64_t(max), C.uint32_t(flags), first)
+}
+
+// TakenNext is the chunk after c in a taken full list.
+func TakenNext(c unsafe.Pointer) unsafe.Pointer { return C.cx_taken_next(c) }
+
+// OwnerNext is the owner's step in one lock hold: disarm, then take
+// everything queued leaving spare (may be nil) as the current chunk, or
+// arm, or leave the decision to the caller with the lock held. spare is
+// used only with NextTaken.
+func OwnerNext(in, spare unsafe.Pointer, deadline int64) (int, Taken) {
+	r := C.cx_owner_next((*C.cx_ingress)(in), spare, C.int64_t(deadline))
+	return int(r.next), taken(r.taken)
+}
+
+// Take takes everything queued (ok), leaving spare as the current chunk.
+// It does not use spare when nothing is queued.
+func Take(in, spare unsafe.Pointer) (Taken, bool) {
+	r := C.cx_take_go((*C.cx_ingress)(in), spare)
+	return taken(r.taken), r.next == C.CX_NEXT_TAKEN
+}
+
+// TakeAllLocked takes, lock held, everything queued and the current chunk
+// even when nothing is (Buf: that chunk, empty; nil if none), leaving no
+// current chunk.
+func TakeAllLocked(in unsafe.Pointer) Taken {
+	return taken(C.cx_take_all_go((*C.cx_ingress)(in)))
+}
+
+// OwnerArmUnlock arms the owner (it is about to wait on Wake) and lets go
+// of the lock; OwnerDisarm is the owner awake again.
+func OwnerArmUnlock(in unsafe.Pointer) { C.cx_owner_arm_unlock((*C.cx_ingress)(in)) }
+func OwnerDisarm(in unsafe.Pointer)    { C.cx_owner_disarm((*C.cx_ingress)(in)) }
+
+// Signal wakes an ingress's owner if it is armed or asleep (ingress.c).
 func Signal(in unsafe.Pointer) { C.cx_signal((*C.cx_ingress)(in)) }
 
 // TakeRoomWaitersLocked clears the room-wait flag, lock held, and reports
-// whether it was set; the caller then wakes the Room word (shim.c).
+// whether it was set; the caller then wakes the Room word (ingress.c).
 func TakeRoomWaitersLocked(in unsafe.Pointer) bool {
 	return C.cx_take_room_waiters_locked((*C.cx_ingress)(in)) != 0
 }
@@ -99,7 +141,7 @@ func SlotAlloc() (slot, in unsafe.Pointer) {
 }
 func SlotRelease(slot unsafe.Pointer) { C.cx_slot_release(C.uintptr_t(uintptr(slot))) }
 
-// Push is the push of an item onto an ingress (shim.c, cx_push_entry).
+// Push is the push of an item onto an ingress (submit_with.c, cx_push_entry).
 
 func Push(in unsafe.Pointer, fn, arg uintptr, f unsafe.Pointer) PushResult {
 	return PushResult(C.cx_push_entry((*C.cx_ingress)(in), C.uintptr_t(fn), C.uintptr_t(arg), (*C.cx_future)(f)))

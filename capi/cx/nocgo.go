@@ -55,3 +55,12 @@ func FutStart(f unsafe.Pointer) bool                                         { p
 func FutFree(f unsafe.Pointer, gen uint32) int32                             { panic(errNoCgo) }
 func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32) { panic(errNoCgo) }
 func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32               { panic(errNoCgo) }
+func TakenNext(c unsafe.Pointer) unsafe.Pointer                              { panic(errNoCgo) }
+func OwnerNext(in, spare unsafe.Pointer, deadline int64) (int, Taken)        { panic(errNoCgo) }
+func Take(in, spare unsafe.Pointer) (Taken, bool)                            { panic(errNoCgo) }
+func OwnerArmUnlock(in unsafe.Pointer)                                       { panic(errNoCgo) }
+func OwnerDisarm(in unsafe.Pointer)                                          { panic(errNoCgo) }
+func TakeAllLocked(in unsafe.Pointer) Taken                                  { panic(errNoCgo) }
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, first unsafe.Pointer) {
+	panic(errNoCgo)
+}

@@ -99,7 +99,7 @@ CX_HIDDEN void cx_slot_release(uintptr_t slot);
 CX_HIDDEN uint64_t cx_self(void);
 CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
 
-/* The ingress lock (shim.c), and the host wake-ups (embed.c): see the
+/* The ingress lock (ingress.c), and the host wake-ups (embed.c): see the
  * Host protocol in executor/shared.go. */
 CX_HIDDEN void cx_lock(cx_ingress *in);
 CX_HIDDEN void cx_unlock(cx_ingress *in);
@@ -123,7 +123,7 @@ CX_HIDDEN void cx_host_clear(cx_ingress *in);
 CX_HIDDEN void cx_host_detach(struct ctexec *s);
 
 /* A three-state futex mutex on a word: 0 free, 1 held, 2 held with
- * waiters (shim.c). cx_lock and cx_unlock are it on an ingress. */
+ * waiters (ingress.c). cx_lock and cx_unlock are it on an ingress. */
 CX_HIDDEN void cx_mutex_lock(uint32_t *w);
 CX_HIDDEN void cx_mutex_unlock(uint32_t *w);
 
@@ -131,7 +131,36 @@ CX_HIDDEN void cx_mutex_unlock(uint32_t *w);
 CX_HIDDEN void *cx_chunk_get(void); /* NULL: out of memory */
 CX_HIDDEN void cx_chunk_put(void *c);
 
-/* The push (shim.c; executor/shared.go has the protocol). */
+/* The owner's take (ingress.c): what cx_take_locked swapped out of an
+ * ingress, the full list (linked through each chunk's last word:
+ * cx_taken_next) then the current chunk, which holds len entries. */
+typedef struct cx_taken {
+    void *full_head;
+    uint64_t full_n;
+    void *buf;
+    uint64_t len;
+} cx_taken;
+CX_HIDDEN void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, void *first);
+CX_HIDDEN int cx_take_locked(cx_ingress *in, void *spare, cx_taken *out);
+CX_HIDDEN void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out);
+CX_HIDDEN int cx_take(cx_ingress *in, void *spare, cx_taken *out);
+CX_HIDDEN void *cx_taken_next(void *chunk);
+enum { CX_NEXT_TAKEN, CX_NEXT_ARMED, CX_NEXT_LOCKED };
+typedef struct cx_next {
+    int next;
+    cx_taken taken; /* with CX_NEXT_TAKEN */
+} cx_next;
+CX_HIDDEN cx_next cx_owner_next(cx_ingress *in, void *spare, int64_t deadline);
+CX_HIDDEN cx_next cx_take_go(cx_ingress *in, void *spare);
+CX_HIDDEN cx_taken cx_take_all_go(cx_ingress *in);
+CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
+CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
+
+/* The urgent lane's word (cx_ingress.urgent; submit_with.c). */
+#define CX_URGENT_USED (1ull << 32)
+#define CX_URGENT_COUNT (CX_URGENT_USED - 1)
+
+/* The push (ingress.c; executor/shared.go has the protocol). */
 typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
 CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
 CX_HIDDEN cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark);
@@ -186,7 +215,7 @@ CX_HIDDEN cx_xrec *cx_rec_alloc(void);
 CX_HIDDEN void cx_rec_free(cx_xrec *r);
 CX_HIDDEN void cx_urgent_discard(struct ctexec *s);
 CX_HIDDEN void cx_item_error(cx_ingress *in, int code);
-CX_HIDDEN int cx_count_push(cx_ingress *in, uint32_t fl); /* shim.c: 0 if the bound is reached */
+CX_HIDDEN int cx_count_push(cx_ingress *in, uint32_t fl); /* ingress.c: 0 if the bound is reached */
 CX_HIDDEN int cx_errhook_set(struct ctexec *s, ctexec_error_fn fn, void *ud);
 CX_HIDDEN void cx_errhook_free(struct ctexec *s);
 /* The timer module's entry (delay_ns > 0): takes fn(arg) with its

@@ -76,8 +76,6 @@
 #include "shim.h"
 #include "abi.h"
 
-#define CX_URGENT_USED (1ull << 32)
-#define CX_URGENT_COUNT (CX_URGENT_USED - 1)
 #define CX_SUBMIT_FLAGS (CTEXEC_SUBMIT_DISPATCH | CTEXEC_SUBMIT_URGENT | CTEXEC_SUBMIT_POST)
 /* The first released size of ctexec_submit_opts (0.3.0): 24 bytes. */
 #define CX_SUBMIT_OPTS_SIZE_0_3 (offsetof(ctexec_submit_opts, destroy) + sizeof(void *))

@@ -1,0 +1,266 @@
+/* The ingress: the one queue every submit crosses. Its lock, the push,
+ * the owner's take and arming, and the signal are implemented here and
+ * nowhere else; the Go core (executor/) calls them through package cx, per
+ * batch or on slow paths. The protocol (executor/shared.go, "Ingress") in
+ * short:
+ *
+ *   - lock is a three-state futex mutex; flags, buf/len/cap, the full list
+ *     and the counted-push fields are guarded by it.
+ *   - A push appends under the lock, growing into a fresh chunk when the
+ *     current one is full (the full one goes on the full list), and clears
+ *     CX_FLAG_WAITING / CX_FLAG_HOST_IDLE, waking the owner / the host after
+ *     the unlock.
+ *   - The owner's take (cx_take_locked) swaps everything queued out under
+ *     the lock, so the owner runs a batch without it while pushes go on
+ *     into a spare chunk.
+ *   - The owner arms (CX_FLAG_WAITING, wake = ARMED) under the lock only
+ *     after it found the queue empty under that same lock hold, so a push
+ *     either lands before the check or sees the flag and signals.
+ *
+ * Every call that holds the lock holds it for a few stores, never across
+ * a call into Go: a submitter that finds it held spins 100 reads and then
+ * sleeps, and a holder that crossed into Go in between (50-160 ns) made
+ * submitters sleep (bench/results/analysis.md, the regression of the move
+ * onto capi/cx). */
+#include <stddef.h>
+#include <string.h>
+#include "shim.h"
+
+void cx_mutex_lock(uint32_t *w) {
+    uint32_t z = 0;
+    if (__atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
+    for (int i = 0; i < 100; i++) {
+        z = 0;
+        if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            return;
+    }
+    while (__atomic_exchange_n(w, 2, __ATOMIC_SEQ_CST) != 0) cx_wait_on(w, 2, -1);
+}
+
+void cx_mutex_unlock(uint32_t *w) {
+    if (__atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) == 2) cx_wake_one(w);
+}
+
+void cx_lock(cx_ingress *in) { cx_mutex_lock(&in->lock); }
+
+void cx_unlock(cx_ingress *in) { cx_mutex_unlock(&in->lock); }
+
+void cx_signal(cx_ingress *in) {
+    if (__atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
+        cx_wake_all(&in->wake);
+}
+
+/* Room is a sequence number, even while no waiter sleeps; a waiter that
+ * sleeps sets its low bit first. Clears CX_FLAG_ROOM_WAIT and, if it was
+ * set, moves Room to its next even value; 1 if a waiter may be asleep (the
+ * caller then wakes Room's sleepers after unlocking). */
+int cx_take_room_waiters_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_ROOM_WAIT)) return 0;
+    __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_ROOM_WAIT, __ATOMIC_SEQ_CST);
+    uint32_t old = __atomic_load_n(&in->room, __ATOMIC_SEQ_CST);
+    while (!__atomic_compare_exchange_n(&in->room, &old, (old | 1) + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+    return old & 1;
+}
+
+/* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
+ * queue is full (Go then fails or waits for room), else counts it. */
+int cx_count_push(cx_ingress *in, uint32_t fl) {
+    int stamp = (fl & CX_FLAG_STAMP) && in->len % CX_STAMP_EVERY == 0;
+    if (stamp) in->started_seen = CX_LOAD(&in->started);
+    uint64_t q = in->pushed - in->started_seen;
+    if (in->max != 0 && q >= in->max) {
+        in->started_seen = CX_LOAD(&in->started);
+        q = in->pushed - in->started_seen;
+        if (q >= in->max) return 0;
+    }
+    in->pushed++;
+    if ((fl & CX_FLAG_STAMP) && q + 1 > in->high_water) in->high_water = q + 1;
+    if (stamp) ((int64_t *)(in->buf + CX_CHUNK_LEN))[in->len / CX_STAMP_EVERY] = cx_now();
+    return 1;
+}
+
+/* The current chunk is full (or the owner took it with no spare): queue
+ * it on the list of full chunks and start a fresh one from the pool. The
+ * pool's lock nests inside in's; an mmap under in's lock happens only
+ * when the pool is empty. 0: out of memory. */
+static int cx_grow_locked(cx_ingress *in) {
+    void *c = cx_chunk_get();
+    if (c == NULL) return 0;
+    if (in->buf != NULL) {
+        void **link = (void **)((char *)in->buf + CX_CHUNK_BYTES - sizeof(void *));
+        *link = NULL;
+        if (in->full_tail != NULL)
+            *(void **)((char *)in->full_tail + CX_CHUNK_BYTES - sizeof(void *)) = in->buf;
+        else
+            in->full_head = in->buf;
+        in->full_tail = in->buf;
+        in->full_n++;
+    }
+    in->buf = c;
+    in->len = 0;
+    in->cap = CX_CHUNK_LEN;
+    return 1;
+}
+
+/* Appends an entry unless the executor quit or its bounded queue is
+ * full; grows the queue when its chunk is full. Every push, C's and Go's
+ * (executor.Runner.Push), is this one. */
+cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
+    return cx_push_mark(in, fn, arg, fut, 1);
+}
+
+/* cx_push; mark: record in fut->result where it is queued (deadlock.c).
+ * Only while nobody else holds fut's handle: a timer's future is handed
+ * out at its submit, where it is marked (timers.c), and a cancel may
+ * complete it while the timer is moved to the queue; marking it then would
+ * overwrite the outcome the cancel wrote. */
+cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark) {
+    cx_lock(in);
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    /* One mask for the rare cases: an uncounted executor pays nothing for
+     * bounds and statistics. */
+    if ((fl & (CX_FLAG_QUIT | CX_FLAG_COUNT)) || in->len == in->cap) {
+        cx_push_t r = CX_PUSHED;
+        if (fl & CX_FLAG_QUIT)
+            r = CX_PUSH_QUIT;
+        else if (in->len == in->cap && !cx_grow_locked(in))
+            r = CX_PUSH_NOMEM;
+        else if ((fl & CX_FLAG_COUNT) && !cx_count_push(in, fl))
+            r = CX_PUSH_FULL;
+        if (r != CX_PUSHED) {
+            cx_unlock(in);
+            return r;
+        }
+    }
+    cx_entry *e = &in->buf[in->len++];
+    e->fn = fn;
+    e->arg = arg;
+    e->fut = fut;
+    if (fut != NULL && mark) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    /* One test covers both the sleeping owner and an idle host loop, so an
+     * executor that never embeds pays nothing for embedding. */
+    if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
+        __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
+        cx_unlock(in);
+        if (fl & CX_FLAG_WAITING) cx_signal(in);
+        if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
+        return CX_PUSHED;
+    }
+    cx_unlock(in);
+    return CX_PUSHED;
+}
+
+/* Makes in, possibly recycled memory nobody else can see yet, an empty
+ * queue of owner's with bound max (0: none), the flags the policy chose,
+ * and first (may be NULL) as its current chunk. */
+void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, void *first) {
+    memset(in, 0, sizeof *in);
+    in->owner = owner;
+    in->max = max;
+    in->flags = flags;
+    in->wake = CX_WAKE_IDLE;
+    in->buf = first;
+    in->cap = first != NULL ? CX_CHUNK_LEN : 0;
+}
+
+/* ---- the owner's take ---------------------------------------------------- */
+
+static void **cx_chunk_link(void *c) { return (void **)((char *)c + CX_CHUNK_BYTES - sizeof(void *)); }
+
+/* Lock held. Moves everything queued to *out (the full list, then the
+ * current chunk with out->len entries) and makes spare the current chunk
+ * (NULL: none; the next push grows). Returns 0, taking nothing and keeping
+ * spare out of the ingress, when nothing is queued. */
+int cx_take_locked(cx_ingress *in, void *spare, cx_taken *out) {
+    if (in->len == 0 && in->full_n == 0) return 0;
+    cx_take_all_locked(in, spare, out);
+    return 1;
+}
+
+/* Lock held: cx_take_locked even when nothing is queued (out->buf is then
+ * the current chunk, empty, or NULL). A freed executor's last take. */
+void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out) {
+    out->full_head = in->full_head;
+    out->full_n = in->full_n;
+    out->buf = in->buf;
+    out->len = in->len;
+    in->full_head = in->full_tail = NULL;
+    in->full_n = 0;
+    in->buf = spare;
+    in->len = 0;
+    in->cap = spare != NULL ? CX_CHUNK_LEN : 0;
+}
+
+void *cx_taken_next(void *c) { return *cx_chunk_link(c); }
+
+int cx_take(cx_ingress *in, void *spare, cx_taken *out) {
+    cx_lock(in);
+    int r = cx_take_locked(in, spare, out);
+    cx_unlock(in);
+    return r;
+}
+
+/* Lock held: the owner is awake (a signal it missed no longer matters: it
+ * is about to look at the queue under the lock). */
+static void cx_owner_disarm_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (fl & CX_FLAG_WAITING) __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&in->wake, CX_WAKE_IDLE, __ATOMIC_SEQ_CST);
+}
+
+void cx_owner_arm_unlock(cx_ingress *in) {
+    __atomic_store_n(&in->flags, __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST) | CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&in->wake, CX_WAKE_ARMED, __ATOMIC_SEQ_CST);
+    cx_unlock(in);
+}
+
+void cx_owner_disarm(cx_ingress *in) {
+    cx_lock(in);
+    cx_owner_disarm_locked(in);
+    cx_unlock(in);
+}
+
+/* The owner's next step in a run, in one lock hold: disarm, then take what
+ * is queued (CX_NEXT_TAKEN, unlocked), or, with nothing queued and nothing
+ * for the policy to decide, arm (CX_NEXT_ARMED, unlocked: the caller waits
+ * with cx_owner_wait). The policy decides, lock still held
+ * (CX_NEXT_LOCKED), when the urgent lane has items, a host is attached and
+ * not yet told the queue is empty, the executor quit, or deadline (>= 0,
+ * cx_now's clock) has passed. */
+cx_next cx_owner_next(cx_ingress *in, void *spare, int64_t deadline) {
+    cx_next r;
+    cx_lock(in);
+    cx_owner_disarm_locked(in);
+    if (cx_take_locked(in, spare, &r.taken)) {
+        cx_unlock(in);
+        r.next = CX_NEXT_TAKEN;
+        return r;
+    }
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if ((fl & CX_FLAG_QUIT) || (fl & (CX_FLAG_HOST | CX_FLAG_HOST_IDLE)) == CX_FLAG_HOST ||
+        (__atomic_load_n(&in->urgent, __ATOMIC_SEQ_CST) & CX_URGENT_COUNT) != 0 ||
+        (deadline >= 0 && cx_now() >= deadline)) {
+        r.next = CX_NEXT_LOCKED;
+        return r;
+    }
+    cx_owner_arm_unlock(in);
+    r.next = CX_NEXT_ARMED;
+    return r;
+}
+
+/* cx_take and cx_take_all_locked returning what they took: for Go, which
+ * would otherwise pass a pointer to its stack (a cgo check per call). */
+cx_next cx_take_go(cx_ingress *in, void *spare) {
+    cx_next r;
+    r.next = cx_take(in, spare, &r.taken) ? CX_NEXT_TAKEN : CX_NEXT_ARMED;
+    return r;
+}
+
+cx_taken cx_take_all_go(cx_ingress *in) {
+    cx_taken t;
+    cx_take_all_locked(in, NULL, &t);
+    return t;
+}
