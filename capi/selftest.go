@@ -161,6 +161,14 @@ static int selftest_foreign_start(selftest_foreign *x) {
 }
 
 static void selftest_foreign_join(selftest_foreign *x) { pthread_join(x->th, NULL); }
+
+// ctexec_run_until, counting the calling (owner) thread's entries into Go.
+static int selftest_run_counting(ctexec *ex, ctexec_future stop, uint64_t *entries) {
+    uint64_t before = cx_go_entries;
+    int rc = ctexec_run_until(ex, stop);
+    *entries = cx_go_entries - before;
+    return rc;
+}
 */
 import "C"
 
@@ -189,6 +197,14 @@ func (s selftestEx) runUntil(f uint64) int {
 }
 
 func (s selftestEx) free() int { return int(C.ctexec_free(s.ex)) }
+
+// runUntilCounting is runUntil, with the owner thread's entries into Go
+// during the run.
+func (s selftestEx) runUntilCounting(f uint64) (int, uint64) {
+	var n C.uint64_t
+	rc := int(C.selftest_run_counting(s.ex, C.ctexec_future(f), &n))
+	return rc, uint64(n)
+}
 
 func selftestPromise() (uint64, int) {
 	var f C.ctexec_future

@@ -104,3 +104,35 @@ func TestForeignThreadNeverEntersGo(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerWakesStayInC: an owner whose run is woken by each of many
+// ctexec_call round trips takes, runs and waits again in C (capi/cx/run.c);
+// it enters Go to start the run and to finish it, not once per wake-up.
+func TestOwnerWakesStayInC(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const calls = 20_000
+	ex, stop := newOwned(t)
+	res := make(chan int, 1)
+	go func() {
+		runtime.LockOSThread()
+		rc := ex.call(calls)
+		selftestSetResult(stop)
+		res <- rc
+	}()
+	rc, entries := ex.runUntilCounting(stop)
+	if rc != 0 {
+		t.Fatal("run", rc)
+	}
+	if rc := <-res; rc != 0 {
+		t.Fatal("caller", rc)
+	}
+	t.Logf("%d entries into Go by the owner for %d round trips", entries, calls)
+	if entries > 16 {
+		t.Errorf("the owner entered Go %d times for %d round trips, want at most 16", entries, calls)
+	}
+	selftestFutureFree(stop)
+	if rc := ex.free(); rc != 0 {
+		t.Fatal("free", rc)
+	}
+}

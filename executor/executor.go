@@ -86,11 +86,10 @@ type Executor struct {
 	// this object.
 	in atomic.Pointer[Ingress]
 
-	// The owner's alone while it runs (running), else guarded by in's
-	// lock: a batch's slice kept for the next take, and the empty chunks
-	// kept for reuse, pages faulted in.
+	// The owner's alone: a batch's slice kept for the next take. (Its
+	// empty chunks are the machinery's: capi/cx/ingress.c, the owner's
+	// pool.)
 	spareFull []chunk
-	pool      []chunk
 
 	// Guarded by in's lock.
 	freed     bool
@@ -151,21 +150,12 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 			return r, int32(st)
 		})
 	}
-	// A first chunk now, so that the first submits append without growing
-	// (short-lived executors: asgiref makes one per async_to_sync call);
-	// nil if mmap failed, and the first push grows. in may be recycled C
-	// memory: the machinery resets every field.
-	cx.IngressInit(unsafe.Pointer(in), uint64(owner), o.MaxQueued, e.configure(in, o), getChunk())
+	// in may be recycled C memory: the machinery resets every field, and
+	// gives it a first chunk and a spare one.
+	cx.IngressInit(unsafe.Pointer(in), uint64(owner), o.MaxQueued, e.configure(in, o))
 	e.in.Store(in)
 	if o.StallNs > 0 {
 		e.wd = e.startWatchdog(o.StallNs, o.OnStall)
-	}
-	// A spare chunk in e's pool, which the first batch the owner takes
-	// leaves in the ingress, so that submits go on without growing while
-	// the owner runs it (recycle then pools the batch's chunks for the
-	// next take).
-	if c := getChunk(); c != nil {
-		e.pool = append(e.pool, c)
 	}
 	return e
 }
@@ -288,32 +278,6 @@ func (e *Executor) push(c Call, f *Future) Status {
 		return full
 	}
 	return ENOMEM
-}
-
-// maxPool bounds the empty chunks an executor keeps (1.5 MiB).
-const maxPool = 16
-
-// popPool returns a chunk from e's own pool, or nil; pool gives one back
-// (nil: none), or to the process pool when e keeps enough. The owner's
-// alone while it runs.
-func (e *Executor) popPool() chunk {
-	n := len(e.pool)
-	if n == 0 {
-		return nil
-	}
-	c := e.pool[n-1]
-	e.pool = e.pool[:n-1]
-	return c
-}
-
-func (e *Executor) pool1(c chunk) {
-	switch {
-	case c == nil:
-	case len(e.pool) < maxPool:
-		e.pool = append(e.pool, c)
-	default:
-		e.putChunk(c)
-	}
 }
 
 // RunUntil runs queued items on the calling thread, which must be the
@@ -439,12 +403,10 @@ func (e *Executor) nextBatch(f *Future, deadline int64) (b batch, st Status, mor
 		if in.Flags.Load()&flagTimers != 0 {
 			e.moveDue(in)
 		}
-		spare := e.popPool()
-		next, t := cx.OwnerNext(unsafe.Pointer(in), spare, deadline)
+		next, t := cx.OwnerNext(unsafe.Pointer(in), deadline)
 		if next == cx.NextTaken {
 			return e.batchOf(t), OK, true, false
 		}
-		e.pool1(spare)
 		if next == cx.NextArmed {
 			return b, OK, false, true
 		}
@@ -490,10 +452,8 @@ func (e *Executor) batchOf(t cx.Taken) batch {
 
 // take takes everything queued into a batch; ok is false when nothing is.
 func (e *Executor) take() (b batch, ok bool) {
-	spare := e.popPool()
-	t, ok := cx.Take(e.inPtr(), spare)
+	t, ok := cx.Take(e.inPtr())
 	if !ok {
-		e.pool1(spare)
 		return b, false
 	}
 	return e.batchOf(t), true
@@ -517,13 +477,15 @@ func (e *Executor) runBatch(b batch) {
 	}
 }
 
-// recycle keeps b's chunks (up to maxPool) and slice for the next take,
-// and reports whether the deadline has passed while e has not quit; the
-// run is then finished and what is queued waits for the next call. The
-// owner's pool needs no lock while it runs.
+// recycle gives b's chunks back to the owner's pool, keeps its slice for
+// the next take, and reports whether the deadline has passed while e has
+// not quit; the run is then finished and what is queued waits for the
+// next call.
 func (e *Executor) recycle(b batch, deadline int64) (timedOut bool) {
 	for _, c := range b.chunks {
-		e.pool1(c) // nil: handed back early (dropHeldChunk)
+		if c != nil { // nil: handed back early (dropHeldChunk)
+			cx.PoolPut(e.inPtr(), c)
+		}
 	}
 	if b.chunks != nil { // not an empty batch (urgent items alone)
 		e.spareFull = b.chunks[:0]
@@ -554,11 +516,11 @@ func (e *Executor) finishRunLocked() {
 	in.unlock()
 }
 
-// sleep is RunUntil's wait for Go callers: the C API's own wait,
-// cx_owner_wait (spin, then sleep on Wake until signalled or left ns (< 0:
-// no limit) have passed). The caller disarms (clears flagWaiting, resets
-// Wake) the next time it holds the lock.
-func (e *Executor) sleep(left int64) { cx.OwnerWait(e.inPtr(), left) }
+// sleep is RunUntil's wait for Go callers: the C API's own
+// (capi/cx/run.c, cx_run_idle: spin, then sleep on Wake until signalled or
+// left ns (< 0: no limit) have passed, and in a run with no deadline take
+// and run the batches that wake it). The next step disarms.
+func (e *Executor) sleep(left int64) { cx.RunIdle(e.inPtr(), left, e.deadline < 0, uintptr(e.goRun)) }
 
 // run runs entries lo to hi of chunk c, part of a swapped-out batch, in
 // order. A counted executor runs them in segments of e.seg, so that
@@ -639,7 +601,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 	room := in.takeRoomWaitersLocked()
 	// Everything queued, and the current chunk even when empty.
 	rest := e.batchOf(cx.TakeAllLocked(unsafe.Pointer(in)))
-	chunks := append([]chunk(nil), e.pool...)
+	var chunks []chunk
 	// Held items first: they are the oldest, and futures are cancelled in
 	// queue order.
 	queued := make([][]Entry, 0, len(e.held.chunks)+len(rest.chunks))
@@ -659,7 +621,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 		}
 	}
 	e.held, e.heldNext = batch{}, 0
-	e.spareFull, e.pool = nil, nil
+	e.spareFull = nil
 	e.st.freed(in, n)
 	tomb := &Ingress{Owner: in.Owner}
 	tomb.Flags.Store(flagQuit)
@@ -677,6 +639,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 	for _, c := range chunks {
 		e.putChunk(c)
 	}
+	cx.PoolDrain(unsafe.Pointer(in)) // no run is in progress (running is false)
 	if e.slot != nil {
 		cx.SlotRelease(e.slot)
 	}

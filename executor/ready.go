@@ -221,7 +221,7 @@ func (e *Executor) dropHeldChunk(k int) {
 	c := e.held.chunks[k]
 	e.held.chunks[k] = nil
 	in.unlock()
-	e.pool1(c)
+	cx.PoolPut(unsafe.Pointer(in), c)
 }
 
 // dropHeld recycles a finished held batch.

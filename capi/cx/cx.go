@@ -19,7 +19,6 @@ package cx
 #include "shim.h"
 void cx_go_done_trampoline(ctexec_future f, void *ud);
 int cx_go_item(void *arg, void **result);
-cx_batch_stop cx_run_batch_go(uintptr_t runner, cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt);
 uint64_t cx_run_urgent_go(uintptr_t runner, cx_ingress *in, cx_counters *cnt, uint64_t max);
 // cx_fut_alloc without the generation (a pointer passed from Go would
 // escape to the Go heap).
@@ -60,27 +59,42 @@ func taken(t C.cx_taken) Taken {
 
 // IngressInit makes in, memory nobody else sees yet, an empty queue
 // (ingress.c, cx_ingress_init).
-func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, first unsafe.Pointer) {
-	C.cx_ingress_init((*C.cx_ingress)(in), C.uint64_t(owner), C.uint64_t(max), C.uint32_t(flags), first)
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32) {
+	C.cx_ingress_init((*C.cx_ingress)(in), C.uint64_t(owner), C.uint64_t(max), C.uint32_t(flags))
 }
 
 // TakenNext is the chunk after c in a taken full list.
 func TakenNext(c unsafe.Pointer) unsafe.Pointer { return C.cx_taken_next(c) }
 
 // OwnerNext is the owner's step in one lock hold: disarm, then take
-// everything queued leaving spare (may be nil) as the current chunk, or
-// arm, or leave the decision to the caller with the lock held. spare is
-// used only with NextTaken.
-func OwnerNext(in, spare unsafe.Pointer, deadline int64) (int, Taken) {
-	r := C.cx_owner_next((*C.cx_ingress)(in), spare, C.int64_t(deadline))
+// everything queued, leaving a chunk of the owner's pool as the current
+// one, or arm, or leave the decision to the caller with the lock held.
+func OwnerNext(in unsafe.Pointer, deadline int64) (int, Taken) {
+	r := C.cx_owner_next((*C.cx_ingress)(in), C.int64_t(deadline))
 	return int(r.next), taken(r.taken)
 }
 
-// Take takes everything queued (ok), leaving spare as the current chunk.
-// It does not use spare when nothing is queued.
-func Take(in, spare unsafe.Pointer) (Taken, bool) {
-	r := C.cx_take_go((*C.cx_ingress)(in), spare)
+// Take takes everything queued (ok), as OwnerNext does.
+func Take(in unsafe.Pointer) (Taken, bool) {
+	r := C.cx_take_go((*C.cx_ingress)(in))
 	return taken(r.taken), r.next == C.CX_NEXT_TAKEN
+}
+
+// PoolPut gives a chunk whose entries have all run back to the owner's
+// pool (or the process pool); PoolDrain empties the owner's pool, once no
+// run can be in progress (ingress.c).
+func PoolPut(in, c unsafe.Pointer) { C.cx_pool_put((*C.cx_ingress)(in), c) }
+func PoolDrain(in unsafe.Pointer)  { C.cx_pool_drain((*C.cx_ingress)(in)) }
+
+// RunIdle is the armed owner's wait, at most leftNs (< 0: no limit), and
+// with fast the wake-ups that need no policy (run.c, cx_run_idle); it
+// returns whether the last wait slept. runner: as for RunBatch.
+func RunIdle(in unsafe.Pointer, leftNs int64, fast bool, runner uintptr) bool {
+	f := C.int(0)
+	if fast {
+		f = 1
+	}
+	return C.cx_run_idle((*C.cx_ingress)(in), C.int64_t(leftNs), f, C.uintptr_t(runner)) != 0
 }
 
 // TakeAllLocked takes, lock held, everything queued and the current chunk

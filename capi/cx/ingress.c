@@ -26,6 +26,9 @@
 #include <string.h>
 #include "shim.h"
 
+/* A chunk's last word: its link in the full list, or in the owner's pool. */
+static void **cx_chunk_link(void *c) { return (void **)((char *)c + CX_CHUNK_BYTES - sizeof(void *)); }
+
 void cx_mutex_lock(uint32_t *w) {
     uint32_t z = 0;
     if (__atomic_compare_exchange_n(w, &z, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return;
@@ -90,10 +93,9 @@ static int cx_grow_locked(cx_ingress *in) {
     void *c = cx_chunk_get();
     if (c == NULL) return 0;
     if (in->buf != NULL) {
-        void **link = (void **)((char *)in->buf + CX_CHUNK_BYTES - sizeof(void *));
-        *link = NULL;
+        *cx_chunk_link(in->buf) = NULL;
         if (in->full_tail != NULL)
-            *(void **)((char *)in->full_tail + CX_CHUNK_BYTES - sizeof(void *)) = in->buf;
+            *cx_chunk_link(in->full_tail) = in->buf;
         else
             in->full_head = in->buf;
         in->full_tail = in->buf;
@@ -154,21 +156,60 @@ cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
 }
 
 /* Makes in, possibly recycled memory nobody else can see yet, an empty
- * queue of owner's with bound max (0: none), the flags the policy chose,
- * and first (may be NULL) as its current chunk. */
-void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, void *first) {
+ * queue of owner's with bound max (0: none) and the flags the policy
+ * chose, with a current chunk and a spare one in the owner's pool (either
+ * may be missing if memory is out: the first push, or take, grows). Short-
+ * lived executors (asgiref makes one per async_to_sync call) then take
+ * their first submits and first batch without growing. */
+void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags) {
     memset(in, 0, sizeof *in);
     in->owner = owner;
     in->max = max;
     in->flags = flags;
     in->wake = CX_WAKE_IDLE;
-    in->buf = first;
-    in->cap = first != NULL ? CX_CHUNK_LEN : 0;
+    in->buf = cx_chunk_get();
+    in->cap = in->buf != NULL ? CX_CHUNK_LEN : 0;
+    struct ctexec *s = CX_SLOT_OF(in);
+    s->pool = NULL;
+    s->pool_n = 0;
+    void *spare = cx_chunk_get();
+    if (spare != NULL) cx_pool_put(in, spare);
+}
+
+/* ---- the owner's pool ---------------------------------------------------- */
+
+/* Up to CX_POOL_MAX empty chunks (1.5 MiB), pages faulted in, kept by the
+ * owner for the next take: in steady state a take installs the pooled
+ * chunk and the batch's chunk comes back to the pool, so neither the
+ * process pool's lock nor mmap is on the path. The owner's alone while it
+ * runs (cx_take_pooled_locked takes from it under the lock, for the
+ * reason given there); Free, which runs only while no run is in progress,
+ * drains it. */
+#define CX_POOL_MAX 16
+
+void cx_pool_put(cx_ingress *in, void *c) {
+    struct ctexec *s = CX_SLOT_OF(in);
+    if (c == NULL) return;
+    if (s->pool_n >= CX_POOL_MAX) {
+        cx_chunk_put(c);
+        return;
+    }
+    *cx_chunk_link(c) = s->pool;
+    s->pool = c;
+    s->pool_n++;
+}
+
+void cx_pool_drain(cx_ingress *in) {
+    struct ctexec *s = CX_SLOT_OF(in);
+    while (s->pool != NULL) {
+        void *c = s->pool;
+        s->pool = *cx_chunk_link(c);
+        cx_chunk_put(c);
+    }
+    s->pool_n = 0;
 }
 
 /* ---- the owner's take ---------------------------------------------------- */
-
-static void **cx_chunk_link(void *c) { return (void **)((char *)c + CX_CHUNK_BYTES - sizeof(void *)); }
 
 /* Lock held. Moves everything queued to *out (the full list, then the
  * current chunk with out->len entries) and makes spare the current chunk
@@ -196,11 +237,21 @@ void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out) {
 
 void *cx_taken_next(void *c) { return *cx_chunk_link(c); }
 
-int cx_take(cx_ingress *in, void *spare, cx_taken *out) {
-    cx_lock(in);
-    int r = cx_take_locked(in, spare, out);
-    cx_unlock(in);
-    return r;
+/* Lock held: cx_take_locked with the owner's pooled chunk as the spare.
+ * It is unlinked from the pool before it becomes the current chunk, whose
+ * link a push may overwrite (cx_grow_locked) as soon as the lock is gone.
+ * The pool is looked at only with something to take: a freed executor's
+ * tombstone (executor.go: Free) has no slot around it. */
+static int cx_take_pooled_locked(cx_ingress *in, cx_taken *out) {
+    if (in->len == 0 && in->full_n == 0) return 0;
+    struct ctexec *s = CX_SLOT_OF(in);
+    void *spare = s->pool;
+    if (spare != NULL) {
+        s->pool = *cx_chunk_link(spare);
+        s->pool_n--;
+    }
+    cx_take_all_locked(in, spare, out);
+    return 1;
 }
 
 /* Lock held: the owner is awake (a signal it missed no longer matters: it
@@ -230,11 +281,11 @@ void cx_owner_disarm(cx_ingress *in) {
  * (CX_NEXT_LOCKED), when the urgent lane has items, a host is attached and
  * not yet told the queue is empty, the executor quit, or deadline (>= 0,
  * cx_now's clock) has passed. */
-cx_next cx_owner_next(cx_ingress *in, void *spare, int64_t deadline) {
+cx_next cx_owner_next(cx_ingress *in, int64_t deadline) {
     cx_next r;
     cx_lock(in);
     cx_owner_disarm_locked(in);
-    if (cx_take_locked(in, spare, &r.taken)) {
+    if (cx_take_pooled_locked(in, &r.taken)) {
         cx_unlock(in);
         r.next = CX_NEXT_TAKEN;
         return r;
@@ -251,11 +302,19 @@ cx_next cx_owner_next(cx_ingress *in, void *spare, int64_t deadline) {
     return r;
 }
 
-/* cx_take and cx_take_all_locked returning what they took: for Go, which
- * would otherwise pass a pointer to its stack (a cgo check per call). */
-cx_next cx_take_go(cx_ingress *in, void *spare) {
+/* cx_take with the owner's spare, and cx_take_all_locked with none,
+ * returning what they took: for Go, which would otherwise pass a pointer
+ * to its stack (a cgo check per call). */
+cx_next cx_take_go(cx_ingress *in) {
     cx_next r;
-    r.next = cx_take(in, spare, &r.taken) ? CX_NEXT_TAKEN : CX_NEXT_ARMED;
+    r.next = CX_NEXT_ARMED;
+    cx_lock(in);
+    if (cx_take_pooled_locked(in, &r.taken)) {
+        cx_unlock(in);
+        r.next = CX_NEXT_TAKEN;
+        return r;
+    }
+    cx_unlock(in);
     return r;
 }
 

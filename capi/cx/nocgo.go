@@ -51,16 +51,17 @@ func FutRelease(f unsafe.Pointer)                                            { p
 func FutComplete(f unsafe.Pointer, gen uint32, kind int, result uintptr, code int32) int32 {
 	panic(errNoCgo)
 }
-func FutStart(f unsafe.Pointer) bool                                         { panic(errNoCgo) }
-func FutFree(f unsafe.Pointer, gen uint32) int32                             { panic(errNoCgo) }
-func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32) { panic(errNoCgo) }
-func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32               { panic(errNoCgo) }
-func TakenNext(c unsafe.Pointer) unsafe.Pointer                              { panic(errNoCgo) }
-func OwnerNext(in, spare unsafe.Pointer, deadline int64) (int, Taken)        { panic(errNoCgo) }
-func Take(in, spare unsafe.Pointer) (Taken, bool)                            { panic(errNoCgo) }
-func OwnerArmUnlock(in unsafe.Pointer)                                       { panic(errNoCgo) }
-func OwnerDisarm(in unsafe.Pointer)                                          { panic(errNoCgo) }
-func TakeAllLocked(in unsafe.Pointer) Taken                                  { panic(errNoCgo) }
-func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, first unsafe.Pointer) {
-	panic(errNoCgo)
-}
+func FutStart(f unsafe.Pointer) bool                                          { panic(errNoCgo) }
+func FutFree(f unsafe.Pointer, gen uint32) int32                              { panic(errNoCgo) }
+func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32)  { panic(errNoCgo) }
+func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32                { panic(errNoCgo) }
+func TakenNext(c unsafe.Pointer) unsafe.Pointer                               { panic(errNoCgo) }
+func OwnerArmUnlock(in unsafe.Pointer)                                        { panic(errNoCgo) }
+func OwnerDisarm(in unsafe.Pointer)                                           { panic(errNoCgo) }
+func TakeAllLocked(in unsafe.Pointer) Taken                                   { panic(errNoCgo) }
+func OwnerNext(in unsafe.Pointer, deadline int64) (int, Taken)                { panic(errNoCgo) }
+func Take(in unsafe.Pointer) (Taken, bool)                                    { panic(errNoCgo) }
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32)          { panic(errNoCgo) }
+func PoolPut(in, c unsafe.Pointer)                                            { panic(errNoCgo) }
+func PoolDrain(in unsafe.Pointer)                                             { panic(errNoCgo) }
+func RunIdle(in unsafe.Pointer, leftNs int64, fast bool, runner uintptr) bool { panic(errNoCgo) }

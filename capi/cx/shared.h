@@ -28,8 +28,6 @@ _Static_assert(offsetof(cx_counters, cancelled) == 8 && sizeof(((cx_counters *)0
 typedef struct cx_ingress {
     uint32_t lock; /* Lock */
     uint32_t flags; /* Flags */
-    uint32_t wake; /* Wake */
-    uint32_t room; /* Room */
     uint64_t owner; /* Owner */
     cx_entry *buf; /* Buf */
     uint64_t len; /* Len */
@@ -42,26 +40,28 @@ typedef struct cx_ingress {
     void *full_tail; /* FullTail */
     uint64_t full_n; /* FullN */
     uint64_t urgent; /* Urgent */
+    uint32_t wake; /* Wake */
+    uint32_t room; /* Room */
     uint64_t started; /* Started */
     uint64_t cancelled; /* Cancelled */
 } cx_ingress;
 _Static_assert(sizeof(cx_ingress) == 128, "cx_ingress size");
 _Static_assert(offsetof(cx_ingress, lock) == 0 && sizeof(((cx_ingress *)0)->lock) == 4, "cx_ingress.lock");
 _Static_assert(offsetof(cx_ingress, flags) == 4 && sizeof(((cx_ingress *)0)->flags) == 4, "cx_ingress.flags");
-_Static_assert(offsetof(cx_ingress, wake) == 8 && sizeof(((cx_ingress *)0)->wake) == 4, "cx_ingress.wake");
-_Static_assert(offsetof(cx_ingress, room) == 12 && sizeof(((cx_ingress *)0)->room) == 4, "cx_ingress.room");
-_Static_assert(offsetof(cx_ingress, owner) == 16 && sizeof(((cx_ingress *)0)->owner) == 8, "cx_ingress.owner");
-_Static_assert(offsetof(cx_ingress, buf) == 24 && sizeof(((cx_ingress *)0)->buf) == 8, "cx_ingress.buf");
-_Static_assert(offsetof(cx_ingress, len) == 32 && sizeof(((cx_ingress *)0)->len) == 8, "cx_ingress.len");
-_Static_assert(offsetof(cx_ingress, cap) == 40 && sizeof(((cx_ingress *)0)->cap) == 8, "cx_ingress.cap");
-_Static_assert(offsetof(cx_ingress, max) == 48 && sizeof(((cx_ingress *)0)->max) == 8, "cx_ingress.max");
-_Static_assert(offsetof(cx_ingress, pushed) == 56 && sizeof(((cx_ingress *)0)->pushed) == 8, "cx_ingress.pushed");
-_Static_assert(offsetof(cx_ingress, high_water) == 64 && sizeof(((cx_ingress *)0)->high_water) == 8, "cx_ingress.high_water");
-_Static_assert(offsetof(cx_ingress, started_seen) == 72 && sizeof(((cx_ingress *)0)->started_seen) == 8, "cx_ingress.started_seen");
-_Static_assert(offsetof(cx_ingress, full_head) == 80 && sizeof(((cx_ingress *)0)->full_head) == 8, "cx_ingress.full_head");
-_Static_assert(offsetof(cx_ingress, full_tail) == 88 && sizeof(((cx_ingress *)0)->full_tail) == 8, "cx_ingress.full_tail");
-_Static_assert(offsetof(cx_ingress, full_n) == 96 && sizeof(((cx_ingress *)0)->full_n) == 8, "cx_ingress.full_n");
-_Static_assert(offsetof(cx_ingress, urgent) == 104 && sizeof(((cx_ingress *)0)->urgent) == 8, "cx_ingress.urgent");
+_Static_assert(offsetof(cx_ingress, owner) == 8 && sizeof(((cx_ingress *)0)->owner) == 8, "cx_ingress.owner");
+_Static_assert(offsetof(cx_ingress, buf) == 16 && sizeof(((cx_ingress *)0)->buf) == 8, "cx_ingress.buf");
+_Static_assert(offsetof(cx_ingress, len) == 24 && sizeof(((cx_ingress *)0)->len) == 8, "cx_ingress.len");
+_Static_assert(offsetof(cx_ingress, cap) == 32 && sizeof(((cx_ingress *)0)->cap) == 8, "cx_ingress.cap");
+_Static_assert(offsetof(cx_ingress, max) == 40 && sizeof(((cx_ingress *)0)->max) == 8, "cx_ingress.max");
+_Static_assert(offsetof(cx_ingress, pushed) == 48 && sizeof(((cx_ingress *)0)->pushed) == 8, "cx_ingress.pushed");
+_Static_assert(offsetof(cx_ingress, high_water) == 56 && sizeof(((cx_ingress *)0)->high_water) == 8, "cx_ingress.high_water");
+_Static_assert(offsetof(cx_ingress, started_seen) == 64 && sizeof(((cx_ingress *)0)->started_seen) == 8, "cx_ingress.started_seen");
+_Static_assert(offsetof(cx_ingress, full_head) == 72 && sizeof(((cx_ingress *)0)->full_head) == 8, "cx_ingress.full_head");
+_Static_assert(offsetof(cx_ingress, full_tail) == 80 && sizeof(((cx_ingress *)0)->full_tail) == 8, "cx_ingress.full_tail");
+_Static_assert(offsetof(cx_ingress, full_n) == 88 && sizeof(((cx_ingress *)0)->full_n) == 8, "cx_ingress.full_n");
+_Static_assert(offsetof(cx_ingress, urgent) == 96 && sizeof(((cx_ingress *)0)->urgent) == 8, "cx_ingress.urgent");
+_Static_assert(offsetof(cx_ingress, wake) == 104 && sizeof(((cx_ingress *)0)->wake) == 4, "cx_ingress.wake");
+_Static_assert(offsetof(cx_ingress, room) == 108 && sizeof(((cx_ingress *)0)->room) == 4, "cx_ingress.room");
 _Static_assert(offsetof(cx_ingress, started) == 112 && sizeof(((cx_ingress *)0)->started) == 8, "cx_ingress.started");
 _Static_assert(offsetof(cx_ingress, cancelled) == 120 && sizeof(((cx_ingress *)0)->cancelled) == 8, "cx_ingress.cancelled");
 
@@ -117,8 +117,6 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(sizeof(cx_ingress)), \
     (int64_t)(offsetof(cx_ingress, lock)), \
     (int64_t)(offsetof(cx_ingress, flags)), \
-    (int64_t)(offsetof(cx_ingress, wake)), \
-    (int64_t)(offsetof(cx_ingress, room)), \
     (int64_t)(offsetof(cx_ingress, owner)), \
     (int64_t)(offsetof(cx_ingress, buf)), \
     (int64_t)(offsetof(cx_ingress, len)), \
@@ -131,6 +129,8 @@ _Static_assert(offsetof(cx_future, result) == 8 && sizeof(((cx_future *)0)->resu
     (int64_t)(offsetof(cx_ingress, full_tail)), \
     (int64_t)(offsetof(cx_ingress, full_n)), \
     (int64_t)(offsetof(cx_ingress, urgent)), \
+    (int64_t)(offsetof(cx_ingress, wake)), \
+    (int64_t)(offsetof(cx_ingress, room)), \
     (int64_t)(offsetof(cx_ingress, started)), \
     (int64_t)(offsetof(cx_ingress, cancelled)), \
     (int64_t)(sizeof(cx_future)), \

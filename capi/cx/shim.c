@@ -63,7 +63,7 @@ uint64_t cx_self(void) {
 
 /* ---- the slab ------------------------------------------------------------ */
 
-/* 2^18 slots of 256 bytes: 64 MiB of address space, reserved at the first
+/* 2^18 slots of 320 bytes: 80 MiB of address space, reserved at the first
  * ctexec_new and committed as slots are first handed out (slab.c). */
 #define CX_SLOTS (1u << 18)
 #define CX_QUARANTINE 256
@@ -240,20 +240,16 @@ int ctexec_run_until_timeout(ctexec *ex, ctexec_future f, int64_t timeout_ns) {
     uint32_t gen;
     cx_future *fs = cx_fut_lookup(f, &gen);
     if (s == NULL || fs == NULL) return CTEXEC_EBADHANDLE;
-    /* Go runs the batches; the owner waits for more here, in C. */
+    /* Go starts the run, decides, and finishes it; the owner waits, and
+     * runs what wakes it, in C. */
     int64_t left = -1;
     int wait = 0;
     int rc = CX_GO(cx_go->run_until(s->handle, fs, gen, timeout_ns, cx_self(), &left, &wait));
     while (rc == CTEXEC_OK && wait) {
-        /* Armed: sleep no later than the earliest timer (timers.c). A
-         * timer due now needs no wait (and no failed spin that would shrink
-         * the owner's spin budget): Go's next step moves it. slept tells
-         * Go whether this wait slept (see ownerYield in main.go). */
-        if (__builtin_expect(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS, 0))
-            left = cx_timers_wait_limit(s, left);
-        int slept = 0;
-        if (left != 0 || !(__atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST) & CX_FLAG_TIMERS))
-            slept = cx_owner_wait(&s->in, left);
+        /* Armed: wait, and serve the wake-ups that need no policy, in C
+         * (run.c). slept tells Go whether the last wait slept (see
+         * ownerYield in main.go). */
+        int slept = cx_run_idle(&s->in, left, timeout_ns < 0, 0);
         rc = CX_GO(cx_go->run_resume(s->handle, fs, slept, &left, &wait));
     }
     /* Quit: due timers run, the rest are cancelled, before we return. */

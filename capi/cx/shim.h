@@ -56,8 +56,13 @@ struct ctexec {
     struct cx_xrec *urgent_head, *urgent_tail;
     struct cx_errhook *err;
     struct cx_timers *timers;
+    /* The owner's empty chunks (ingress.c, "The owner's pool"), linked
+     * through their last word: the owner's alone while it runs, else
+     * under in's lock. */
+    void *pool;
+    uint32_t pool_n;
 } __attribute__((aligned(64)));
-_Static_assert(sizeof(struct ctexec) == 256, "an executor slot is 256 bytes");
+_Static_assert(sizeof(struct ctexec) == 320, "an executor slot is 320 bytes");
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
 #define CX_MAGIC_DEAD 0x646561646465ull
 
@@ -87,6 +92,10 @@ typedef struct cx_batch_stop {
     uintptr_t result;
 } cx_batch_stop;
 CX_HIDDEN cx_batch_stop cx_run_batch(cx_ingress *in, int lanes, const cx_entry *e, size_t n, cx_counters *cnt);
+/* cx_run_batch with runner, the handle of a Go runner (gocalls.c), for
+ * the Go items of Go programs that use the core directly. */
+CX_HIDDEN cx_batch_stop cx_run_batch_go(uintptr_t runner, cx_ingress *in, int lanes, const cx_entry *e, size_t n,
+                                        cx_counters *cnt);
 CX_HIDDEN int cx_urgent_first_look(cx_ingress *in, int lanes, int queued);
 CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userdata);
 
@@ -140,19 +149,23 @@ typedef struct cx_taken {
     void *buf;
     uint64_t len;
 } cx_taken;
-CX_HIDDEN void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, void *first);
+CX_HIDDEN void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags);
 CX_HIDDEN int cx_take_locked(cx_ingress *in, void *spare, cx_taken *out);
 CX_HIDDEN void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out);
-CX_HIDDEN int cx_take(cx_ingress *in, void *spare, cx_taken *out);
 CX_HIDDEN void *cx_taken_next(void *chunk);
 enum { CX_NEXT_TAKEN, CX_NEXT_ARMED, CX_NEXT_LOCKED };
 typedef struct cx_next {
     int next;
     cx_taken taken; /* with CX_NEXT_TAKEN */
 } cx_next;
-CX_HIDDEN cx_next cx_owner_next(cx_ingress *in, void *spare, int64_t deadline);
-CX_HIDDEN cx_next cx_take_go(cx_ingress *in, void *spare);
+CX_HIDDEN cx_next cx_owner_next(cx_ingress *in, int64_t deadline);
+CX_HIDDEN cx_next cx_take_go(cx_ingress *in);
 CX_HIDDEN cx_taken cx_take_all_go(cx_ingress *in);
+CX_HIDDEN void cx_pool_put(cx_ingress *in, void *chunk);
+CX_HIDDEN void cx_pool_drain(cx_ingress *in);
+/* The owner's wait in a run, and the wake-ups that need no policy
+ * (run.c). */
+CX_HIDDEN int cx_run_idle(cx_ingress *in, int64_t left_ns, int fast, uintptr_t runner);
 CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
 CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
 
