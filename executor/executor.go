@@ -92,10 +92,10 @@ type Executor struct {
 	spareFull []chunk
 
 	// Guarded by in's lock.
-	freed     bool
-	running   bool
-	readyRun  bool    // inside RunReady: cx_run_batch leaves the urgent lane to runHeld
-	target    *Future // the future RunUntil is waiting for
+	freed    bool
+	running  bool
+	readyRun bool    // inside RunReady: cx_run_batch leaves the urgent lane to runHeld
+	target   *Future // the future RunUntil is waiting for
 	// held is a batch RunReady took but did not finish (its budget ran
 	// out); its entries from heldNext on run before anything queued later.
 	held     batch
