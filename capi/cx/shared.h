@@ -201,7 +201,8 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     found the queue empty under that same lock hold, a push either lands
  *     before the check or sees CX_FLAG_WAITING and signals. The owner then
  *     spins on wake, CASes CX_WAKE_ARMED -> CX_WAKE_SLEEPING, and
- *     futex-waits on wake with that value, outside any Go frame.
+ *     futex-waits on wake with that value, outside any Go frame. [Go]
+ *     clears CX_FLAG_WAITING under lock as a run ends.
  *
  *   - signal [cx_signal]: swap wake to CX_WAKE_SIGNALED; if it was
  *     CX_WAKE_SLEEPING, futex-wake all. A signal that finds CX_WAKE_ARMED
