@@ -40,9 +40,9 @@ func init() {
 var runner = executor.Runner{}
 
 // checkShared compares every size, offset and constant that Go and C share
-// (executor/shared.go) with the values compiled into the C side from the
-// generated capi/cx/shared.h. A mismatch would corrupt queues and futures, so
-// the library refuses every call instead.
+// (Go's mirrors in executor/shared.go) with the values compiled into the C
+// side from capi/cx/shared.h, which defines them. A mismatch would corrupt
+// queues and futures, so the library refuses every call instead.
 func checkShared() {
 	want := executor.SharedValues()
 	got := unsafe.Slice((*int64)(unsafe.Pointer(&C.cx_shared_values[0])), C.CX_SHARED_COUNT)
@@ -53,7 +53,7 @@ func checkShared() {
 	}
 	for i := range want {
 		if want[i] != got[i] {
-			fmt.Fprintf(os.Stderr, "libctexec: Go/C shared definitions differ at value %d: %d != %d (run go generate ./executor)\n", i, want[i], got[i])
+			fmt.Fprintf(os.Stderr, "libctexec: Go/C shared definitions differ at value %d: %d != %d (compare executor/shared.go with capi/cx/shared.h; TestSharedValuesMatchC names it)\n", i, want[i], got[i])
 			C.cx_poisoned = 1
 			return
 		}

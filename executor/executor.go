@@ -305,7 +305,7 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 // run's outcome (wait false), or wait true when the queue is empty and f
 // pending: the owner is then armed (flagWaiting, Wake = wakeArmed), and
 // the caller waits on Wake, for at most left ns (< 0: no limit), until it
-// is no longer wakeArmed (shared.go: signal), then calls RunUntilResume.
+// is no longer wakeArmed (capi/cx/shared.h: signal), then calls RunUntilResume.
 func (e *Executor) RunUntilStart(from ThreadID, f *Future, timeoutNs int64) (st Status, wait bool, left int64) {
 	if st := e.admit(from, f); st != OK {
 		return st, false, 0

@@ -6,8 +6,8 @@ import (
 	"ctexec/capi/cx"
 )
 
-// Futures are slots in C memory (shared.go has the layout and the
-// protocol; capi/cx/future.c and future_ext.c implement every transition,
+// Futures are slots in C memory (capi/cx/shared.h has the layout and
+// the protocol; capi/cx/future.c and future_ext.c implement every transition,
 // once). Their hot state is one word, so that the C API submits with a
 // future, waits, polls, cancels, completes a promise and frees without
 // entering Go. The methods below are Go's view: reads of the word, and

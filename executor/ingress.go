@@ -7,7 +7,7 @@ import (
 )
 
 // signal, lock and unlock are the machinery's (capi/cx/ingress.c: cx_signal,
-// cx_lock, cx_unlock), with their protocol there and in shared.go: one
+// cx_lock, cx_unlock), with their protocol in capi/cx/shared.h: one
 // implementation, which C's pushes and Go's owner share.
 func (in *Ingress) signal() { cx.Signal(unsafe.Pointer(in)) }
 func (in *Ingress) lock()   { cx.Lock(unsafe.Pointer(in)) }
@@ -16,7 +16,7 @@ func (in *Ingress) unlock() { cx.Unlock(unsafe.Pointer(in)) }
 const entrySize = unsafe.Sizeof(Entry{})
 
 // chunkBytes is the size of a chunk: chunkLen entries (24 pages), then
-// one int64 stamp per stampEvery positions (shared.go: counted push), then
+// one int64 stamp per stampEvery positions (capi/cx/shared.h: counted push), then
 // the link of Ingress.FullHead's list.
 const chunkBytes = chunkLen*entrySize + chunkLen/stampEvery*8 + 8
 

@@ -11,7 +11,7 @@ import (
 // Waits are on a 32-bit word, never channel receives, through the
 // machinery's platform layer (capi/cx/platform.c: futex, WaitOnAddress,
 // os_sync_wait_on_address or the parking lot), so that Go and C wait on
-// the shared words (shared.go) through one primitive by construction. The
+// the shared words (capi/cx/shared.h) through one primitive by construction. The
 // callers of this package are usually C threads that entered Go through
 // cgo; such a goroutine is locked to its OS thread, and parking it on the
 // Go scheduler costs an OS handoff in each direction (48–75 µs measured)

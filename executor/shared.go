@@ -1,123 +1,21 @@
 package executor
 
-//go:generate go test -run=^TestSharedHeader$ -update .
-
 import (
 	"reflect"
-	"strconv"
 	"sync/atomic"
 	"unsafe"
 )
 
-// Memory shared with C
-//
-// The C API (capi/) reaches into three structures without entering Go: a
-// C→Go call costs 50–160 ns here, more than a whole submit. They are
-// defined once, here. capi/cx/shared.h is generated from these definitions
-// (go generate ./executor; TestSharedHeader fails while it is stale), it
-// checks every offset at compile time, and capi checks every size, offset
-// and constant again at load (SharedValues) and refuses all calls on a
-// mismatch. The transitions below are the protocol. Each is implemented
-// once, in C (capi/cx/shim.c, future.c, future_ext.c, submit_with.c); Go
-// calls them through package cx (ingress.go, future.go, executor.go) per
-// batch or on slow paths, and the Go tests of this package run them too.
-// Those marked "Go" are the core's own: flags that only the owner's policy
-// sets. docs/internals.md maps them.
-//
-// Ingress (one per executor, in the executor's C slot):
-//   - Lock is a three-state futex mutex: 0 free, 1 held, 2 held with
-//     waiters. lock: CAS 0→1, spin 100 reads, then swap 2 and futex-wait
-//     while it was not 0. unlock: swap 0; if it was 2, wake one. [C]
-//   - Flags, Buf, Len, Cap are guarded by Lock. flagQuit: pushes go down
-//     the chain (Go only: C falls back to Go when it sees it). Owner is
-//     immutable.
-//   - Push [C; Go's chain walk and waits for room push through it]: under Lock, refuse if flagQuit (the submit walks the
-//     chain, in Go); if Len == Cap, grow: queue the current chunk, if any,
-//     at FullTail (FullN++) and take a fresh one from the process pool
-//     (Cap 0 only after the owner took a batch with no spare chunk);
-//     then write the entry at Len and Len++. If flagWaiting was set, clear it under Lock
-//     and, after unlock, signal. If flagHostIdle was set, clear it under
-//     Lock and, after unlock, wake the host (cx_host_wake: make the
-//     descriptor readable, call the notify callback). Both bits are tested
-//     with one mask, so an executor with no host pays nothing more.
-//   - Counted push [C] (flagCount; an unflagged push pays nothing,
-//     since C tests flagCount with flagQuit in one mask): under Lock, let
-//     q = Pushed - StartedSeen, after StartedSeen = Started if flagStamp
-//     and Len is a multiple of stampEvery (statistics: a fresh count at
-//     each stamped push, not at every push, which would read the owner's
-//     cache line every time) or if Max != 0 and q >= Max (the bound looks
-//     reached). Refuse if Max != 0 and q >= Max still (C falls back to Go,
-//     which fails with EAGAIN or waits for room), else Pushed++, with
-//     flagStamp HighWater = max(HighWater, q+1), and with flagStamp, if Len
-//     is a multiple of stampEvery, write the clock (platform Now, C's
-//     cx_now) into the chunk's stamp Len/stampEvery, which follows its
-//     chunkLen entries. Started only grows, so q never undercounts and
-//     the bound is never exceeded (HighWater may exceed the true peak by
-//     what the owner started since the last refresh, never Max).
-//   - Counters [C] (the owner, in cx_run_batch): before an item starts, or is skipped
-//     as cancelled, Started++ (and Cancelled++ for a skip), as atomic
-//     stores. Room [Go; the flag's take is C's, cx_take_room_waiters_locked]: a submitter waiting for room sets
-//     flagRoomWait under Lock and sleeps on Room; the owner (once the
-//     queue is down to Max/2), quit and Free clear it under Lock, bump
-//     Room and wake all.
-//   - Host [Go only, the owner]: flagHost says a host loop is attached
-//     (ctexec_fd, ctexec_set_notify). flagHostIdle says the host was told
-//     the queue is empty. The owner sets it when it finds the queue empty
-//     (run_ready, or run_until about to sleep): unlock, clear the
-//     descriptor, lock, check the queue again, and set flagHostIdle only if
-//     it is still empty (else make the descriptor readable again: a push in
-//     between saw no flagHostIdle and told no one). So the descriptor is
-//     readable whenever work is queued and flagHostIdle is clear.
-//   - signal [C]: swap Wake to wakeSignaled; if it was wakeSleeping,
-//     futex-wake all. The owner (Go) sets flagWaiting and Wake =
-//     wakeArmed under Lock before it spins on Wake, and CASes wakeArmed →
-//     wakeSleeping before it futex-waits on it.
-//
-// Entry: an item as queued. Fut is nil for fire and forget, else the
-// item's future slot; the entry holds the slot's futQueued reference.
-//
-// Future (a slot in C memory):
-// State holds the slot's generation above futGenShift and the fut* bits
-// below it. Every transition is a CAS on the whole word, so an operation
-// made through a stale handle (an older generation) fails instead of
-// touching the slot's new future. State is also the futex word waiters
-// sleep on.
-//   - alloc [C]: State = gen | futHandle, plus
-//     futQueued for an item's future or futPromise for a promise.
-//   - start [C, the owner, in cx_run_batch]: set
-//     futStarted unless futClaimed|futDone (then the item was cancelled
-//     and is skipped).
-//   - claim [C]: set futClaimed unless futClaimed|futDone (and, for
-//     cancel, unless futStarted). The claimer alone writes Code and Result,
-//     then publishes.
-//   - publish [C]: set futDone, clear futClaimed|futSleepers (and
-//     futQueued when the item is over), in one CAS; if futSleepers was set,
-//     futex-wake all. The atomic publish orders the Code/Result writes
-//     before any reader that sees futDone (acquire/release on State; the
-//     futex calls themselves order nothing).
-//   - wait [C]: while live and not futDone, spin, then CAS in
-//     futSleepers and futex-wait on the word with that value.
-//   - where [C]: while an item's future is pending and unclaimed,
-//     Result holds the address of the Ingress its entry was pushed to
-//     (push stores it under Lock before it writes the entry; an item never
-//     moves to another executor). Only deadlock detection reads it, with
-//     a seqlock read of State around it: capi/cx/deadlock.c has the protocol.
-//   - free the handle [C]: clear futHandle. release when the handle
-//     and the item are both gone: bump the generation, clear the bits,
-//     wake sleepers, return the slot to its pool [C]. Whoever clears the
-//     last of futHandle and futQueued releases.
-//   - futExt: the future has side state (done callbacks, or runs
-//     watching it). It is set under the side state's lock, only while the
-//     future is pending and unclaimed; once set, claims and publishes
-//     happen under that lock, so that watching runs quit before the future
-//     is seen done and callbacks run in registration order. The side state
-//     and its lock are C's (capi/cx/future_ext.c), so that a thread the Go
-//     runtime has never seen completes such a future without entering Go.
+// Memory shared with C. The layout and protocol are defined in
+// capi/cx/shared.h, beside the C functions that implement every transition;
+// these Go mirrors are checked against it at load (SharedValues, compared
+// by capi with the C list; a mismatch refuses every call) and by
+// TestSharedValuesMatchC.
 
 // Entry is one queued item as it sits in a queue chunk.
 type Entry struct {
 	Call
-	Fut *Future `c:"struct cx_future *fut"` // nil: fire and forget
+	Fut *Future // nil: fire and forget
 }
 
 // Ingress is the part of an executor that the C fast path touches: the
@@ -131,7 +29,7 @@ type Ingress struct {
 	Lock  atomic.Uint32  // 0 free, 1 held, 2 held and contended
 	Flags atomic.Uint32  // flag*, under Lock
 	Owner uint64         // the owner's ThreadID; immutable
-	Buf   unsafe.Pointer `c:"cx_entry *buf"` // Cap entries; nil when Cap is 0
+	Buf   unsafe.Pointer // Cap entries; nil when Cap is 0
 	Len   uint64
 	Cap   uint64
 	Max   uint64 // max_queued; 0: unbounded; immutable
@@ -149,8 +47,8 @@ type Ingress struct {
 	// Full chunks queued by a push that found the current one full, in
 	// order, linked through each chunk's last word; under Lock. The owner
 	// takes them with the current chunk.
-	FullHead unsafe.Pointer `c:"void *full_head"`
-	FullTail unsafe.Pointer `c:"void *full_tail"`
+	FullHead unsafe.Pointer
+	FullTail unsafe.Pointer
 	FullN    uint64
 	// Urgent is the urgent lane's state (capi/cx/submit_with.c keeps the
 	// lane, a list in the executor's C slot): the number of urgent items
@@ -175,7 +73,7 @@ type Counters struct {
 // Future is a future's slot: its state word and outcome. A Future
 // completes exactly once: with a result and OK, with a host error code
 // (> 0), with ECANCELLED, or with EINVAL when an item's callback broke the
-// contract. See the protocol above.
+// contract. capi/cx/shared.h has the protocol.
 type Future struct {
 	State  atomic.Uint32 // generation << futGenShift | fut* bits
 	Code   int32         // the outcome's Status; the claimer writes it
@@ -226,7 +124,7 @@ const (
 	futGenMask  = 1<<(32-futGenShift) - 1
 )
 
-// sharedConst names a constant for the generated header.
+// sharedConst is a constant that C defines too, by its C name.
 type sharedConst struct {
 	name  string
 	value int64
@@ -249,26 +147,45 @@ var sharedConsts = []sharedConst{
 	{"CX_SPIN_PROBE_EVERY", spinProbeEvery},
 }
 
-// sharedStruct names a struct for the generated header.
-type sharedStruct struct {
-	name string // the C typedef
+// sharedStructs are the structs that C defines too, by their C typedefs.
+// Their fields' C names are the Go names in snake case (HighWater:
+// high_water); an embedded struct's fields count as the outer struct's.
+var sharedStructs = []struct {
+	name string
 	typ  reflect.Type
-}
-
-var sharedStructs = []sharedStruct{
+}{
 	{"cx_entry", reflect.TypeOf(Entry{})},
 	{"cx_counters", reflect.TypeOf(Counters{})},
 	{"cx_ingress", reflect.TypeOf(Ingress{})},
 	{"cx_future", reflect.TypeOf(Future{})},
 }
 
-// sharedField is one field of a shared struct, embedded structs flattened.
+// sharedValue is one entry of CX_SHARED_VALUES: the C expression, as
+// CX_SHARED_NAMES spells it, and Go's value for it.
+type sharedValue struct {
+	name  string
+	value int64
+}
+
+// sharedList is Go's side of CX_SHARED_VALUES (capi/cx/shared.h), in its
+// order: each struct's size, then its fields' offsets, then the constants.
+func sharedList() []sharedValue {
+	var v []sharedValue
+	for _, s := range sharedStructs {
+		v = append(v, sharedValue{"sizeof(" + s.name + ")", int64(s.typ.Size())})
+		for _, f := range sharedFields(s.typ, 0) {
+			v = append(v, sharedValue{"offsetof(" + s.name + ", " + f.name + ")", int64(f.offset)})
+		}
+	}
+	for _, c := range sharedConsts {
+		v = append(v, sharedValue{c.name, c.value})
+	}
+	return v
+}
+
 type sharedField struct {
-	goName string
-	cDecl  string // the C declaration, without the semicolon
-	cName  string
+	name   string // C's
 	offset uintptr
-	size   uintptr
 }
 
 func sharedFields(t reflect.Type, base uintptr) []sharedField {
@@ -279,41 +196,24 @@ func sharedFields(t reflect.Type, base uintptr) []sharedField {
 			out = append(out, sharedFields(f.Type, base+f.Offset)...)
 			continue
 		}
-		name := cName(f.Name, i)
-		decl := f.Tag.Get("c")
-		if decl == "" && f.Type.Kind() == reflect.Array {
-			decl = cType(f.Type.Elem()) + " " + name + "[" + strconv.Itoa(f.Type.Len()) + "]"
-		} else if decl == "" {
-			decl = cType(f.Type) + " " + name
-		} else {
-			name = decl[lastIdent(decl):]
-		}
-		out = append(out, sharedField{f.Name, decl, name, base + f.Offset, f.Type.Size()})
+		out = append(out, sharedField{snakeCase(f.Name), base + f.Offset})
 	}
 	return out
 }
 
-// SharedValues lists, in the generated header's order, every size, offset
-// and constant that C and Go share. capi compares it with the same list
-// compiled from capi/cx/shared.h at load.
+// SharedValues lists, in the order of CX_SHARED_VALUES (capi/cx/shared.h),
+// every size, offset and constant that C and Go share. capi compares it
+// with the list compiled into C at load.
 func SharedValues() []int64 {
-	var v []int64
-	for _, s := range sharedStructs {
-		v = append(v, int64(s.typ.Size()))
-		for _, f := range sharedFields(s.typ, 0) {
-			v = append(v, int64(f.offset))
-		}
-	}
-	for _, c := range sharedConsts {
-		v = append(v, c.value)
+	list := sharedList()
+	v := make([]int64, len(list))
+	for i, s := range list {
+		v[i] = s.value
 	}
 	return v
 }
 
-func cName(goName string, i int) string {
-	if goName == "_" {
-		return "pad" + strconv.Itoa(i)
-	}
+func snakeCase(goName string) string {
 	var b []byte
 	for j, r := range goName {
 		if r >= 'A' && r <= 'Z' {
@@ -325,37 +225,4 @@ func cName(goName string, i int) string {
 		b = append(b, byte(r))
 	}
 	return string(b)
-}
-
-func cType(t reflect.Type) string {
-	switch t {
-	case reflect.TypeOf(atomic.Uint32{}):
-		return "uint32_t"
-	case reflect.TypeOf(atomic.Uint64{}):
-		return "uint64_t"
-	}
-	switch t.Kind() {
-	case reflect.Uint32:
-		return "uint32_t"
-	case reflect.Int32:
-		return "int32_t"
-	case reflect.Uint64:
-		return "uint64_t"
-	case reflect.Uintptr:
-		return "uintptr_t"
-	}
-	panic("executor: no C type for shared field of type " + t.String())
-}
-
-func lastIdent(decl string) int {
-	i := len(decl)
-	for i > 0 {
-		c := decl[i-1]
-		if c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			i--
-			continue
-		}
-		break
-	}
-	return i
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // Statistics (Options.Stats). Counters are exact: pushes are counted
-// under the ingress lock and starts by the owner (shared.go). The wait
+// under the ingress lock and starts by the owner (capi/cx/shared.h). The wait
 // from push to start is sampled: pushes stamp the entries at every
 // stampEvery-th chunk position, and the owner reads the stamp as the
 // segment that starts with that entry begins (Executor.run). Samples go

@@ -4,7 +4,7 @@ import "time"
 
 // The stall watchdog (Options.StallNs): a goroutine that looks at a
 // counted executor every StallNs/4 (at least every millisecond). The head
-// of the queue is the item numbered Started (shared.go: Counters); while
+// of the queue is the item numbered Started (capi/cx/shared.h: Counters); while
 // it stays the head, with items queued, it has waited at least since the
 // first look that saw it there, so the age reported is a lower bound, at
 // most one period late. After a report the watchdog stays quiet until the

@@ -1,6 +1,6 @@
 /* The process-wide pool of queue chunks (CX_CHUNK_BYTES each: entries,
  * the statistics' stamps, and the link of an ingress's list of full
- * chunks; executor/shared.go). Pushes in C grow a queue from it and the
+ * chunks; shared.h). Pushes in C grow a queue from it and the
  * owner, in Go, takes from it and returns to it (executor.Platform
  * GetChunk, PutChunk), so one pool serves both. It keeps up to
  * CX_SPARE_CHUNKS chunks whose pages are faulted in, so that short-lived

@@ -2,8 +2,8 @@
 // Go and C share (the ingress lock, push, the future slots and their waits,
 // the urgent lane, timers, the host descriptor, deadlock detection), the
 // platform layer under them, and the C entry points of include/ctexec.h.
-// Its protocol is written beside the code, in shim.h and each file's
-// opening comment; docs/internals.md maps each behaviour to its file.
+// Its protocol is written beside the code, in shared.h, shim.h and each
+// file's opening comment; docs/internals.md maps each behaviour to its file.
 //
 // It is a cgo package of its own, apart from the library's main package
 // (capi), so that Go code other than the shipped library can link the same

@@ -2,7 +2,7 @@
  * one slab of pages (cx_pages_alloc); its state word, outcome and started
  * flag live there, so submitting with a future, waiting, polling,
  * cancelling, completing a promise or an item, and freeing never enter Go.
- * The transitions are the protocol in executor/shared.go; each is written
+ * The transitions are the protocol in shared.h; each is written
  * once here (alloc, claim, publish, start, wait, free, release). A future
  * with side state (CX_FUT_EXT: done callbacks, or runs watching it) is
  * completed under its stripe's lock, in future_ext.c. *
@@ -99,7 +99,7 @@ void cx_fut_release(cx_future *f) {
     while (!CX_CAS(&cx_ffree, &h, ((h >> 32) + 1) << 32 | i));
 }
 
-/* ---- transitions (executor/shared.go) ----------------------------------- */
+/* ---- transitions (shared.h) ---------------------------------------------- */
 
 /* The outcome of cx_fut_claim: the caller owns Code and Result; or the
  * future has side state and its completion must take the stripe's lock
@@ -365,7 +365,7 @@ int cx_fut_free(cx_future *f, uint32_t gen) {
 
 /* ---- the owner's side: executor.Runner.RunBatch ----------------------- */
 
-/* The owner's counts of a counted executor (executor/shared.go: Counters):
+/* The owner's counts of a counted executor (shared.h: cx_counters):
  * an item is counted as it starts or is skipped. */
 static inline void cx_count(uint64_t *c) { __atomic_store_n(c, *c + 1, __ATOMIC_RELEASE); }
 

@@ -7,7 +7,7 @@
  *
  * Submits take a fast path that never enters Go: a C→Go call costs
  * 50–160 ns here, more than the rest of a submit. It appends to the
- * executor's ingress under the lock protocol of executor/shared.go, and
+ * executor's ingress under the lock protocol of shared.h, and
  * falls back to Go whenever anything but a plain append is needed: the
  * executor quit (the chain walk) or the chunk is full (growth). A future
  * is a slot in C memory (future.c), so a submit with a future, and

@@ -1,7 +1,6 @@
 /* Internal to libctexec: shared by the C files of capi/ and the cgo
- * preambles. The structs and constants that Go and C both touch are in
- * shared.h, generated from executor/shared.go, which also holds their
- * protocol. */
+ * preambles. The structs and constants that Go and C both touch, and their
+ * protocol, are in shared.h. */
 #ifndef CTEXEC_SHIM_H
 #define CTEXEC_SHIM_H
 
@@ -109,7 +108,7 @@ CX_HIDDEN uint64_t cx_self(void);
 CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
 
 /* The ingress lock (ingress.c), and the host wake-ups (embed.c): see the
- * Host protocol in executor/shared.go. */
+ * host protocol in shared.h. */
 CX_HIDDEN void cx_lock(cx_ingress *in);
 CX_HIDDEN void cx_unlock(cx_ingress *in);
 CX_HIDDEN void cx_host_wake(cx_ingress *in, int notify);
@@ -173,7 +172,7 @@ CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
 #define CX_URGENT_USED (1ull << 32)
 #define CX_URGENT_COUNT (CX_URGENT_USED - 1)
 
-/* The push (ingress.c; executor/shared.go has the protocol). */
+/* The push (ingress.c; shared.h has the protocol). */
 typedef enum { CX_PUSHED, CX_PUSH_QUIT, CX_PUSH_FULL, CX_PUSH_NOMEM } cx_push_t;
 CX_HIDDEN cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut);
 CX_HIDDEN cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark);

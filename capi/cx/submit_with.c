@@ -20,7 +20,7 @@
  *
  * ---- destroy: who calls it, exactly once -----------------------------------
  * The item's outcome is decided by exactly one thread, by the protocol of
- * the future's state word (executor/shared.go): the owner's start CAS
+ * the future's state word (shared.h): the owner's start CAS
  * (cx_fut_start) and a cancel's claim (cx_fut_claim) exclude each other,
  * and a discard's completion by the item (CX_BY_ITEM) claims only a future
  * no canceller claimed. That thread calls destroy:

@@ -11,7 +11,7 @@
  * flag bit (CX_FLAG_TIMERS) that it already loads.
  *
  * Protocol (every step under the executor's ingress lock, the lock of
- * executor/shared.go, so the memory-order argument is the lock's):
+ * shared.h, so the memory-order argument is the lock's):
  *   - insert (any thread, cx_timer_add from ctexec_submit_with): refuse if CX_FLAG_QUIT; push the
  *     record, sift up; store the heap's minimum in t->min (an atomic int64,
  *     INT64_MAX when empty, written only under the lock, read without it by
