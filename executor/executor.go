@@ -400,9 +400,7 @@ func (e *Executor) admit(from ThreadID, f *Future) Status {
 	e.running, e.target = true, f
 	in.unlock()
 	if !e.watch(f) {
-		in.lock()
-		in.Flags.Store(in.Flags.Load() | flagQuit)
-		in.unlock()
+		cx.Quit(unsafe.Pointer(in))
 	}
 	return OK
 }
@@ -549,9 +547,7 @@ func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
 	in := e.in.Load()
-	cx.RunStopLocked(unsafe.Pointer(in))
-	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
-	in.unlock()
+	cx.RunEndUnlock(unsafe.Pointer(in))
 }
 
 // sleep is RunUntil's wait for Go callers: the C API's own wait,
@@ -635,8 +631,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 		return 0, EBADHANDLE
 	}
 	e.freed = true
-	in.Flags.Store(in.Flags.Load() | flagQuit)
-	room := in.takeRoomWaitersLocked()
+	wake := cx.QuitLocked(unsafe.Pointer(in))
 	// Everything queued, and the current chunk even when empty.
 	rest := e.batchOf(cx.TakeAllLocked(unsafe.Pointer(in)))
 	chunks := append([]chunk(nil), e.pool...)
@@ -661,13 +656,11 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.held, e.heldNext = batch{}, 0
 	e.spareFull, e.pool = nil, nil
 	e.st.freed(in, n)
-	tomb := &Ingress{Owner: in.Owner}
-	tomb.Flags.Store(flagQuit)
+	tomb := &Ingress{}
+	cx.IngressInit(unsafe.Pointer(tomb), in.Owner, 0, flagQuit, nil)
 	e.in.Store(tomb)
 	in.unlock()
-	if room {
-		futexWakeAll(&in.Room)
-	}
+	cx.QuitWake(unsafe.Pointer(in), wake)
 	e.wd.stop()
 	for _, entries := range queued {
 		if len(entries) > 0 {

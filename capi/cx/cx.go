@@ -104,6 +104,32 @@ func TakeRoomWaitersLocked(in unsafe.Pointer) bool {
 	return C.cx_take_room_waiters_locked((*C.cx_ingress)(in)) != 0
 }
 
+// Quit quits in for good (ingress.c, cx_quit). QuitLocked is the same with
+// the lock held; it returns what QuitWake must wake after the unlock.
+func Quit(in unsafe.Pointer)              { C.cx_quit((*C.cx_ingress)(in)) }
+func QuitLocked(in unsafe.Pointer) int32  { return int32(C.cx_quit_locked((*C.cx_ingress)(in))) }
+func QuitWake(in unsafe.Pointer, w int32) { C.cx_quit_wake((*C.cx_ingress)(in), C.int(w)) }
+
+// RunEndUnlock ends a run, lock held: no future watched any more, the
+// owner disarmed, then the lock let go (ingress.c, cx_run_end_unlock).
+func RunEndUnlock(in unsafe.Pointer) { C.cx_run_end_unlock((*C.cx_ingress)(in)) }
+
+// HostAttachLocked attaches a host, lock held, with held items taken but
+// not run: true if work is queued that the host was not woken for.
+// HostIdleLocked tells an attached host, lock held (and held again on
+// return), that the queue is empty: false if work came in meanwhile
+// (ingress.c, cx_host_attach_locked, cx_host_idle_locked).
+func HostAttachLocked(in unsafe.Pointer, held uint64) bool {
+	return C.cx_host_attach_locked((*C.cx_ingress)(in), C.uint64_t(held)) != 0
+}
+func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool {
+	f := C.int(0)
+	if force {
+		f = 1
+	}
+	return C.cx_host_idle_locked((*C.cx_ingress)(in), C.uint64_t(held), f) != 0
+}
+
 // OwnerWait is the armed owner's wait on its Wake word, at most leftNs
 // (< 0: no limit): 1 if it slept (future.c).
 func OwnerWait(in unsafe.Pointer, leftNs int64) bool {

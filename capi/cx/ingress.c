@@ -1,6 +1,6 @@
 /* The ingress: the one queue every submit crosses. Its lock, the push,
- * the owner's take and arming, and the signal are implemented here and
- * nowhere else; the Go core (executor/) calls them through package cx, per
+ * the owner's take and arming, the signal, the quit and the host flags
+ * are implemented here and nowhere else; the Go core (executor/) calls them through package cx, per
  * batch or on slow paths. The protocol (executor/shared.go, "Ingress") in
  * short:
  *
@@ -263,4 +263,101 @@ cx_taken cx_take_all_go(cx_ingress *in) {
     cx_taken t;
     cx_take_all_locked(in, NULL, &t);
     return t;
+}
+
+/* ---- quit, the end of a run and the host flags ------------------------- */
+
+/* Quit. Lock held: in quits for good (pushes fail with CX_PUSH_QUIT from
+ * now on; the owner drains what is queued). Clears CX_FLAG_WAITING and lets
+ * the room waiters go; the caller passes the result to cx_quit_wake after
+ * the unlock, which signals the owner if it was armed and wakes room's
+ * sleepers. The one quit: a run's watched future completing
+ * (future_ext.c), a run admitted on a future already done, and free
+ * (executor.admit, Free) all use it. */
+int cx_quit_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&in->flags, (fl | CX_FLAG_QUIT) & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    int w = (fl & CX_FLAG_WAITING) ? CX_QUIT_SIGNAL : 0;
+    if (cx_take_room_waiters_locked(in)) w |= CX_QUIT_ROOM;
+    return w;
+}
+
+void cx_quit_wake(cx_ingress *in, int w) {
+    if (w & CX_QUIT_SIGNAL) cx_signal(in);
+    if (w & CX_QUIT_ROOM) cx_wake_all(&in->room);
+}
+
+void cx_quit(cx_ingress *in) {
+    cx_lock(in);
+    int w = cx_quit_locked(in);
+    cx_unlock(in);
+    cx_quit_wake(in, w);
+}
+
+/* The end of a run (executor.finishRunLocked): no run watches a future
+ * any more, the owner is disarmed, and the lock is let go. */
+void cx_run_end_unlock(cx_ingress *in) {
+    cx_run_stop_locked(in);
+    cx_owner_disarm_locked(in);
+    cx_unlock(in);
+}
+
+/* The host flags. CX_FLAG_HOST says a host loop is attached (ctexec_fd,
+ * ctexec_set_notify); CX_FLAG_HOST_IDLE says it was told the queue is
+ * empty, so the next push wakes it (cx_push_mark clears the flag under the
+ * lock and raises the host's signal after the unlock). The owner sets
+ * CX_FLAG_HOST_IDLE when it finds the queue empty (run_ready, or run_until
+ * about to sleep), in cx_host_idle_locked: unlock, clear the signal, lock,
+ * look at the queue again, and set the flag only if it is still empty;
+ * else raise the signal again (a push in between saw no CX_FLAG_HOST_IDLE
+ * and told no one). So the signal is raised whenever work is queued and
+ * CX_FLAG_HOST_IDLE is clear.
+ *
+ * held is the number of items the owner took from the queue but has not
+ * run yet (executor: a RunReady's held batch); they count as queued. */
+static int cx_queue_empty_locked(cx_ingress *in, uint64_t held) {
+    return in->len == 0 && in->full_n == 0 && held == 0 &&
+           (__atomic_load_n(&in->urgent, __ATOMIC_SEQ_CST) & CX_URGENT_COUNT) == 0;
+}
+
+/* Lock held: attaches a host. 1 if work is queued that the host was not
+ * woken for (the caller then raises what it just attached). */
+int cx_host_attach_locked(cx_ingress *in, uint64_t held) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_HOST)) {
+        fl |= CX_FLAG_HOST;
+        if (cx_queue_empty_locked(in, held)) fl |= CX_FLAG_HOST_IDLE;
+        __atomic_store_n(&in->flags, fl, __ATOMIC_SEQ_CST);
+    }
+    return !(fl & CX_FLAG_HOST_IDLE);
+}
+
+/* The owner, lock held, having found the queue empty: tells an attached
+ * host so (see above), unless it was told already and not force. Returns
+ * with the lock held: 1 if the queue is (still) empty, 0 if work came in
+ * meanwhile (the signal is raised again). force: RunReady, which clears
+ * the signal even when the host was told already: a push clears
+ * CX_FLAG_HOST_IDLE under the lock but raises the signal after it, so its
+ * raise can land after the owner drained and set the flag again, leaving
+ * the signal raised over an empty queue (a host polling it would spin).
+ * Clearing it is safe for the same reason as the first time: the queue
+ * is looked at again afterwards. */
+int cx_host_idle_locked(cx_ingress *in, uint64_t held, int force) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_HOST) || (!force && (fl & CX_FLAG_HOST_IDLE))) return 1;
+    cx_unlock(in);
+    cx_host_clear(in);
+    cx_lock(in);
+    if (cx_queue_empty_locked(in, held)) {
+        __atomic_store_n(&in->flags, __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST) | CX_FLAG_HOST_IDLE,
+                         __ATOMIC_SEQ_CST);
+        return 1;
+    }
+    /* The push saw no CX_FLAG_HOST_IDLE and told no one; no notify is owed
+     * (the host has not drained), but the signal must be raised while work
+     * is queued. */
+    cx_unlock(in);
+    cx_host_wake(in, 0);
+    cx_lock(in);
+    return 0;
 }

@@ -20,6 +20,12 @@ func Unlock(in unsafe.Pointer)                                             { pan
 func Signal(in unsafe.Pointer)                                             { panic(errNoCgo) }
 func TakeRoomWaitersLocked(in unsafe.Pointer) bool                         { panic(errNoCgo) }
 func OwnerWait(in unsafe.Pointer, leftNs int64) bool                       { panic(errNoCgo) }
+func Quit(in unsafe.Pointer)                                               { panic(errNoCgo) }
+func QuitLocked(in unsafe.Pointer) int32                                   { panic(errNoCgo) }
+func QuitWake(in unsafe.Pointer, w int32)                                  { panic(errNoCgo) }
+func RunEndUnlock(in unsafe.Pointer)                                       { panic(errNoCgo) }
+func HostAttachLocked(in unsafe.Pointer, held uint64) bool                 { panic(errNoCgo) }
+func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool       { panic(errNoCgo) }
 func WaitOn(addr unsafe.Pointer, val uint32, ns int64)                     { panic(errNoCgo) }
 func WakeOne(addr unsafe.Pointer)                                          { panic(errNoCgo) }
 func WakeAll(addr unsafe.Pointer)                                          { panic(errNoCgo) }

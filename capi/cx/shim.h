@@ -156,6 +156,18 @@ CX_HIDDEN cx_taken cx_take_all_go(cx_ingress *in);
 CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
 CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
 
+/* Quit, the end of a run and the host flags (ingress.c, which has their
+ * protocol). cx_quit_locked returns what cx_quit_wake wakes after the
+ * unlock (CX_QUIT_*). */
+#define CX_QUIT_SIGNAL 1
+#define CX_QUIT_ROOM 2
+CX_HIDDEN int cx_quit_locked(cx_ingress *in);
+CX_HIDDEN void cx_quit_wake(cx_ingress *in, int w);
+CX_HIDDEN void cx_quit(cx_ingress *in);
+CX_HIDDEN void cx_run_end_unlock(cx_ingress *in);
+CX_HIDDEN int cx_host_attach_locked(cx_ingress *in, uint64_t held);
+CX_HIDDEN int cx_host_idle_locked(cx_ingress *in, uint64_t held, int force);
+
 /* The urgent lane's word (cx_ingress.urgent; submit_with.c). */
 #define CX_URGENT_USED (1ull << 32)
 #define CX_URGENT_COUNT (CX_URGENT_USED - 1)
