@@ -37,3 +37,10 @@ type Taken struct {
 	Buf      unsafe.Pointer
 	Len      uint64
 }
+
+// The answers of a wait for room (ingress.c, cx_room_wait).
+const (
+	RoomOK       = iota // the queue has room: push again
+	RoomQuit            // the executor quit or was freed
+	RoomTimedOut        // the deadline passed first
+)

@@ -39,7 +39,8 @@ import (
 func init() {
 	if Pushed != C.CX_PUSHED || PushQuit != C.CX_PUSH_QUIT || PushFull != C.CX_PUSH_FULL || PushNoMem != C.CX_PUSH_NOMEM ||
 		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL ||
-		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED {
+		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED ||
+		RoomOK != C.CX_ROOM_OK || RoomQuit != C.CX_ROOM_QUIT || RoomTimedOut != C.CX_ROOM_TIMEDOUT {
 		panic("cx: consts.go differs from capi/cx/shim.h")
 	}
 }
@@ -98,11 +99,16 @@ func OwnerDisarm(in unsafe.Pointer)    { C.cx_owner_disarm((*C.cx_ingress)(in)) 
 // Signal wakes an ingress's owner if it is armed or asleep (ingress.c).
 func Signal(in unsafe.Pointer) { C.cx_signal((*C.cx_ingress)(in)) }
 
-// TakeRoomWaitersLocked clears the room-wait flag, lock held, and reports
-// whether it was set; the caller then wakes the Room word (ingress.c).
-func TakeRoomWaitersLocked(in unsafe.Pointer) bool {
-	return C.cx_take_room_waiters_locked((*C.cx_ingress)(in)) != 0
+// RoomWait waits, lock not held, until in's bounded queue has room
+// (RoomOK), in quits or is freed (RoomQuit) or leftNs (< 0: no limit) pass
+// (RoomTimedOut): spin, then sleep, in C (ingress.c, cx_room_wait).
+func RoomWait(in unsafe.Pointer, leftNs int64) int {
+	return int(C.cx_room_wait((*C.cx_ingress)(in), C.int64_t(leftNs)))
 }
+
+// MakeRoom wakes the submitters waiting for room once the queue is down to
+// half its bound (ingress.c, cx_make_room).
+func MakeRoom(in unsafe.Pointer) { C.cx_make_room((*C.cx_ingress)(in)) }
 
 // Quit quits in for good (ingress.c, cx_quit). QuitLocked is the same with
 // the lock held; it returns what QuitWake must wake after the unlock.

@@ -1,6 +1,6 @@
 /* The ingress: the one queue every submit crosses. Its lock, the push,
- * the owner's take and arming, the signal, the quit and the host flags
- * are implemented here and nowhere else; the Go core (executor/) calls them through package cx, per
+ * the owner's take and arming, the signal, the waits for room, the quit
+ * and the host flags are implemented here and nowhere else; the Go core (executor/) calls them through package cx, per
  * batch or on slow paths. The protocol (executor/shared.go, "Ingress") in
  * short:
  *
@@ -65,6 +65,15 @@ int cx_take_room_waiters_locked(cx_ingress *in) {
     return old & 1;
 }
 
+/* Lock held: whether a bounded queue (max != 0) has no room for a push,
+ * counting from a fresh started_seen (the slow path can afford the owner's
+ * cache line). The one test of the bound: counted pushes and the waits
+ * for room (cx_room_wait) use it. */
+int cx_bound_reached_locked(cx_ingress *in) {
+    in->started_seen = CX_LOAD(&in->started);
+    return in->max != 0 && in->pushed - in->started_seen >= in->max;
+}
+
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
  * queue is full (Go then fails or waits for room), else counts it. */
 int cx_count_push(cx_ingress *in, uint32_t fl) {
@@ -72,9 +81,8 @@ int cx_count_push(cx_ingress *in, uint32_t fl) {
     if (stamp) in->started_seen = CX_LOAD(&in->started);
     uint64_t q = in->pushed - in->started_seen;
     if (in->max != 0 && q >= in->max) {
-        in->started_seen = CX_LOAD(&in->started);
+        if (cx_bound_reached_locked(in)) return 0;
         q = in->pushed - in->started_seen;
-        if (q >= in->max) return 0;
     }
     in->pushed++;
     if ((fl & CX_FLAG_STAMP) && q + 1 > in->high_water) in->high_water = q + 1;
@@ -265,7 +273,80 @@ cx_taken cx_take_all_go(cx_ingress *in) {
     return t;
 }
 
-/* ---- quit, the end of a run and the host flags ------------------------- */
+/* ---- room, quit and the host flags ---------------------------------------
+ *
+ * Room. A submitter that finds a bounded queue full (CX_PUSH_FULL) and may
+ * wait waits for room here (cx_room_wait); the owner makes room
+ * (cx_make_room), and quit and free let every waiter go (cx_quit_locked).
+ * room is a sequence number, even while no waiter sleeps:
+ *   - the waiter, under the lock, finds the bound reached, reads room
+ *     (seq) and sets CX_FLAG_ROOM_WAIT; after the unlock it spins while
+ *     room == seq (cx_spin_while), then CASes seq -> seq | 1 (a sleeper)
+ *     and sleeps on that value, then looks again under the lock;
+ *   - the owner, once the queue is down to max/2, and a quit, clear the
+ *     flag under the lock and move room to its next even value
+ *     (cx_take_room_waiters_locked), and wake room's sleepers after the
+ *     unlock only if the low bit was set: a wake that only spinning
+ *     waiters need would cost a syscall for nothing (measured, it made a
+ *     bound of 1,024 spend a third of its time in the kernel).
+ * A waiter that sets its low bit after the bump fails its CAS (room moved
+ * on), and one that set it before is woken: no wake-up is lost.
+ *
+ * The wait is one call, which the policy (executor.waitRoom) makes without
+ * holding the lock, and which returns only with an answer. The submit of a
+ * C thread still enters Go to make it (cx_enqueue -> cx_go->submit): after
+ * the wait, the policy tells a freed executor (the submit fails with
+ * CTEXEC_ECANCELLED) from one that quit (the item goes down the chain),
+ * and only Go holds both the executor's freed state and its chain; the
+ * slot itself starts its quarantine once freed and is memset when reused,
+ * so a waiter holding only the slot could not tell them apart. What C
+ * cannot avoid is the touch of a freed slot that every waiter makes once
+ * after free woke it (it looks under the lock, sees CX_FLAG_QUIT, and
+ * returns): free sets the quit bit before it wakes anyone, and a slot is
+ * reused only after CX_QUARANTINE later frees (shim.c). */
+
+/* Waits until in's queue has room (CX_ROOM_OK), in quits or is freed
+ * (CX_ROOM_QUIT), or left_ns (< 0: no limit) pass (CX_ROOM_TIMEDOUT). */
+cx_room_t cx_room_wait(cx_ingress *in, int64_t left_ns) {
+    int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
+    for (;;) {
+        cx_lock(in);
+        uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+        cx_room_t r = CX_ROOM_AGAIN;
+        if (fl & CX_FLAG_QUIT)
+            r = CX_ROOM_QUIT;
+        else if (!cx_bound_reached_locked(in))
+            r = CX_ROOM_OK;
+        else if (deadline >= 0 && cx_now() >= deadline)
+            r = CX_ROOM_TIMEDOUT;
+        if (r != CX_ROOM_AGAIN) {
+            cx_unlock(in);
+            return r;
+        }
+        uint32_t seq = __atomic_load_n(&in->room, __ATOMIC_SEQ_CST);
+        if (!(fl & CX_FLAG_ROOM_WAIT)) __atomic_store_n(&in->flags, fl | CX_FLAG_ROOM_WAIT, __ATOMIC_SEQ_CST);
+        cx_unlock(in);
+        /* Half a bound of 1,024 drains in tens of microseconds, about what
+         * waking a sleeper costs: spin first, as the owner does. */
+        if (cx_spin_while(&in->room, seq, deadline)) continue;
+        uint32_t cur = seq;
+        if (!(seq & 1) && !__atomic_compare_exchange_n(&in->room, &cur, seq | 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            continue; /* room was made meanwhile */
+        int64_t left = -1;
+        if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
+        cx_wait_on(&in->room, seq | 1, left);
+    }
+}
+
+/* The owner, between segments of a batch of a bounded queue that has
+ * waiters: wakes them once the queue is down to half its bound (one
+ * wake-up per max/2 items, not one per item). */
+void cx_make_room(cx_ingress *in) {
+    cx_lock(in);
+    int wake = in->pushed - CX_LOAD(&in->started) <= in->max / 2 && cx_take_room_waiters_locked(in);
+    cx_unlock(in);
+    if (wake) cx_wake_all(&in->room);
+}
 
 /* Quit. Lock held: in quits for good (pushes fail with CX_PUSH_QUIT from
  * now on; the owner drains what is queued). Clears CX_FLAG_WAITING and lets

@@ -18,8 +18,9 @@ var _ cgo.Handle
 func Lock(in unsafe.Pointer)                                               { panic(errNoCgo) }
 func Unlock(in unsafe.Pointer)                                             { panic(errNoCgo) }
 func Signal(in unsafe.Pointer)                                             { panic(errNoCgo) }
-func TakeRoomWaitersLocked(in unsafe.Pointer) bool                         { panic(errNoCgo) }
 func OwnerWait(in unsafe.Pointer, leftNs int64) bool                       { panic(errNoCgo) }
+func RoomWait(in unsafe.Pointer, leftNs int64) int                         { panic(errNoCgo) }
+func MakeRoom(in unsafe.Pointer)                                           { panic(errNoCgo) }
 func Quit(in unsafe.Pointer)                                               { panic(errNoCgo) }
 func QuitLocked(in unsafe.Pointer) int32                                   { panic(errNoCgo) }
 func QuitWake(in unsafe.Pointer, w int32)                                  { panic(errNoCgo) }

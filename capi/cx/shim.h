@@ -156,11 +156,18 @@ CX_HIDDEN cx_taken cx_take_all_go(cx_ingress *in);
 CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
 CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
 
-/* Quit, the end of a run and the host flags (ingress.c, which has their
- * protocol). cx_quit_locked returns what cx_quit_wake wakes after the
- * unlock (CX_QUIT_*). */
+/* Room, quit, the end of a run and the host flags (ingress.c, which has
+ * their protocol). cx_room_wait waits for room in a bounded queue, the lock
+ * not held, and answers OK (push again), QUIT (quit or freed: the policy
+ * tells which) or TIMEDOUT; AGAIN is internal. cx_quit_locked returns what
+ * cx_quit_wake wakes after the unlock (CX_QUIT_*). */
+typedef enum { CX_ROOM_OK, CX_ROOM_QUIT, CX_ROOM_TIMEDOUT, CX_ROOM_AGAIN } cx_room_t;
 #define CX_QUIT_SIGNAL 1
 #define CX_QUIT_ROOM 2
+CX_HIDDEN int cx_bound_reached_locked(cx_ingress *in);
+CX_HIDDEN cx_room_t cx_room_wait(cx_ingress *in, int64_t left_ns);
+CX_HIDDEN void cx_make_room(cx_ingress *in);
+CX_HIDDEN int cx_spin_while(const uint32_t *word, uint32_t val, int64_t deadline); /* future.c */
 CX_HIDDEN int cx_quit_locked(cx_ingress *in);
 CX_HIDDEN void cx_quit_wake(cx_ingress *in, int w);
 CX_HIDDEN void cx_quit(cx_ingress *in);
