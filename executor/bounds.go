@@ -22,6 +22,9 @@ func (e *Executor) configure(in *Ingress, o Options) (fl uint32) {
 		fl |= flagCount
 		e.cnt = &in.Counters
 	}
+	if o.FailWhenFull {
+		fl |= cx.FlagFailFull // C's submits then do not wait for room
+	}
 	if o.Stats {
 		fl |= flagStamp
 		e.st = &stats{}
@@ -71,14 +74,20 @@ func (e *Executor) waitRoom(deadline int64) Status {
 		e.reject()
 		return ETIMEDOUT
 	}
-	in = e.in.Load()
-	in.lock()
-	freed := e.freed
-	in.unlock()
-	if freed {
+	if e.Freed() {
 		return ECANCELLED
 	}
 	return EQUIT
+}
+
+// Freed reports whether e was freed: a submit that waited for room in C
+// (capi/cx/shim.c, cx_enqueue) and saw it quit fails with ECANCELLED then.
+func (e *Executor) Freed() bool {
+	in := e.in.Load()
+	in.lock()
+	freed := e.freed
+	in.unlock()
+	return freed
 }
 
 // reject counts a submit refused by a full queue.

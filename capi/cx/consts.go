@@ -44,3 +44,7 @@ const (
 	RoomQuit            // the executor quit or was freed
 	RoomTimedOut        // the deadline passed first
 )
+
+// FlagFailFull is the ingress flag of a bounded queue that fails when full
+// instead of waiting for room (shim.h, CX_FLAG_FAIL_FULL).
+const FlagFailFull = 1 << 16

@@ -40,7 +40,8 @@ func init() {
 	if Pushed != C.CX_PUSHED || PushQuit != C.CX_PUSH_QUIT || PushFull != C.CX_PUSH_FULL || PushNoMem != C.CX_PUSH_NOMEM ||
 		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL ||
 		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED ||
-		RoomOK != C.CX_ROOM_OK || RoomQuit != C.CX_ROOM_QUIT || RoomTimedOut != C.CX_ROOM_TIMEDOUT {
+		RoomOK != C.CX_ROOM_OK || RoomQuit != C.CX_ROOM_QUIT || RoomTimedOut != C.CX_ROOM_TIMEDOUT ||
+		FlagFailFull != C.CX_FLAG_FAIL_FULL {
 		panic("cx: consts.go differs from capi/cx/shim.h")
 	}
 }

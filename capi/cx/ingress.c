@@ -292,17 +292,17 @@ cx_taken cx_take_all_go(cx_ingress *in) {
  * A waiter that sets its low bit after the bump fails its CAS (room moved
  * on), and one that set it before is woken: no wake-up is lost.
  *
- * The wait is one call, which the policy (executor.waitRoom) makes without
- * holding the lock, and which returns only with an answer. The submit of a
- * C thread still enters Go to make it (cx_enqueue -> cx_go->submit): after
- * the wait, the policy tells a freed executor (the submit fails with
- * CTEXEC_ECANCELLED) from one that quit (the item goes down the chain),
- * and only Go holds both the executor's freed state and its chain; the
+ * The wait is one call, which returns only with an answer. A C thread's
+ * submit makes it itself (shim.c, cx_enqueue), outside any Go frame, and
+ * enters Go only for the policy once it answers quit or timed out: Go tells
+ * a freed executor (CTEXEC_ECANCELLED) from one that quit (the chain walk),
+ * since only Go holds both the executor's freed state and its chain; the
  * slot itself starts its quarantine once freed and is memset when reused,
- * so a waiter holding only the slot could not tell them apart. What C
- * cannot avoid is the touch of a freed slot that every waiter makes once
- * after free woke it (it looks under the lock, sees CX_FLAG_QUIT, and
- * returns): free sets the quit bit before it wakes anyone, and a slot is
+ * so a waiter holding only the slot could not tell them apart. Go's own
+ * submits (executor.waitRoom) make the same call, without the lock. What
+ * no waiter avoids is the touch of a freed slot that it makes once after
+ * free woke it (it looks under the lock, sees CX_FLAG_QUIT, and returns):
+ * free sets the quit bit before it wakes anyone, and a slot is
  * reused only after CX_QUARANTINE later frees (shim.c). */
 
 /* Waits until in's queue has room (CX_ROOM_OK), in quits or is freed

@@ -162,6 +162,11 @@ CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
  * tells which) or TIMEDOUT; AGAIN is internal. cx_quit_locked returns what
  * cx_quit_wake wakes after the unlock (CX_QUIT_*). */
 typedef enum { CX_ROOM_OK, CX_ROOM_QUIT, CX_ROOM_TIMEDOUT, CX_ROOM_AGAIN } cx_room_t;
+/* An ingress flag of the policy's (set at init by executor.configure),
+ * above shared.h's: a bounded queue that fails when full
+ * (CTEXEC_FULL_FAIL) instead of waiting for room. Without it, a C
+ * thread's submit waits for room in C (shim.c, cx_enqueue). */
+#define CX_FLAG_FAIL_FULL (1u << 16)
 #define CX_QUIT_SIGNAL 1
 #define CX_QUIT_ROOM 2
 CX_HIDDEN int cx_bound_reached_locked(cx_ingress *in);
@@ -355,7 +360,8 @@ typedef struct cx_go_table {
     int (*debug_panic)(void);
     int (*new_exec)(uint64_t old, uint64_t self, ctexec_options *opts, uintptr_t *out);
     int (*taker)(uint64_t ex, uintptr_t *out);
-    int (*submit)(uint64_t ex, uintptr_t fn, uintptr_t arg, cx_future *fut, uint64_t self, int64_t timeout);
+    int (*submit)(uint64_t ex, uintptr_t fn, uintptr_t arg, cx_future *fut, uint64_t self, int64_t timeout,
+                  int waited);
     int (*stats)(uint64_t ex, ctexec_stats_t *out);
     int (*run_until)(uint64_t ex, cx_future *fut, uint32_t gen, int64_t timeout, uint64_t self, int64_t *left, int *wait);
     int (*run_resume)(uint64_t ex, cx_future *fut, int slept, int64_t *left, int *wait);
