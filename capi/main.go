@@ -184,11 +184,20 @@ func ctexecgo_taker(ex C.uint64_t, out *C.uintptr_t) (rc C.int) {
 }
 
 //export ctexecgo_submit
-func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t, timeout C.int64_t) (rc C.int) {
+func ctexecgo_submit(ex C.uint64_t, fn, arg C.uintptr_t, fut *C.cx_future, self C.uint64_t, timeout C.int64_t, waited C.int) (rc C.int) {
 	defer guard(&rc)
 	e := lookupExec(ex)
+	// waited: the submit waited for room in C (cx_enqueue) and the
+	// executor quit or was freed meanwhile, or the wait timed out. A
+	// waiter on a freed executor fails with ECANCELLED, as in waitRoom.
 	if e == nil {
+		if waited != 0 {
+			return C.CTEXEC_ECANCELLED
+		}
 		return C.CTEXEC_EBADHANDLE
+	}
+	if waited != 0 && e.ex.Freed() {
+		return C.CTEXEC_ECANCELLED
 	}
 	c := executor.Call{Fn: uintptr(fn), Arg: uintptr(arg)}
 	return C.int(e.ex.SubmitTimeout(executor.ThreadID(self), c, slot(fut), int64(timeout)))

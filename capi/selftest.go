@@ -156,6 +156,78 @@ out:
     return NULL;
 }
 
+// A thread that Go has never seen submits to a full bounded queue that
+// blocks: it waits for room in C, without entering Go. The owner is held
+// in an item while the thread fills the bound; a second thread opens the
+// gate after pause_ns, so the next submit must wait at least that long.
+typedef struct selftest_room {
+    ctexec *ex;
+    ctexec_future stop; // the owner runs until it
+    long n, bound;      // items to submit after the bound is full; max_queued
+    int64_t pause_ns;
+    int rc, step;
+    int held, gate;
+    int64_t waited_ns; // how long the first submit past the bound took
+    uint64_t entries;  // entries into Go
+    pthread_t th, opener;
+} selftest_room;
+
+static int selftest_room_hold(void *arg, void **result) {
+    (void)result;
+    selftest_room *x = arg;
+    __atomic_store_n(&x->held, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&x->gate, __ATOMIC_ACQUIRE)) cx_relax();
+    return 0;
+}
+
+static void *selftest_room_opener(void *p) {
+    selftest_room *x = p;
+    cx_sleep_ns(x->pause_ns);
+    __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void *selftest_room_main(void *p) {
+    selftest_room *x = p;
+    uint64_t before = cx_go_entries;
+    int opened = 0;
+    SELFTEST_TRY(1, ctexec_submit(x->ex, selftest_room_hold, x, NULL));
+    while (!__atomic_load_n(&x->held, __ATOMIC_ACQUIRE)) cx_relax();
+    for (long i = 0; i < x->bound; i++) SELFTEST_TRY(2, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+    SELFTEST_TRY(3, pthread_create(&x->opener, NULL, selftest_room_opener, x));
+    opened = 1;
+    int64_t t0 = cx_now();
+    SELFTEST_TRY(4, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+    x->waited_ns = cx_now() - t0;
+    for (long i = 0; i < x->n; i++) {
+        ctexec_future f;
+        void *r = 0;
+        if (i % 8 != 0) {
+            SELFTEST_TRY(5, ctexec_submit(x->ex, selftest_item, (void *)1, NULL));
+            continue;
+        }
+        SELFTEST_TRY(6, ctexec_submit(x->ex, selftest_item, (void *)1, &f));
+        SELFTEST_TRY(7, ctexec_future_wait(f, -1, &r));
+        SELFTEST_TRY(8, ctexec_future_free(f));
+    }
+out:
+    x->entries = cx_go_entries - before;
+    __atomic_store_n(&x->gate, 1, __ATOMIC_RELEASE);
+    if (opened) pthread_join(x->opener, NULL);
+    ctexec_future_set_result(x->stop, NULL);
+    return NULL;
+}
+
+static int selftest_room_start(selftest_room *x) { return pthread_create(&x->th, NULL, selftest_room_main, x); }
+static void selftest_room_join(selftest_room *x) { pthread_join(x->th, NULL); }
+
+static int selftest_new_bounded(uint64_t max, ctexec **out) {
+    ctexec_options o = CTEXEC_OPTIONS_INIT;
+    o.max_queued = max;
+    o.when_full = CTEXEC_FULL_BLOCK;
+    return ctexec_new_with(NULL, &o, out);
+}
+
 static int selftest_foreign_start(selftest_foreign *x) {
     return pthread_create(&x->th, NULL, selftest_foreign_main, x);
 }
@@ -231,6 +303,32 @@ func startForeign(ex selftestEx, stop uint64) (foreignThread, int) {
 func (t foreignThread) join() (rc, step, cbs int, entries uint64) {
 	C.selftest_foreign_join(t.x)
 	rc, step, cbs, entries = int(t.x.rc), int(t.x.step), int(t.x.cbs), uint64(t.x.entries)
+	C.free(unsafe.Pointer(t.x))
+	return
+}
+
+func selftestNewBounded(max uint64) (selftestEx, int) {
+	var ex *C.ctexec
+	rc := int(C.selftest_new_bounded(C.uint64_t(max), &ex))
+	return selftestEx{ex}, rc
+}
+
+// roomThread runs selftest_room_main on a new pthread against ex, a
+// bounded executor whose owner must run until stop.
+type roomThread struct{ x *C.selftest_room }
+
+func startRoom(ex selftestEx, stop uint64, bound, n int, pauseNs int64) (roomThread, int) {
+	x := (*C.selftest_room)(C.calloc(1, C.sizeof_selftest_room))
+	x.ex, x.stop = ex.ex, C.ctexec_future(stop)
+	x.bound, x.n, x.pause_ns = C.long(bound), C.long(n), C.int64_t(pauseNs)
+	return roomThread{x}, int(C.selftest_room_start(x))
+}
+
+// join returns the thread's first failure and its step, how long its
+// first submit past the bound took, and its entries into Go.
+func (t roomThread) join() (rc, step int, waitedNs int64, entries uint64) {
+	C.selftest_room_join(t.x)
+	rc, step, waitedNs, entries = int(t.x.rc), int(t.x.step), int64(t.x.waited_ns), uint64(t.x.entries)
 	C.free(unsafe.Pointer(t.x))
 	return
 }

@@ -136,3 +136,43 @@ func TestOwnerWakesStayInC(t *testing.T) {
 		t.Fatal("free", rc)
 	}
 }
+
+// TestForeignThreadWaitsForRoomInC: a thread Go has never seen submits to
+// a full bounded queue that blocks (CTEXEC_FULL_BLOCK), with and without
+// futures. It waits for room in the machinery (capi/cx/ingress.c,
+// cx_room_wait) and never enters Go.
+func TestForeignThreadWaitsForRoomInC(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const bound, pause = 4, 2_000_000
+	for round := 0; round < 3; round++ {
+		ex, rc := selftestNewBounded(bound)
+		if rc != 0 {
+			t.Fatal("new_with", rc)
+		}
+		stop, rc := selftestPromise()
+		if rc != 0 {
+			t.Fatal("promise", rc)
+		}
+		th, rc := startRoom(ex, stop, bound, 2000, pause)
+		if rc != 0 {
+			t.Fatal("pthread_create", rc)
+		}
+		runRc := ex.runUntil(stop)
+		rc, step, waited, entries := th.join()
+		if runRc != 0 || rc != 0 {
+			t.Fatalf("run_until %d; the submitting thread failed at step %d with %d", runRc, step, rc)
+		}
+		if waited < pause/2 {
+			t.Errorf("the submit past the bound returned after %d ns: it did not wait for room", waited)
+		}
+		t.Logf("round %d: waited %d ns; %d entries into Go by the submitting thread", round, waited, entries)
+		if entries != 0 {
+			t.Errorf("round %d: the submitting thread entered Go %d times, want 0", round, entries)
+		}
+		selftestFutureFree(stop)
+		if rc := ex.free(); rc != 0 {
+			t.Fatal("free", rc)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package executor
 
 import (
-	"runtime"
-	"sync/atomic"
 	"unsafe"
 
 	"ctexec/capi/cx"
@@ -24,6 +22,9 @@ func (e *Executor) configure(in *Ingress, o Options) (fl uint32) {
 		fl |= flagCount
 		e.cnt = &in.Counters
 	}
+	if o.FailWhenFull {
+		fl |= cx.FlagFailFull // C's submits then do not wait for room
+	}
 	if o.Stats {
 		fl |= flagStamp
 		e.st = &stats{}
@@ -42,104 +43,51 @@ func (e *Executor) configure(in *Ingress, o Options) (fl uint32) {
 	return fl
 }
 
-// fullLocked reports whether a bounded queue has no room for a push. It
-// refreshes StartedSeen: the slow path can afford the owner's cache line.
-func (in *Ingress) fullLocked() bool {
-	in.StartedSeen = in.Started.Load()
-	return in.Max != 0 && in.Pushed-in.StartedSeen >= in.Max
-}
-
-// Room is a sequence number, even while no waiter sleeps; a waiter that
-// stops spinning and sleeps sets its low bit first (roomSleeping).
-const roomSleeping = 1
-
-// takeRoomWaitersLocked clears flagRoomWait and, if it was set, moves Room
-// on to its next even value, so that spinning waiters see room and one
-// about to sleep on the old value does not. It reports whether a waiter
-// may be asleep: the caller then wakes Room's sleepers after unlocking (a
-// wake-up that only spinning waiters need would cost a syscall for
-// nothing: measured, it made a bound of 1,024 spend a third of its time in
-// the kernel).
-func (in *Ingress) takeRoomWaitersLocked() (sleepers bool) {
-	return cx.TakeRoomWaitersLocked(unsafe.Pointer(in))
-}
-
 // makeRoom wakes the submitters waiting for room once the queue is down to
-// half its bound: one wake-up per Max/2 items, not one per item.
+// half its bound (capi/cx/ingress.c, cx_make_room): one wake-up per Max/2
+// items, not one per item. The flag is read here first, so that a
+// segment with no waiter costs no call into C.
 func (e *Executor) makeRoom() {
 	in := e.in.Load()
-	if in.Flags.Load()&flagRoomWait == 0 {
-		return
-	}
-	in.lock()
-	wake := in.Pushed-in.Started.Load() <= in.Max/2 && in.takeRoomWaitersLocked()
-	in.unlock()
-	if wake {
-		futexWakeAll(&in.Room)
+	if in.Flags.Load()&flagRoomWait != 0 {
+		cx.MakeRoom(unsafe.Pointer(in))
 	}
 }
 
 // waitRoom waits until e's queue has room (OK), e quits (EQUIT: the item
 // goes down the chain), e is freed (ECANCELLED) or deadline passes
-// (ETIMEDOUT). It reloads e's ingress at each turn: Free swaps in a
-// tombstone, and wakes the sleepers on the old one before it returns.
+// (ETIMEDOUT). The wait (check, spin, sleep) is the machinery's
+// (capi/cx/ingress.c, cx_room_wait), one call made without the lock; this
+// is its policy. Free sets the quit bit on the ingress before it swaps in a
+// tombstone and wakes the waiters, so a wait on the old ingress answers
+// quit, and freed tells the two apart.
 func (e *Executor) waitRoom(deadline int64) Status {
-	for {
-		in := e.in.Load()
-		in.lock()
-		switch {
-		case e.freed:
-			in.unlock()
-			return ECANCELLED
-		case in.Flags.Load()&flagQuit != 0:
-			in.unlock()
-			return EQUIT
-		case !in.fullLocked():
-			in.unlock()
-			return OK
-		case deadline >= 0 && now() >= deadline:
-			in.unlock()
-			e.reject()
-			return ETIMEDOUT
-		}
-		seq := in.Room.Load()
-		in.Flags.Store(in.Flags.Load() | flagRoomWait)
-		in.unlock()
-		// Half a bound of 1,024 drains in tens of microseconds, about
-		// what waking a sleeper costs: spin first, as the owner does.
-		if roomSpinUntil(deadline, func() bool { return in.Room.Load() != seq }) {
-			continue
-		}
-		if seq&roomSleeping == 0 && !in.Room.CompareAndSwap(seq, seq|roomSleeping) {
-			continue // room was made meanwhile
-		}
-		left := int64(-1)
-		if deadline >= 0 {
-			left = max(deadline-now(), 0)
-		}
-		futexSleep(&in.Room, seq|roomSleeping, left)
+	in := e.in.Load()
+	left := int64(-1)
+	if deadline >= 0 {
+		left = max(deadline-now(), 0) // C's clock is not now()'s
 	}
+	switch cx.RoomWait(unsafe.Pointer(in), left) {
+	case cx.RoomOK:
+		return OK
+	case cx.RoomTimedOut:
+		e.reject()
+		return ETIMEDOUT
+	}
+	if e.Freed() {
+		return ECANCELLED
+	}
+	return EQUIT
 }
 
-// roomSpin serves submitters waiting for room. At most roomSpinMax of them
-// spin at once, the others sleep at once: the owner needs a CPU to make
-// room, and spinning submitters on every CPU starve it (measured: with 2
-// submitters on 2 vCPUs both spinning, a bound of 1,024 ran at 0.56x of
-// unbounded). The C waiter has the same rule (capi/cx/future.c).
-var (
-	roomSpin     spinner
-	roomSpinners atomic.Int32
-	roomSpinMax  = int32(max(1, runtime.NumCPU()-1))
-)
-
-func roomSpinUntil(deadline int64, cond func() bool) bool {
-	if roomSpinners.Add(1) > roomSpinMax {
-		roomSpinners.Add(-1)
-		return cond()
-	}
-	ok := roomSpin.spinUntil(deadline, cond)
-	roomSpinners.Add(-1)
-	return ok
+// Freed reports whether e was freed: a submit that waited for room in C
+// (capi/cx/shim.c, cx_enqueue) and saw it quit fails with ECANCELLED then.
+func (e *Executor) Freed() bool {
+	in := e.in.Load()
+	in.lock()
+	freed := e.freed
+	in.unlock()
+	return freed
 }
 
 // reject counts a submit refused by a full queue.

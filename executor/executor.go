@@ -152,7 +152,7 @@ func NewWith(owner ThreadID, old *Executor, runner Runner, in *Ingress, o Option
 	}
 	// in may be recycled C memory: the machinery resets every field, and
 	// gives it a first chunk and a spare one.
-	cx.IngressInit(unsafe.Pointer(in), uint64(owner), o.MaxQueued, e.configure(in, o))
+	cx.IngressInit(unsafe.Pointer(in), uint64(owner), o.MaxQueued, e.configure(in, o), true)
 	e.in.Store(in)
 	if o.StallNs > 0 {
 		e.wd = e.startWatchdog(o.StallNs, o.OnStall)
@@ -364,9 +364,7 @@ func (e *Executor) admit(from ThreadID, f *Future) Status {
 	e.running, e.target = true, f
 	in.unlock()
 	if !e.watch(f) {
-		in.lock()
-		in.Flags.Store(in.Flags.Load() | flagQuit)
-		in.unlock()
+		cx.Quit(unsafe.Pointer(in))
 	}
 	return OK
 }
@@ -511,9 +509,7 @@ func (e *Executor) finishRunLocked() {
 	e.running = false
 	e.target = nil
 	in := e.in.Load()
-	cx.RunStopLocked(unsafe.Pointer(in))
-	in.Flags.Store(in.Flags.Load() &^ flagWaiting)
-	in.unlock()
+	cx.RunEndUnlock(unsafe.Pointer(in))
 }
 
 // sleep is RunUntil's wait for Go callers: the C API's own
@@ -597,8 +593,7 @@ func (e *Executor) Free() (discarded int, st Status) {
 		return 0, EBADHANDLE
 	}
 	e.freed = true
-	in.Flags.Store(in.Flags.Load() | flagQuit)
-	room := in.takeRoomWaitersLocked()
+	wake := cx.QuitLocked(unsafe.Pointer(in))
 	// Everything queued, and the current chunk even when empty.
 	rest := e.batchOf(cx.TakeAllLocked(unsafe.Pointer(in)))
 	var chunks []chunk
@@ -623,13 +618,11 @@ func (e *Executor) Free() (discarded int, st Status) {
 	e.held, e.heldNext = batch{}, 0
 	e.spareFull = nil
 	e.st.freed(in, n)
-	tomb := &Ingress{Owner: in.Owner}
-	tomb.Flags.Store(flagQuit)
+	tomb := &Ingress{}
+	cx.IngressInit(unsafe.Pointer(tomb), in.Owner, 0, flagQuit, false)
 	e.in.Store(tomb)
 	in.unlock()
-	if room {
-		futexWakeAll(&in.Room)
-	}
+	cx.QuitWake(unsafe.Pointer(in), wake)
 	e.wd.stop()
 	for _, entries := range queued {
 		if len(entries) > 0 {

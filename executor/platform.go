@@ -1,35 +1,19 @@
 package executor
 
 import (
-	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"ctexec/capi/cx"
 )
 
-// Waits are on a 32-bit word, never channel receives, through the
-// machinery's platform layer (capi/cx/platform.c: futex, WaitOnAddress,
-// os_sync_wait_on_address or the parking lot), so that Go and C wait on
-// the shared words (capi/cx/shared.h) through one primitive by construction. The
-// callers of this package are usually C threads that entered Go through
-// cgo; such a goroutine is locked to its OS thread, and parking it on the
-// Go scheduler costs an OS handoff in each direction (48–75 µs measured)
+// Go never waits here. Every wait (the idle owner, waiters on futures,
+// submitters waiting for room) is the machinery's, in C (capi/cx: spin,
+// then a futex, WaitOnAddress, os_sync_wait_on_address or the parking lot
+// on a 32-bit word of shared memory), never a channel receive: the callers
+// of this package are usually C threads that entered Go through cgo; such
+// a goroutine is locked to its OS thread, and parking it on the Go
+// scheduler costs an OS handoff in each direction (48–75 µs measured)
 // where a futex costs the kernel wake-up alone.
-//
-// Fences: the waits and wakes order no memory. Every waker publishes with a
-// sequentially consistent atomic (a Swap, CAS or Store on the word itself)
-// before it calls wake, and every sleeper re-reads the word with an atomic
-// load after the sleep returns; those atomics are the fences.
-
-// futexSleep blocks while *addr == val, at most ns (< 0: forever); it may
-// return early, and callers re-check their condition.
-func futexSleep(addr *atomic.Uint32, val uint32, ns int64) {
-	cx.WaitOn(unsafe.Pointer(addr), val, ns)
-}
-
-// futexWakeAll wakes every thread sleeping on addr.
-func futexWakeAll(addr *atomic.Uint32) { cx.WakeAll(unsafe.Pointer(addr)) }
 
 // stampNow is the clock of the statistics' wait samples, which C's pushes
 // stamp too (cx_now).
@@ -52,3 +36,20 @@ func deadlineFor(timeoutNs int64) int64 {
 	}
 	return d
 }
+
+// The spin of every waiter is C's (capi/cx/future.c, cx_spin: idle owners,
+// waiters on futures, submitters waiting for room); these are the Go
+// mirrors of its constants (capi/cx/shared.h: CX_SPIN_*), checked at load
+// with the other shared values.
+// defaultSpinNs is the longest a waiter spins before it sleeps (the
+// machinery reads CTEXEC_SPIN_NS at load; 0 disables spinning): waking a
+// sleeping thread costs about 20 µs on a virtual CPU, so a spin only helps
+// while the other thread is running, and the budget must exceed the
+// wake-up time for a pair of threads to leave the slow mode. Once a
+// spinner's budget collapses below minSpinNs, one wait in spinProbeEvery
+// still probes with the full budget.
+const (
+	defaultSpinNs  = 50_000
+	minSpinNs      = 1_000
+	spinProbeEvery = 32
+)

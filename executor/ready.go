@@ -45,68 +45,44 @@ func (e *Executor) emptyLocked() bool {
 }
 
 // AttachHost connects e to a host loop: pushes then wake it through the
-// machinery (capi/cx/embed.c: cx_host_wake, cx_host_clear). It reports whether work is queued that the
-// host was not woken for: the caller then wakes what it just attached.
+// machinery (capi/cx/embed.c: cx_host_wake, cx_host_clear). It reports
+// whether work is queued that the host was not woken for: the caller then
+// wakes what it just attached. The flags are C's (capi/cx/ingress.c,
+// cx_host_attach_locked, which has the protocol); held items count as
+// queued, so the lock is held across the call, on this rare path only.
 func (e *Executor) AttachHost() (pending bool) {
 	in := e.in.Load()
 	in.lock()
-	fl := in.Flags.Load()
-	if fl&flagHost == 0 {
-		fl |= flagHost
-		if e.emptyLocked() {
-			fl |= flagHostIdle
-		}
-		in.Flags.Store(fl)
-	}
+	pending = cx.HostAttachLocked(unsafe.Pointer(in), e.heldLeftLocked())
 	in.unlock()
-	return fl&flagHostIdle == 0
+	return pending
 }
 
 // hostIdleLocked tells an attached host that the queue is empty. The owner
 // calls it, lock held, having found the queue empty; it returns with the
 // lock held. The descriptor is cleared before the queue is checked again,
 // so a push in between is never lost: it reports false, with the
-// descriptor readable again, if work came in meanwhile.
+// descriptor readable again, if work came in meanwhile. The transition is
+// C's (capi/cx/ingress.c, cx_host_idle_locked); the flags are read here
+// first, so that an executor with no host, or one told already, makes no
+// call into C.
 func (e *Executor) hostIdleLocked() bool {
 	in := e.in.Load()
 	if fl := in.Flags.Load(); fl&flagHost == 0 || fl&flagHostIdle != 0 {
 		return true
 	}
-	return e.clearHostLocked()
+	return cx.HostIdleLocked(unsafe.Pointer(in), e.heldLeftLocked(), false)
 }
 
 // hostStillIdleLocked is hostIdleLocked for RunReady, which clears the
-// descriptor even when the host was already told the queue is empty: a
-// push clears flagHostIdle under the lock but raises the descriptor after
-// it, so its raise can land after the owner has drained and set
-// flagHostIdle again, leaving the descriptor readable over an empty queue
-// (a host polling it would spin). Clearing it here is safe for the same
-// reason as in hostIdleLocked: the queue is checked again afterwards.
+// descriptor even when the host was told already (see cx_host_idle_locked
+// with force: a push's raise can land after the owner drained).
 func (e *Executor) hostStillIdleLocked() bool {
-	if e.in.Load().Flags.Load()&flagHost == 0 {
-		return true
-	}
-	return e.clearHostLocked()
-}
-
-// clearHostLocked clears the descriptor, then sets flagHostIdle if the
-// queue is still empty, or makes the descriptor readable again.
-func (e *Executor) clearHostLocked() bool {
 	in := e.in.Load()
-	in.unlock()
-	cx.HostClear(unsafe.Pointer(in))
-	in.lock()
-	if e.emptyLocked() {
-		in.Flags.Store(in.Flags.Load() | flagHostIdle)
+	if in.Flags.Load()&flagHost == 0 {
 		return true
 	}
-	// The push saw no flagHostIdle and told no one; its notify is still
-	// owed nothing (the host has not drained), but the descriptor must be
-	// readable while work is queued.
-	in.unlock()
-	cx.HostWake(unsafe.Pointer(in), false)
-	in.lock()
-	return false
+	return cx.HostIdleLocked(unsafe.Pointer(in), e.heldLeftLocked(), true)
 }
 
 // RunReady runs queued items on the calling thread, which must be the

@@ -37,3 +37,14 @@ type Taken struct {
 	Buf      unsafe.Pointer
 	Len      uint64
 }
+
+// The answers of a wait for room (ingress.c, cx_room_wait).
+const (
+	RoomOK       = iota // the queue has room: push again
+	RoomQuit            // the executor quit or was freed
+	RoomTimedOut        // the deadline passed first
+)
+
+// FlagFailFull is the ingress flag of a bounded queue that fails when full
+// instead of waiting for room (shim.h, CX_FLAG_FAIL_FULL).
+const FlagFailFull = 1 << 16

@@ -38,7 +38,9 @@ import (
 func init() {
 	if Pushed != C.CX_PUSHED || PushQuit != C.CX_PUSH_QUIT || PushFull != C.CX_PUSH_FULL || PushNoMem != C.CX_PUSH_NOMEM ||
 		ByItem != C.CX_BY_ITEM || ByPromise != C.CX_BY_PROMISE || ByCancel != C.CX_BY_CANCEL ||
-		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED {
+		NextTaken != C.CX_NEXT_TAKEN || NextArmed != C.CX_NEXT_ARMED || NextLocked != C.CX_NEXT_LOCKED ||
+		RoomOK != C.CX_ROOM_OK || RoomQuit != C.CX_ROOM_QUIT || RoomTimedOut != C.CX_ROOM_TIMEDOUT ||
+		FlagFailFull != C.CX_FLAG_FAIL_FULL {
 		panic("cx: consts.go differs from capi/cx/shim.h")
 	}
 }
@@ -57,10 +59,15 @@ func taken(t C.cx_taken) Taken {
 	return Taken{unsafe.Pointer(t.full_head), uint64(t.full_n), unsafe.Pointer(t.buf), uint64(t.len)}
 }
 
-// IngressInit makes in, memory nobody else sees yet, an empty queue
-// (ingress.c, cx_ingress_init).
-func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32) {
-	C.cx_ingress_init((*C.cx_ingress)(in), C.uint64_t(owner), C.uint64_t(max), C.uint32_t(flags))
+// IngressInit makes in, memory nobody else sees yet, an empty queue,
+// with its first chunks if chunks (an executor slot's ingress; ingress.c,
+// cx_ingress_init).
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, chunks bool) {
+	c := C.int(0)
+	if chunks {
+		c = 1
+	}
+	C.cx_ingress_init((*C.cx_ingress)(in), C.uint64_t(owner), C.uint64_t(max), C.uint32_t(flags), c)
 }
 
 // TakenNext is the chunk after c in a taken full list.
@@ -112,10 +119,41 @@ func OwnerDisarm(in unsafe.Pointer)    { C.cx_owner_disarm((*C.cx_ingress)(in)) 
 // Signal wakes an ingress's owner if it is armed or asleep (ingress.c).
 func Signal(in unsafe.Pointer) { C.cx_signal((*C.cx_ingress)(in)) }
 
-// TakeRoomWaitersLocked clears the room-wait flag, lock held, and reports
-// whether it was set; the caller then wakes the Room word (ingress.c).
-func TakeRoomWaitersLocked(in unsafe.Pointer) bool {
-	return C.cx_take_room_waiters_locked((*C.cx_ingress)(in)) != 0
+// RoomWait waits, lock not held, until in's bounded queue has room
+// (RoomOK), in quits or is freed (RoomQuit) or leftNs (< 0: no limit) pass
+// (RoomTimedOut): spin, then sleep, in C (ingress.c, cx_room_wait).
+func RoomWait(in unsafe.Pointer, leftNs int64) int {
+	return int(C.cx_room_wait((*C.cx_ingress)(in), C.int64_t(leftNs)))
+}
+
+// MakeRoom wakes the submitters waiting for room once the queue is down to
+// half its bound (ingress.c, cx_make_room).
+func MakeRoom(in unsafe.Pointer) { C.cx_make_room((*C.cx_ingress)(in)) }
+
+// Quit quits in for good (ingress.c, cx_quit). QuitLocked is the same with
+// the lock held; it returns what QuitWake must wake after the unlock.
+func Quit(in unsafe.Pointer)              { C.cx_quit((*C.cx_ingress)(in)) }
+func QuitLocked(in unsafe.Pointer) int32  { return int32(C.cx_quit_locked((*C.cx_ingress)(in))) }
+func QuitWake(in unsafe.Pointer, w int32) { C.cx_quit_wake((*C.cx_ingress)(in), C.int(w)) }
+
+// RunEndUnlock ends a run, lock held: no future watched any more, the
+// owner disarmed, then the lock let go (ingress.c, cx_run_end_unlock).
+func RunEndUnlock(in unsafe.Pointer) { C.cx_run_end_unlock((*C.cx_ingress)(in)) }
+
+// HostAttachLocked attaches a host, lock held, with held items taken but
+// not run: true if work is queued that the host was not woken for.
+// HostIdleLocked tells an attached host, lock held (and held again on
+// return), that the queue is empty: false if work came in meanwhile
+// (ingress.c, cx_host_attach_locked, cx_host_idle_locked).
+func HostAttachLocked(in unsafe.Pointer, held uint64) bool {
+	return C.cx_host_attach_locked((*C.cx_ingress)(in), C.uint64_t(held)) != 0
+}
+func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool {
+	f := C.int(0)
+	if force {
+		f = 1
+	}
+	return C.cx_host_idle_locked((*C.cx_ingress)(in), C.uint64_t(held), f) != 0
 }
 
 // OwnerWait is the armed owner's wait on its Wake word, at most leftNs

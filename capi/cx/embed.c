@@ -1,10 +1,11 @@
 /* Embedding in a host event loop: the host's signal (hostfd_*.c: a
  * descriptor on POSIX, an event HANDLE on Windows), the notify callback
  * and ctexec_run_ready. The protocol that decides when the host is woken
- * and when its signal is cleared is the host part of
- * shared.h; the owner's side of it runs in Go (RunReady, and
- * RunUntil before it sleeps). This file only makes, raises, clears and
- * closes the signal and calls the callback. */
+ * and when its signal is cleared is the host flags' (ingress.c:
+ * cx_host_attach_locked, cx_host_idle_locked, which the owner's policy
+ * calls from RunReady, and from RunUntil before it sleeps, and the push).
+ * This file only makes, raises, clears and closes the signal and calls the
+ * callback. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>

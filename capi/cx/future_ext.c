@@ -9,7 +9,7 @@
  * a watched promise, or one with done callbacks, without entering Go.
  *
  * Quit and done are one moment. A completion quits every run watching the
- * future (it sets CX_FLAG_QUIT on the executor under its ingress lock and
+ * future (cx_quit_locked on the executor, under its ingress lock, then it
  * wakes the owner) before it publishes the future as done, both under the
  * stripe's lock. So whoever sees an executor quit and then takes the
  * stripe's lock (cx_settle) sees the future done: a submit that reports
@@ -98,13 +98,10 @@ static void cx_quit_watchers(struct ctexec **pp, cx_future *f, uint32_t gen) {
         }
         s->run_target = NULL;
         s->quit_by = f;
-        uint32_t fl = __atomic_load_n(&s->in.flags, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&s->in.flags, (fl | CX_FLAG_QUIT) & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
-        int room = cx_take_room_waiters_locked(&s->in);
+        int w = cx_quit_locked(&s->in);
         *pp = s->watch_next;
         cx_unlock(&s->in);
-        if (fl & CX_FLAG_WAITING) cx_signal(&s->in);
-        if (room) cx_wake_all(&s->in.room);
+        cx_quit_wake(&s->in, w);
     }
 }
 

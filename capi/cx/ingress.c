@@ -1,6 +1,6 @@
 /* The ingress: the one queue every submit crosses. Its lock, the push,
- * the owner's take and arming, and the signal are implemented here and
- * nowhere else; the Go core (executor/) calls them through package cx, per
+ * the owner's take and arming, the signal, the waits for room, the quit
+ * and the host flags are implemented here and nowhere else; the Go core (executor/) calls them through package cx, per
  * batch or on slow paths. The protocol (executor/shared.go, "Ingress") in
  * short:
  *
@@ -68,6 +68,15 @@ int cx_take_room_waiters_locked(cx_ingress *in) {
     return old & 1;
 }
 
+/* Lock held: whether a bounded queue (max != 0) has no room for a push,
+ * counting from a fresh started_seen (the slow path can afford the owner's
+ * cache line). The one test of the bound: counted pushes and the waits
+ * for room (cx_room_wait) use it. */
+int cx_bound_reached_locked(cx_ingress *in) {
+    in->started_seen = CX_LOAD(&in->started);
+    return in->max != 0 && in->pushed - in->started_seen >= in->max;
+}
+
 /* A counted push (CX_FLAG_COUNT; executor/shared.go): 0 if the bounded
  * queue is full (Go then fails or waits for room), else counts it. */
 int cx_count_push(cx_ingress *in, uint32_t fl) {
@@ -75,9 +84,8 @@ int cx_count_push(cx_ingress *in, uint32_t fl) {
     if (stamp) in->started_seen = CX_LOAD(&in->started);
     uint64_t q = in->pushed - in->started_seen;
     if (in->max != 0 && q >= in->max) {
-        in->started_seen = CX_LOAD(&in->started);
+        if (cx_bound_reached_locked(in)) return 0;
         q = in->pushed - in->started_seen;
-        if (q >= in->max) return 0;
     }
     in->pushed++;
     if ((fl & CX_FLAG_STAMP) && q + 1 > in->high_water) in->high_water = q + 1;
@@ -157,16 +165,19 @@ cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
 
 /* Makes in, possibly recycled memory nobody else can see yet, an empty
  * queue of owner's with bound max (0: none) and the flags the policy
- * chose, with a current chunk and a spare one in the owner's pool (either
- * may be missing if memory is out: the first push, or take, grows). Short-
- * lived executors (asgiref makes one per async_to_sync call) then take
- * their first submits and first batch without growing. */
-void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags) {
+ * chose. With chunks (an executor slot's ingress), it gets a current chunk
+ * and a spare one in the owner's pool (either may be missing if memory is
+ * out: the first push, or take, grows), so that short-lived executors
+ * (asgiref makes one per async_to_sync call) take their first submits and
+ * first batch without growing; without (a freed executor's tombstone,
+ * which is not in a slot), it gets none. */
+void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, int chunks) {
     memset(in, 0, sizeof *in);
     in->owner = owner;
     in->max = max;
     in->flags = flags;
     in->wake = CX_WAKE_IDLE;
+    if (!chunks) return;
     in->buf = cx_chunk_get();
     in->cap = in->buf != NULL ? CX_CHUNK_LEN : 0;
     struct ctexec *s = CX_SLOT_OF(in);
@@ -322,4 +333,174 @@ cx_taken cx_take_all_go(cx_ingress *in) {
     cx_taken t;
     cx_take_all_locked(in, NULL, &t);
     return t;
+}
+
+/* ---- room, quit and the host flags ---------------------------------------
+ *
+ * Room. A submitter that finds a bounded queue full (CX_PUSH_FULL) and may
+ * wait waits for room here (cx_room_wait); the owner makes room
+ * (cx_make_room), and quit and free let every waiter go (cx_quit_locked).
+ * room is a sequence number, even while no waiter sleeps:
+ *   - the waiter, under the lock, finds the bound reached, reads room
+ *     (seq) and sets CX_FLAG_ROOM_WAIT; after the unlock it spins while
+ *     room == seq (cx_spin_while), then CASes seq -> seq | 1 (a sleeper)
+ *     and sleeps on that value, then looks again under the lock;
+ *   - the owner, once the queue is down to max/2, and a quit, clear the
+ *     flag under the lock and move room to its next even value
+ *     (cx_take_room_waiters_locked), and wake room's sleepers after the
+ *     unlock only if the low bit was set: a wake that only spinning
+ *     waiters need would cost a syscall for nothing (measured, it made a
+ *     bound of 1,024 spend a third of its time in the kernel).
+ * A waiter that sets its low bit after the bump fails its CAS (room moved
+ * on), and one that set it before is woken: no wake-up is lost.
+ *
+ * The wait is one call, which returns only with an answer. A C thread's
+ * submit makes it itself (shim.c, cx_enqueue), outside any Go frame, and
+ * enters Go only for the policy once it answers quit or timed out: Go tells
+ * a freed executor (CTEXEC_ECANCELLED) from one that quit (the chain walk),
+ * since only Go holds both the executor's freed state and its chain; the
+ * slot itself starts its quarantine once freed and is memset when reused,
+ * so a waiter holding only the slot could not tell them apart. Go's own
+ * submits (executor.waitRoom) make the same call, without the lock. What
+ * no waiter avoids is the touch of a freed slot that it makes once after
+ * free woke it (it looks under the lock, sees CX_FLAG_QUIT, and returns):
+ * free sets the quit bit before it wakes anyone, and a slot is
+ * reused only after CX_QUARANTINE later frees (shim.c). */
+
+/* Waits until in's queue has room (CX_ROOM_OK), in quits or is freed
+ * (CX_ROOM_QUIT), or left_ns (< 0: no limit) pass (CX_ROOM_TIMEDOUT). */
+cx_room_t cx_room_wait(cx_ingress *in, int64_t left_ns) {
+    int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
+    for (;;) {
+        cx_lock(in);
+        uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+        cx_room_t r = CX_ROOM_AGAIN;
+        if (fl & CX_FLAG_QUIT)
+            r = CX_ROOM_QUIT;
+        else if (!cx_bound_reached_locked(in))
+            r = CX_ROOM_OK;
+        else if (deadline >= 0 && cx_now() >= deadline)
+            r = CX_ROOM_TIMEDOUT;
+        if (r != CX_ROOM_AGAIN) {
+            cx_unlock(in);
+            return r;
+        }
+        uint32_t seq = __atomic_load_n(&in->room, __ATOMIC_SEQ_CST);
+        if (!(fl & CX_FLAG_ROOM_WAIT)) __atomic_store_n(&in->flags, fl | CX_FLAG_ROOM_WAIT, __ATOMIC_SEQ_CST);
+        cx_unlock(in);
+        /* Half a bound of 1,024 drains in tens of microseconds, about what
+         * waking a sleeper costs: spin first, as the owner does. */
+        if (cx_spin_while(&in->room, seq, deadline)) continue;
+        uint32_t cur = seq;
+        if (!(seq & 1) && !__atomic_compare_exchange_n(&in->room, &cur, seq | 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            continue; /* room was made meanwhile */
+        int64_t left = -1;
+        if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
+        cx_wait_on(&in->room, seq | 1, left);
+    }
+}
+
+/* The owner, between segments of a batch of a bounded queue that has
+ * waiters: wakes them once the queue is down to half its bound (one
+ * wake-up per max/2 items, not one per item). */
+void cx_make_room(cx_ingress *in) {
+    cx_lock(in);
+    int wake = in->pushed - CX_LOAD(&in->started) <= in->max / 2 && cx_take_room_waiters_locked(in);
+    cx_unlock(in);
+    if (wake) cx_wake_all(&in->room);
+}
+
+/* Quit. Lock held: in quits for good (pushes fail with CX_PUSH_QUIT from
+ * now on; the owner drains what is queued). Clears CX_FLAG_WAITING and lets
+ * the room waiters go; the caller passes the result to cx_quit_wake after
+ * the unlock, which signals the owner if it was armed and wakes room's
+ * sleepers. The one quit: a run's watched future completing
+ * (future_ext.c), a run admitted on a future already done, and free
+ * (executor.admit, Free) all use it. */
+int cx_quit_locked(cx_ingress *in) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&in->flags, (fl | CX_FLAG_QUIT) & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    int w = (fl & CX_FLAG_WAITING) ? CX_QUIT_SIGNAL : 0;
+    if (cx_take_room_waiters_locked(in)) w |= CX_QUIT_ROOM;
+    return w;
+}
+
+void cx_quit_wake(cx_ingress *in, int w) {
+    if (w & CX_QUIT_SIGNAL) cx_signal(in);
+    if (w & CX_QUIT_ROOM) cx_wake_all(&in->room);
+}
+
+void cx_quit(cx_ingress *in) {
+    cx_lock(in);
+    int w = cx_quit_locked(in);
+    cx_unlock(in);
+    cx_quit_wake(in, w);
+}
+
+/* The end of a run (executor.finishRunLocked): no run watches a future
+ * any more, the owner is disarmed, and the lock is let go. */
+void cx_run_end_unlock(cx_ingress *in) {
+    cx_run_stop_locked(in);
+    cx_owner_disarm_locked(in);
+    cx_unlock(in);
+}
+
+/* The host flags. CX_FLAG_HOST says a host loop is attached (ctexec_fd,
+ * ctexec_set_notify); CX_FLAG_HOST_IDLE says it was told the queue is
+ * empty, so the next push wakes it (cx_push_mark clears the flag under the
+ * lock and raises the host's signal after the unlock). The owner sets
+ * CX_FLAG_HOST_IDLE when it finds the queue empty (run_ready, or run_until
+ * about to sleep), in cx_host_idle_locked: unlock, clear the signal, lock,
+ * look at the queue again, and set the flag only if it is still empty;
+ * else raise the signal again (a push in between saw no CX_FLAG_HOST_IDLE
+ * and told no one). So the signal is raised whenever work is queued and
+ * CX_FLAG_HOST_IDLE is clear.
+ *
+ * held is the number of items the owner took from the queue but has not
+ * run yet (executor: a RunReady's held batch); they count as queued. */
+static int cx_queue_empty_locked(cx_ingress *in, uint64_t held) {
+    return in->len == 0 && in->full_n == 0 && held == 0 &&
+           (__atomic_load_n(&in->urgent, __ATOMIC_SEQ_CST) & CX_URGENT_COUNT) == 0;
+}
+
+/* Lock held: attaches a host. 1 if work is queued that the host was not
+ * woken for (the caller then raises what it just attached). */
+int cx_host_attach_locked(cx_ingress *in, uint64_t held) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_HOST)) {
+        fl |= CX_FLAG_HOST;
+        if (cx_queue_empty_locked(in, held)) fl |= CX_FLAG_HOST_IDLE;
+        __atomic_store_n(&in->flags, fl, __ATOMIC_SEQ_CST);
+    }
+    return !(fl & CX_FLAG_HOST_IDLE);
+}
+
+/* The owner, lock held, having found the queue empty: tells an attached
+ * host so (see above), unless it was told already and not force. Returns
+ * with the lock held: 1 if the queue is (still) empty, 0 if work came in
+ * meanwhile (the signal is raised again). force: RunReady, which clears
+ * the signal even when the host was told already: a push clears
+ * CX_FLAG_HOST_IDLE under the lock but raises the signal after it, so its
+ * raise can land after the owner drained and set the flag again, leaving
+ * the signal raised over an empty queue (a host polling it would spin).
+ * Clearing it is safe for the same reason as the first time: the queue
+ * is looked at again afterwards. */
+int cx_host_idle_locked(cx_ingress *in, uint64_t held, int force) {
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    if (!(fl & CX_FLAG_HOST) || (!force && (fl & CX_FLAG_HOST_IDLE))) return 1;
+    cx_unlock(in);
+    cx_host_clear(in);
+    cx_lock(in);
+    if (cx_queue_empty_locked(in, held)) {
+        __atomic_store_n(&in->flags, __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST) | CX_FLAG_HOST_IDLE,
+                         __ATOMIC_SEQ_CST);
+        return 1;
+    }
+    /* The push saw no CX_FLAG_HOST_IDLE and told no one; no notify is owed
+     * (the host has not drained), but the signal must be raised while work
+     * is queued. */
+    cx_unlock(in);
+    cx_host_wake(in, 0);
+    cx_lock(in);
+    return 0;
 }

@@ -18,8 +18,15 @@ var _ cgo.Handle
 func Lock(in unsafe.Pointer)                                               { panic(errNoCgo) }
 func Unlock(in unsafe.Pointer)                                             { panic(errNoCgo) }
 func Signal(in unsafe.Pointer)                                             { panic(errNoCgo) }
-func TakeRoomWaitersLocked(in unsafe.Pointer) bool                         { panic(errNoCgo) }
 func OwnerWait(in unsafe.Pointer, leftNs int64) bool                       { panic(errNoCgo) }
+func RoomWait(in unsafe.Pointer, leftNs int64) int                         { panic(errNoCgo) }
+func MakeRoom(in unsafe.Pointer)                                           { panic(errNoCgo) }
+func Quit(in unsafe.Pointer)                                               { panic(errNoCgo) }
+func QuitLocked(in unsafe.Pointer) int32                                   { panic(errNoCgo) }
+func QuitWake(in unsafe.Pointer, w int32)                                  { panic(errNoCgo) }
+func RunEndUnlock(in unsafe.Pointer)                                       { panic(errNoCgo) }
+func HostAttachLocked(in unsafe.Pointer, held uint64) bool                 { panic(errNoCgo) }
+func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool       { panic(errNoCgo) }
 func WaitOn(addr unsafe.Pointer, val uint32, ns int64)                     { panic(errNoCgo) }
 func WakeOne(addr unsafe.Pointer)                                          { panic(errNoCgo) }
 func WakeAll(addr unsafe.Pointer)                                          { panic(errNoCgo) }
@@ -51,17 +58,17 @@ func FutRelease(f unsafe.Pointer)                                            { p
 func FutComplete(f unsafe.Pointer, gen uint32, kind int, result uintptr, code int32) int32 {
 	panic(errNoCgo)
 }
-func FutStart(f unsafe.Pointer) bool                                          { panic(errNoCgo) }
-func FutFree(f unsafe.Pointer, gen uint32) int32                              { panic(errNoCgo) }
-func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32)  { panic(errNoCgo) }
-func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32                { panic(errNoCgo) }
-func TakenNext(c unsafe.Pointer) unsafe.Pointer                               { panic(errNoCgo) }
-func OwnerArmUnlock(in unsafe.Pointer)                                        { panic(errNoCgo) }
-func OwnerDisarm(in unsafe.Pointer)                                           { panic(errNoCgo) }
-func TakeAllLocked(in unsafe.Pointer) Taken                                   { panic(errNoCgo) }
-func OwnerNext(in unsafe.Pointer, deadline int64) (int, Taken)                { panic(errNoCgo) }
-func Take(in unsafe.Pointer) (Taken, bool)                                    { panic(errNoCgo) }
-func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32)          { panic(errNoCgo) }
-func PoolPut(in, c unsafe.Pointer)                                            { panic(errNoCgo) }
-func PoolDrain(in unsafe.Pointer)                                             { panic(errNoCgo) }
-func RunIdle(in unsafe.Pointer, leftNs int64, fast bool, runner uintptr) bool { panic(errNoCgo) }
+func FutStart(f unsafe.Pointer) bool                                              { panic(errNoCgo) }
+func FutFree(f unsafe.Pointer, gen uint32) int32                                  { panic(errNoCgo) }
+func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32)      { panic(errNoCgo) }
+func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32                    { panic(errNoCgo) }
+func TakenNext(c unsafe.Pointer) unsafe.Pointer                                   { panic(errNoCgo) }
+func OwnerArmUnlock(in unsafe.Pointer)                                            { panic(errNoCgo) }
+func OwnerDisarm(in unsafe.Pointer)                                               { panic(errNoCgo) }
+func TakeAllLocked(in unsafe.Pointer) Taken                                       { panic(errNoCgo) }
+func OwnerNext(in unsafe.Pointer, deadline int64) (int, Taken)                    { panic(errNoCgo) }
+func Take(in unsafe.Pointer) (Taken, bool)                                        { panic(errNoCgo) }
+func IngressInit(in unsafe.Pointer, owner, max uint64, flags uint32, chunks bool) { panic(errNoCgo) }
+func PoolPut(in, c unsafe.Pointer)                                                { panic(errNoCgo) }
+func PoolDrain(in unsafe.Pointer)                                                 { panic(errNoCgo) }
+func RunIdle(in unsafe.Pointer, leftNs int64, fast bool, runner uintptr) bool     { panic(errNoCgo) }

@@ -172,11 +172,33 @@ static int cx_submit_checks(ctexec *ex, ctexec_fn fn, struct ctexec **s, uint64_
 }
 
 /* Queues fn(arg) with the future slot f (NULL: fire and forget); timeout
- * bounds a wait for room in a full bounded queue (< 0: none). */
+ * bounds a wait for room in a full bounded queue (< 0: none). A full queue
+ * that waits (no CX_FLAG_FAIL_FULL) is waited on here, in C, outside any Go
+ * frame, and pushed to again (ingress.c, cx_room_wait). Go is entered only
+ * for the policy: a queue that fails when full (EAGAIN and its count), a
+ * quit executor (the chain walk), a wait that timed out (Go looks once
+ * more, then counts the reject), or one that ended with the executor freed
+ * (waited: Go answers CTEXEC_ECANCELLED; its handle is read before the
+ * push, while the executor is live, never from the slot after a wait). */
 static int cx_enqueue(struct ctexec *s, uintptr_t fn, uintptr_t arg, cx_future *f, uint64_t self,
                       int64_t timeout) {
-    if (cx_push(&s->in, fn, arg, f) == CX_PUSHED) return CTEXEC_OK;
-    return CX_GO(cx_go->submit(s->handle, fn, arg, f, self, timeout));
+    uint64_t h = s->handle;
+    cx_push_t r = cx_push(&s->in, fn, arg, f);
+    if (r == CX_PUSHED) return CTEXEC_OK;
+    int waited = 0;
+    if (r == CX_PUSH_FULL && !(__atomic_load_n(&s->in.flags, __ATOMIC_RELAXED) & CX_FLAG_FAIL_FULL)) {
+        int64_t deadline = timeout < 0 ? -1 : cx_deadline(timeout);
+        waited = 1;
+        for (;;) {
+            int64_t left = -1;
+            if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
+            if (cx_room_wait(&s->in, left) != CX_ROOM_OK) break;
+            if ((r = cx_push(&s->in, fn, arg, f)) == CX_PUSHED) return CTEXEC_OK;
+            if (r != CX_PUSH_FULL) break;
+        }
+        if (deadline >= 0 && (timeout = deadline - cx_now()) < 0) timeout = 0;
+    }
+    return CX_GO(cx_go->submit(h, fn, arg, f, self, timeout, waited));
 }
 
 int ctexec_submit(ctexec *ex, ctexec_fn fn, void *arg, ctexec_future *out_future) {

@@ -148,7 +148,7 @@ typedef struct cx_taken {
     void *buf;
     uint64_t len;
 } cx_taken;
-CX_HIDDEN void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags);
+CX_HIDDEN void cx_ingress_init(cx_ingress *in, uint64_t owner, uint64_t max, uint32_t flags, int chunks);
 CX_HIDDEN int cx_take_locked(cx_ingress *in, void *spare, cx_taken *out);
 CX_HIDDEN void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out);
 CX_HIDDEN void *cx_taken_next(void *chunk);
@@ -167,6 +167,30 @@ CX_HIDDEN void cx_pool_drain(cx_ingress *in);
 CX_HIDDEN int cx_run_idle(cx_ingress *in, int64_t left_ns, int fast, uintptr_t runner);
 CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
 CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
+
+/* Room, quit, the end of a run and the host flags (ingress.c, which has
+ * their protocol). cx_room_wait waits for room in a bounded queue, the lock
+ * not held, and answers OK (push again), QUIT (quit or freed: the policy
+ * tells which) or TIMEDOUT; AGAIN is internal. cx_quit_locked returns what
+ * cx_quit_wake wakes after the unlock (CX_QUIT_*). */
+typedef enum { CX_ROOM_OK, CX_ROOM_QUIT, CX_ROOM_TIMEDOUT, CX_ROOM_AGAIN } cx_room_t;
+/* An ingress flag of the policy's (set at init by executor.configure),
+ * above shared.h's: a bounded queue that fails when full
+ * (CTEXEC_FULL_FAIL) instead of waiting for room. Without it, a C
+ * thread's submit waits for room in C (shim.c, cx_enqueue). */
+#define CX_FLAG_FAIL_FULL (1u << 16)
+#define CX_QUIT_SIGNAL 1
+#define CX_QUIT_ROOM 2
+CX_HIDDEN int cx_bound_reached_locked(cx_ingress *in);
+CX_HIDDEN cx_room_t cx_room_wait(cx_ingress *in, int64_t left_ns);
+CX_HIDDEN void cx_make_room(cx_ingress *in);
+CX_HIDDEN int cx_spin_while(const uint32_t *word, uint32_t val, int64_t deadline); /* future.c */
+CX_HIDDEN int cx_quit_locked(cx_ingress *in);
+CX_HIDDEN void cx_quit_wake(cx_ingress *in, int w);
+CX_HIDDEN void cx_quit(cx_ingress *in);
+CX_HIDDEN void cx_run_end_unlock(cx_ingress *in);
+CX_HIDDEN int cx_host_attach_locked(cx_ingress *in, uint64_t held);
+CX_HIDDEN int cx_host_idle_locked(cx_ingress *in, uint64_t held, int force);
 
 /* The urgent lane's word (cx_ingress.urgent; submit_with.c). */
 #define CX_URGENT_USED (1ull << 32)
@@ -348,7 +372,8 @@ typedef struct cx_go_table {
     int (*debug_panic)(void);
     int (*new_exec)(uint64_t old, uint64_t self, ctexec_options *opts, uintptr_t *out);
     int (*taker)(uint64_t ex, uintptr_t *out);
-    int (*submit)(uint64_t ex, uintptr_t fn, uintptr_t arg, cx_future *fut, uint64_t self, int64_t timeout);
+    int (*submit)(uint64_t ex, uintptr_t fn, uintptr_t arg, cx_future *fut, uint64_t self, int64_t timeout,
+                  int waited);
     int (*stats)(uint64_t ex, ctexec_stats_t *out);
     int (*run_until)(uint64_t ex, cx_future *fut, uint32_t gen, int64_t timeout, uint64_t self, int64_t *left, int *wait);
     int (*run_resume)(uint64_t ex, cx_future *fut, int slept, int64_t *left, int *wait);

@@ -476,7 +476,7 @@ int ctexec_submit_with(ctexec *ex, const ctexec_submit_opts *opts, ctexec_fn fn,
              * for room. */
             uintptr_t efn = r != NULL ? (uintptr_t)cx_xrun : (uintptr_t)fn;
             uintptr_t earg = r != NULL ? (uintptr_t)r : (uintptr_t)arg;
-            rc = CX_GO(cx_go->submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1));
+            rc = CX_GO(cx_go->submit(s->handle, efn, earg, f, anywhere ? 0 : self, owner ? 0 : -1, 0));
             if (owner && rc == CTEXEC_ETIMEDOUT) rc = CTEXEC_EAGAIN;
         }
         if (rc != CTEXEC_OK) cx_rec_free(r);
