@@ -105,7 +105,7 @@ type exEntry struct {
 	yieldAt int64
 }
 
-// Executor pointers are validated in C (shim.c, cx_valid) against the slab
+// Executor pointers are validated in C (capi/cx/slots.c, cx_valid) against the slab
 // of slots; Go receives the slot's handle.
 var (
 	executors sync.Map // cgo.Handle -> *exEntry, for the counts

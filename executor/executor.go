@@ -11,7 +11,7 @@ import (
 // ThreadID identifies an OS thread. The core never looks inside it: the
 // caller passes its own identity to the calls whose rules depend on the
 // thread. The C API gives each thread a number on its first call and never
-// reuses it (capi/cx/shim.c, cx_self).
+// reuses it (capi/cx/slots.c, cx_self).
 type ThreadID uint64
 
 // Call is one work item: two opaque words that the executor's Runner

@@ -9,7 +9,7 @@ import (
 )
 
 // The urgent lane as the core drives it: the lane and the batch runner's
-// looks are the machinery's (capi/cx/submit_with.c, future.c:
+// looks are the machinery's (capi/cx/submit_with.c, run.c:
 // cx_run_batch); these tests queue Go items in it (Fn 1, urgent item
 // "u<Arg>") beside normal ones (Fn 0, "n<Arg>") and hold the core's policy
 // to the header: urgent-only work wakes a run, urgent items run before

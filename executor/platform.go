@@ -37,7 +37,7 @@ func deadlineFor(timeoutNs int64) int64 {
 	return d
 }
 
-// The spin of every waiter is C's (capi/cx/future.c, cx_spin: idle owners,
+// The spin of every waiter is C's (capi/cx/wait.c, cx_spin: idle owners,
 // waiters on futures, submitters waiting for room); these are the Go
 // mirrors of its constants (capi/cx/shared.h: CX_SPIN_*), checked at load
 // with the other shared values.

@@ -157,7 +157,7 @@ func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool {
 }
 
 // OwnerWait is the armed owner's wait on its Wake word, at most leftNs
-// (< 0: no limit): 1 if it slept (future.c).
+// (< 0: no limit): 1 if it slept (wait.c).
 func OwnerWait(in unsafe.Pointer, leftNs int64) bool {
 	return C.cx_owner_wait((*C.cx_ingress)(in), C.int64_t(leftNs)) != 0
 }
@@ -181,7 +181,7 @@ func SpinNs() int64 { return int64(C.cx_spin_ns) }
 func ChunkGet() unsafe.Pointer  { return C.cx_chunk_get() }
 func ChunkPut(c unsafe.Pointer) { C.cx_chunk_put(c) }
 
-// SlotAlloc allocates an executor slot (shim.c) and returns it with the
+// SlotAlloc allocates an executor slot (slots.c) and returns it with the
 // address of its ingress; nil when none is left. SlotRelease gives it
 // back; a released slot is reused only after a quarantine.
 func SlotAlloc() (slot, in unsafe.Pointer) {
@@ -199,7 +199,7 @@ func Push(in unsafe.Pointer, fn, arg uintptr, f unsafe.Pointer) PushResult {
 	return PushResult(C.cx_push_entry((*C.cx_ingress)(in), C.uintptr_t(fn), C.uintptr_t(arg), (*C.cx_future)(f)))
 }
 
-// RunBatch runs n entries on the owner (future.c, cx_run_batch): see
+// RunBatch runs n entries on the owner (run.c, cx_run_batch): see
 // there. It returns how many it finished and, if it stopped at an entry it
 // ran, that entry's outcome. runner is 0, or the handle of the Go runner
 // (GoRunner) that the batch's Go items (GoItemFn) run through.
@@ -243,7 +243,7 @@ func GoRunner(run func(arg uintptr) (result uintptr, code int32)) cgo.Handle {
 }
 
 // Discard completes the futures of a freed executor's entries with
-// ECANCELLED, and destroys their records (future.c).
+// ECANCELLED, and destroys their records (run.c).
 func Discard(entries unsafe.Pointer, n int) {
 	if n > 0 {
 		C.cx_discard((*C.cx_entry)(entries), C.size_t(n))

@@ -13,7 +13,7 @@
  *     executor once queued (it runs there, or is cancelled, or is discarded
  *     by ctexec_free), so Result names the executor whose owner must run it,
  *     even after a walk down the old_executor chain. The executor is the
- *     slot around that ingress, in shim.c's slab (never unmapped): cx_valid
+ *     slot around that ingress, in slots.c's slab (never unmapped): cx_valid
  *     checks the address lies in it before anything is read there.
  *   - Who owns an executor, and what that thread waits on. A thread gets a
  *     record (struct cx_thread) the first time it creates an executor, and

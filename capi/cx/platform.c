@@ -15,7 +15,7 @@
  *                        and on Linux with the tag ctexec_parkinglot (the
  *                        tests' second copy of the library)
  *
- * Thread identity is a C thread-local counter (shim.c), portable as it is.
+ * Thread identity is a C thread-local counter (slots.c), portable as it is.
  * The files are chosen by Go's build constraints (file name suffixes and
  * //go:build lines), so cgo compiles exactly one implementation of each.
  *

@@ -7,7 +7,8 @@
  * them, their constants and the protocol of every transition on them. Each
  * transition is implemented once, in C, in the file named beside it; the Go
  * core (executor/) calls those functions through package cx per batch or on
- * slow paths, and only writes the policy's own flags itself (marked [Go]).
+ * slow paths, and writes no field itself: [Go] marks what its policy
+ * decides, through those functions.
  *
  * Go mirrors the structs and constants (executor/shared.go) because it reads
  * them. Three checks keep the two equal:
@@ -63,7 +64,7 @@ _Static_assert(CX_CHUNK_BYTES == CX_CHUNK_LEN * sizeof(cx_entry) + CX_CHUNK_LEN 
  * The owner's per-item counts of a counted executor, on a cache line of
  * their own at the end of cx_ingress: items that left the queue (started,
  * or skipped as cancelled) and, of those, the skipped ones.
- *   - [C, the owner, cx_run_batch -> cx_run_entry, future.c] before an item
+ *   - [C, the owner, cx_run_batch -> cx_run_entry, run.c] before an item
  *     starts or is skipped, started++ (and cancelled++ for a skip), each a
  *     release store; only the owner writes them, others load them. started
  *     only grows, which the counted push and the watchdog rely on. */
@@ -142,13 +143,13 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
 
 /* cx_ingress.flags. One load of flags serves every fast-path test, so each
  * rare case costs an executor that does not use it nothing. */
-#define CX_FLAG_QUIT 1       /* quit or freed: a push is refused, and Go walks the chain [Go; future_ext.c for a watching run] */
+#define CX_FLAG_QUIT 1       /* quit or freed: a push is refused, and Go walks the chain [cx_quit_locked: Go's admit and Free, future_ext.c for a watching run] */
 #define CX_FLAG_WAITING 2    /* the owner is (about to be) asleep on wake */
-#define CX_FLAG_HOST 4       /* a host loop is attached: descriptor or notify [Go] */
-#define CX_FLAG_HOST_IDLE 8  /* the host was told the queue is empty: the next push wakes it [Go sets it] */
+#define CX_FLAG_HOST 4       /* a host loop is attached: descriptor or notify [cx_host_attach_locked] */
+#define CX_FLAG_HOST_IDLE 8  /* the host was told the queue is empty: the next push wakes it [cx_host_idle_locked] */
 #define CX_FLAG_COUNT 16     /* counted pushes: a bound (max) or statistics [Go, at creation] */
 #define CX_FLAG_STAMP 32     /* statistics: stamp every CX_STAMP_EVERY-th chunk position [Go, at creation] */
-#define CX_FLAG_ROOM_WAIT 64 /* a submitter sleeps on room, waiting for room [Go sets it] */
+#define CX_FLAG_ROOM_WAIT 64 /* a submitter sleeps on room, waiting for room [cx_room_wait] */
 #define CX_FLAG_TIMERS 128   /* the timer heap is not empty (timers.c, which has the protocol) */
 
 /* cx_ingress.wake, the word the owner sleeps on. */
@@ -201,23 +202,24 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     go on into the spare chunk.
  *
  *   - the owner's next step and its wait [cx_owner_next, cx_owner_arm_unlock,
- *     cx_owner_disarm; cx_owner_wait in future.c]: in one lock hold, disarm
+ *     cx_owner_disarm; cx_owner_wait in wait.c]: in one lock hold, disarm
  *     (clear CX_FLAG_WAITING, wake = CX_WAKE_IDLE), then take; with nothing
  *     queued and nothing for the policy to decide, arm (set CX_FLAG_WAITING,
  *     wake = CX_WAKE_ARMED) and unlock. Since the owner arms only after it
  *     found the queue empty under that same lock hold, a push either lands
  *     before the check or sees CX_FLAG_WAITING and signals. The owner then
  *     spins on wake, CASes CX_WAKE_ARMED -> CX_WAKE_SLEEPING, and
- *     futex-waits on wake with that value, outside any Go frame. [Go]
- *     clears CX_FLAG_WAITING under lock as a run ends.
+ *     futex-waits on wake with that value, outside any Go frame
+ *     [cx_run_idle, run.c, which also serves the wake-ups that need no
+ *     policy]. A run's end clears CX_FLAG_WAITING [cx_run_end_unlock].
  *
  *   - signal [cx_signal]: swap wake to CX_WAKE_SIGNALED; if it was
  *     CX_WAKE_SLEEPING, futex-wake all. A signal that finds CX_WAKE_ARMED
  *     ends the owner's spin; one that finds CX_WAKE_IDLE is harmless, since
  *     the owner looks at the queue under the lock before it arms again.
  *
- *   - room [Go sets the flag, executor/bounds.go; cx_take_room_waiters_locked
- *     takes it]: room is a sequence number, even while no waiter sleeps. A
+ *   - room [cx_room_wait, cx_make_room, cx_take_room_waiters_locked; Go's
+ *     policy (executor/bounds.go) decides fail, wait or give up]: room is a sequence number, even while no waiter sleeps. A
  *     submitter waiting for room on a bounded queue sets CX_FLAG_ROOM_WAIT
  *     under lock, reads room, spins, then CASes in room's low bit and
  *     futex-waits on it. Whoever makes room (the owner once the queue is
@@ -225,7 +227,8 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     room to its next even value; only if the low bit was set does it wake
  *     all sleepers on room after the unlock.
  *
- *   - host [Go: executor/ready.go; embed.c raises and clears the signal]:
+ *   - host [cx_host_attach_locked, cx_host_idle_locked, called by the
+ *     policy (executor/ready.go); embed.c raises and clears the signal]:
  *     CX_FLAG_HOST says a host loop is attached (ctexec_fd,
  *     ctexec_set_notify); CX_FLAG_HOST_IDLE says the host was told the queue
  *     is empty. The owner sets CX_FLAG_HOST_IDLE when it finds the queue
@@ -295,7 +298,7 @@ _Static_assert(CX_FUT_EXT < (1u << CX_FUT_GEN_SHIFT), "CX_FUT_* bits below the g
  *     freed executor's discards.
  *
  *   - wait [cx_fut_wait, with cx_spin]: while live and not CX_FUT_DONE,
- *     spin (future.c has the spin's policy), then CAS in CX_FUT_SLEEPERS
+ *     spin (wait.c has the spin's policy), then CAS in CX_FUT_SLEEPERS
  *     and futex-wait on state with that value; re-read state after each
  *     wake. The outcome is read between two acquire loads of state that
  *     must show the same live generation.
@@ -324,7 +327,7 @@ _Static_assert(CX_FUT_EXT < (1u << CX_FUT_GEN_SHIFT), "CX_FUT_* bits below the g
  *     future without entering Go. */
 
 /* ---- Spinning -------------------------------------------------------------
- * The adaptive spin of idle owners and of waiters (future.c, cx_spin; Go's
+ * The adaptive spin of idle owners and of waiters (wait.c, cx_spin; Go's
  * copy for submitters waiting for room is executor/spin.go): the budget
  * starts at the spin limit (cx_spin_ns: CTEXEC_SPIN_NS, else CX_SPIN_NS_DEFAULT),
  * grows on a spin that succeeded and halves on one that ran out; once it is

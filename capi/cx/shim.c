@@ -7,11 +7,12 @@
  *
  * Submits take a fast path that never enters Go: a C→Go call costs
  * 50–160 ns here, more than the rest of a submit. It appends to the
- * executor's ingress under the lock protocol of shared.h, and
- * falls back to Go whenever anything but a plain append is needed: the
- * executor quit (the chain walk) or the chunk is full (growth). A future
- * is a slot in C memory (future.c), so a submit with a future, and
- * ctexec_call, stay in C too. */
+ * executor's ingress (ingress.c: cx_push, which also grows the queue and
+ * waits for room in a full bounded queue) and falls back to Go only for
+ * policy: the executor quit (the chain walk), or its full queue fails
+ * submits (EAGAIN). A future is a slot in C memory (future.c), so a submit
+ * with a future, and ctexec_call, stay in C too. Executor slots and thread
+ * ids are slots.c's. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stddef.h>
@@ -47,78 +48,6 @@ __attribute__((constructor)) static void cx_init(void) {
     if (v != NULL && *v != 0) cx_debug_call_pause_ns = strtoll(v, NULL, 10);
     v = getenv("CTEXEC_DEBUG_PANIC");
     if (v != NULL) strncpy(cx_debug_panic, v, sizeof cx_debug_panic - 1);
-}
-
-/* Thread identity: a number given to each thread on its first call and never
- * reused. pthread_self() is not enough: glibc hands an exited thread's
- * pthread_t to the next thread it creates, which would then pass for the
- * owner of the dead thread's executors. */
-static uint64_t cx_next_tid;
-static __thread uint64_t cx_tid;
-
-uint64_t cx_self(void) {
-    if (cx_tid == 0) cx_tid = __atomic_add_fetch(&cx_next_tid, 1, __ATOMIC_RELAXED);
-    return cx_tid;
-}
-
-/* ---- the slab ------------------------------------------------------------ */
-
-/* 2^18 slots of 320 bytes: 80 MiB of address space, reserved at the first
- * ctexec_new and committed as slots are first handed out (slab.c). */
-#define CX_SLOTS (1u << 18)
-#define CX_QUARANTINE 256
-
-static cx_slab cx_slots;
-static struct ctexec *cx_slots_base;    /* published once reserved */
-static pthread_mutex_t cx_slab_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t cx_slab_used;           /* slots ever handed out; stored after their commit */
-static uint32_t cx_free_ring[CX_SLOTS]; /* released slots, FIFO */
-static uint32_t cx_free_head, cx_free_len;
-
-struct ctexec *cx_slot_alloc(void) {
-    struct ctexec *s = NULL;
-    pthread_mutex_lock(&cx_slab_mu);
-    if (cx_slots_base == NULL) {
-        cx_slab_init(&cx_slots, (size_t)CX_SLOTS * sizeof(struct ctexec));
-        if (cx_slots.base != NULL) __atomic_store_n(&cx_slots_base, (struct ctexec *)cx_slots.base, __ATOMIC_RELEASE);
-    }
-    if (cx_slots_base != NULL) {
-        /* Reuse a released slot only past the quarantine, so a stale
-         * pointer keeps failing validation for a while. */
-        if (cx_free_len > CX_QUARANTINE || (cx_slab_used == CX_SLOTS && cx_free_len > 0)) {
-            s = &cx_slots_base[cx_free_ring[cx_free_head]];
-            cx_free_head = (cx_free_head + 1) % CX_SLOTS;
-            cx_free_len--;
-        } else if (cx_slab_used < CX_SLOTS &&
-                   cx_slab_cover(&cx_slots, (size_t)(cx_slab_used + 1) * sizeof(struct ctexec))) {
-            s = &cx_slots_base[cx_slab_used];
-            __atomic_store_n(&cx_slab_used, cx_slab_used + 1, __ATOMIC_RELEASE);
-        }
-    }
-    pthread_mutex_unlock(&cx_slab_mu);
-    if (s != NULL) memset(s, 0, sizeof *s);
-    return s;
-}
-
-void cx_slot_release(uintptr_t slot) {
-    struct ctexec *s = (struct ctexec *)slot;
-    pthread_mutex_lock(&cx_slab_mu);
-    cx_free_ring[(cx_free_head + cx_free_len) % CX_SLOTS] = (uint32_t)(s - cx_slots_base);
-    cx_free_len++;
-    pthread_mutex_unlock(&cx_slab_mu);
-}
-
-/* Returns ex if it is a live executor, else NULL, without reading any
- * memory outside the slots handed out (the rest of the slab may not be
- * committed). */
-struct ctexec *cx_valid(ctexec *ex) {
-    struct ctexec *base = __atomic_load_n(&cx_slots_base, __ATOMIC_ACQUIRE);
-    uintptr_t a = (uintptr_t)ex, b = (uintptr_t)base;
-    if (base == NULL || a < b || (a - b) % sizeof(struct ctexec) != 0 ||
-        (a - b) / sizeof(struct ctexec) >= __atomic_load_n(&cx_slab_used, __ATOMIC_ACQUIRE))
-        return NULL;
-    if (__atomic_load_n(&ex->magic, __ATOMIC_ACQUIRE) != CX_MAGIC_LIVE) return NULL;
-    return ex;
 }
 
 /* ---- trampolines --------------------------------------------------------- */

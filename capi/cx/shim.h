@@ -42,7 +42,7 @@ struct ctexec {
      * that stripe's lock. */
     cx_future *run_target;
     uint32_t run_gen;
-    /* The owner's alone (future.c, cx_run_batch): 1 while the last thing
+    /* The owner's alone (run.c, cx_run_batch): 1 while the last thing
      * it ran was an urgent snapshot taken after a batch's last entry, so
      * that the next batch does not look again before its first entry. */
     uint32_t urgent_after;
@@ -103,7 +103,7 @@ CX_HIDDEN void cx_stall(uintptr_t fn, uintptr_t ex, int64_t age, uintptr_t userd
 CX_HIDDEN struct ctexec *cx_slot_alloc(void);
 CX_HIDDEN void cx_slot_release(uintptr_t slot);
 
-/* The caller's thread id, and ex if it is a live executor (shim.c). */
+/* The caller's thread id, and ex if it is a live executor (slots.c). */
 CX_HIDDEN uint64_t cx_self(void);
 CX_HIDDEN struct ctexec *cx_valid(ctexec *ex);
 
@@ -184,7 +184,7 @@ typedef enum { CX_ROOM_OK, CX_ROOM_QUIT, CX_ROOM_TIMEDOUT, CX_ROOM_AGAIN } cx_ro
 CX_HIDDEN int cx_bound_reached_locked(cx_ingress *in);
 CX_HIDDEN cx_room_t cx_room_wait(cx_ingress *in, int64_t left_ns);
 CX_HIDDEN void cx_make_room(cx_ingress *in);
-CX_HIDDEN int cx_spin_while(const uint32_t *word, uint32_t val, int64_t deadline); /* future.c */
+CX_HIDDEN int cx_spin_while(const uint32_t *word, uint32_t val, int64_t deadline); /* wait.c */
 CX_HIDDEN int cx_quit_locked(cx_ingress *in);
 CX_HIDDEN void cx_quit_wake(cx_ingress *in, int w);
 CX_HIDDEN void cx_quit(cx_ingress *in);
@@ -272,6 +272,7 @@ CX_HIDDEN uint64_t cx_fut_handle(const cx_future *f, uint32_t gen);
 CX_HIDDEN int cx_fut_wait(cx_future *f, uint32_t gen, int64_t timeout_ns, uintptr_t *out, int call);
 CX_HIDDEN int cx_fut_free(cx_future *f, uint32_t gen);
 CX_HIDDEN cx_future *cx_fut_lookup(uint64_t h, uint32_t *gen); /* NULL: not a handle we issued */
+CX_HIDDEN int cx_fut_outcome(cx_future *f, uint32_t gen, uintptr_t *out); /* CTEXEC_ETIMEDOUT: not done */
 CX_HIDDEN void cx_discard(const cx_entry *e, size_t n);
 
 /* A state word's generation; whether it is generation gen with its handle

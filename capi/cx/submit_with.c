@@ -11,7 +11,7 @@
  * shim.h, C heap memory carved from a thread's slab: "The record pool"
  * below): {fn, arg, destroy, fut, next, flags, slab}. In a chunk
  * it is the entry {cx_xrun, record, fut}; the owner's batch runner
- * recognises cx_xrun with one compare per entry (future.c, cx_run_batch)
+ * recognises cx_xrun with one compare per entry (run.c, cx_run_batch)
  * and runs it through cx_run_rec. The urgent lane holds records only. A
  * record belongs to the queue that holds it: exactly one of the owner
  * (cx_run_rec), ctexec_free (cx_discard_rec) or the submit that failed to
@@ -66,7 +66,7 @@
  * nextBatch under the lock. Normal items cannot starve: after a snapshot
  * the owner runs the next normal entry before it looks again (after the
  * look that follows a batch's last entry, the slot's urgent_after skips
- * the next batch's first look: future.c, cx_run_batch). A push to
+ * the next batch's first look: run.c, cx_run_batch). A push to
  * the lane counts against max_queued as any push does, and wakes the owner
  * or the host as cx_push does. */
 #define _GNU_SOURCE

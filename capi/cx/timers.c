@@ -347,7 +347,7 @@ int cx_timer_add(struct ctexec *s, uintptr_t fn, uintptr_t arg, ctexec_destroy_f
 /* ---- outcomes -------------------------------------------------------------- */
 
 /* A record that will never run: as ctexec_free discards a queued record
- * (future.c: cx_discard_rec, the same rule without the allocation): its
+ * (run.c: cx_discard_rec, the same rule without the allocation): its
  * future completes with ECANCELLED (done callbacks on this thread) and
  * destroy is called here, unless a canceller won first (it called destroy
  * from the future's side slot, submit_with.c). */
