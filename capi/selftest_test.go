@@ -22,8 +22,9 @@ func newOwned(t *testing.T) (selftestEx, uint64) {
 }
 
 // runOwned runs the owner on this goroutine's thread while a submitter
-// thread runs body; it returns the Go heap allocations made meanwhile.
-func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
+// thread runs body; it returns the Go heap allocations made meanwhile and
+// the owner thread's entries into Go during its run.
+func runOwned(t *testing.T, body func(ex selftestEx) int) (allocs, entries uint64) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ex, stop := newOwned(t)
@@ -36,7 +37,8 @@ func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
 		selftestSetResult(stop)
 		res <- rc
 	}()
-	if rc := ex.runUntil(stop); rc != 0 {
+	rc, entries := ex.runUntilCounting(stop)
+	if rc != 0 {
 		t.Fatal("run", rc)
 	}
 	runtime.ReadMemStats(&after)
@@ -44,8 +46,10 @@ func runOwned(t *testing.T, body func(ex selftestEx) int) uint64 {
 		t.Fatal("submitter", rc)
 	}
 	selftestFutureFree(stop)
-	ex.free()
-	return after.Mallocs - before.Mallocs
+	if rc := ex.free(); rc != 0 {
+		t.Fatal("free", rc)
+	}
+	return after.Mallocs - before.Mallocs, entries
 }
 
 // TestCAPIFuturesAllocateNothing: submit with a future, wait and free, and
@@ -63,7 +67,7 @@ func TestCAPIFuturesAllocateNothing(t *testing.T) {
 		{"submit+wait+free", n, func(ex selftestEx) int { return ex.submitWaitFree(n, 64) }},
 		{"ctexec_call", n / 4, func(ex selftestEx) int { return ex.call(n / 4) }},
 	} {
-		allocs := runOwned(t, c.body)
+		allocs, _ := runOwned(t, c.body)
 		t.Logf("%s: %d Go allocations for %d items", c.name, allocs, c.items)
 		if allocs > 64 {
 			t.Errorf("%s: %d Go allocations for %d items (%.4f per item)", c.name, allocs, c.items, float64(allocs)/float64(c.items))
@@ -109,31 +113,11 @@ func TestForeignThreadNeverEntersGo(t *testing.T) {
 // ctexec_call round trips takes, runs and waits again in C (capi/cx/run.c);
 // it enters Go to start the run and to finish it, not once per wake-up.
 func TestOwnerWakesStayInC(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	const calls = 20_000
-	ex, stop := newOwned(t)
-	res := make(chan int, 1)
-	go func() {
-		runtime.LockOSThread()
-		rc := ex.call(calls)
-		selftestSetResult(stop)
-		res <- rc
-	}()
-	rc, entries := ex.runUntilCounting(stop)
-	if rc != 0 {
-		t.Fatal("run", rc)
-	}
-	if rc := <-res; rc != 0 {
-		t.Fatal("caller", rc)
-	}
+	_, entries := runOwned(t, func(ex selftestEx) int { return ex.call(calls) })
 	t.Logf("%d entries into Go by the owner for %d round trips", entries, calls)
 	if entries > 16 {
 		t.Errorf("the owner entered Go %d times for %d round trips, want at most 16", entries, calls)
-	}
-	selftestFutureFree(stop)
-	if rc := ex.free(); rc != 0 {
-		t.Fatal("free", rc)
 	}
 }
 

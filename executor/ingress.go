@@ -35,8 +35,6 @@ func chunkStamps(c chunk) []int64 {
 	return unsafe.Slice((*int64)(unsafe.Add(c, chunkLen*entrySize)), chunkLen/stampEvery)
 }
 
-// getChunk takes an empty chunk from the process-wide pool that C's
-// pushes grow queues from too (capi/cx/chunks.c), or a new one; nil when
-// memory is out. putChunk gives one back.
-func getChunk() chunk  { return cx.ChunkGet() }
+// putChunk gives an empty chunk back to the process-wide pool that C's
+// pushes grow queues from (capi/cx/chunks.c).
 func putChunk(c chunk) { cx.ChunkPut(c) }

@@ -112,9 +112,8 @@ func TakeAllLocked(in unsafe.Pointer) Taken {
 }
 
 // OwnerArmUnlock arms the owner (it is about to wait on Wake) and lets go
-// of the lock; OwnerDisarm is the owner awake again.
+// of the lock.
 func OwnerArmUnlock(in unsafe.Pointer) { C.cx_owner_arm_unlock((*C.cx_ingress)(in)) }
-func OwnerDisarm(in unsafe.Pointer)    { C.cx_owner_disarm((*C.cx_ingress)(in)) }
 
 // Signal wakes an ingress's owner if it is armed or asleep (ingress.c).
 func Signal(in unsafe.Pointer) { C.cx_signal((*C.cx_ingress)(in)) }
@@ -156,29 +155,10 @@ func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool {
 	return C.cx_host_idle_locked((*C.cx_ingress)(in), C.uint64_t(held), f) != 0
 }
 
-// OwnerWait is the armed owner's wait on its Wake word, at most leftNs
-// (< 0: no limit): 1 if it slept (wait.c).
-func OwnerWait(in unsafe.Pointer, leftNs int64) bool {
-	return C.cx_owner_wait((*C.cx_ingress)(in), C.int64_t(leftNs)) != 0
-}
-
-// WaitOn sleeps while *addr == val, at most ns (< 0: no limit); WakeOne
-// and WakeAll wake sleepers on addr (the platform layer).
-func WaitOn(addr unsafe.Pointer, val uint32, ns int64) {
-	C.cx_wait_on((*C.uint32_t)(addr), C.uint32_t(val), C.int64_t(ns))
-}
-func WakeOne(addr unsafe.Pointer) { C.cx_wake_one((*C.uint32_t)(addr)) }
-func WakeAll(addr unsafe.Pointer) { C.cx_wake_all((*C.uint32_t)(addr)) }
-
 // Now is the machinery's monotonic clock, in ns.
 func Now() int64 { return int64(C.cx_now()) }
 
-// SpinNs is CTEXEC_SPIN_NS as read at load.
-func SpinNs() int64 { return int64(C.cx_spin_ns) }
-
-// ChunkGet takes an empty queue chunk from the process pool (nil: out of
-// memory); ChunkPut gives one back (chunks.c).
-func ChunkGet() unsafe.Pointer  { return C.cx_chunk_get() }
+// ChunkPut gives an empty queue chunk back to the process pool (chunks.c).
 func ChunkPut(c unsafe.Pointer) { C.cx_chunk_put(c) }
 
 // SlotAlloc allocates an executor slot (slots.c) and returns it with the

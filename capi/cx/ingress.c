@@ -279,12 +279,6 @@ void cx_owner_arm_unlock(cx_ingress *in) {
     cx_unlock(in);
 }
 
-void cx_owner_disarm(cx_ingress *in) {
-    cx_lock(in);
-    cx_owner_disarm_locked(in);
-    cx_unlock(in);
-}
-
 /* The owner's next step in a run, in one lock hold: disarm, then take what
  * is queued (CX_NEXT_TAKEN, unlocked), or, with nothing queued and nothing
  * for the policy to decide, arm (CX_NEXT_ARMED, unlocked: the caller waits

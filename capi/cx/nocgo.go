@@ -18,7 +18,6 @@ var _ cgo.Handle
 func Lock(in unsafe.Pointer)                                               { panic(errNoCgo) }
 func Unlock(in unsafe.Pointer)                                             { panic(errNoCgo) }
 func Signal(in unsafe.Pointer)                                             { panic(errNoCgo) }
-func OwnerWait(in unsafe.Pointer, leftNs int64) bool                       { panic(errNoCgo) }
 func RoomWait(in unsafe.Pointer, leftNs int64) int                         { panic(errNoCgo) }
 func MakeRoom(in unsafe.Pointer)                                           { panic(errNoCgo) }
 func Quit(in unsafe.Pointer)                                               { panic(errNoCgo) }
@@ -27,12 +26,7 @@ func QuitWake(in unsafe.Pointer, w int32)                                  { pan
 func RunEndUnlock(in unsafe.Pointer)                                       { panic(errNoCgo) }
 func HostAttachLocked(in unsafe.Pointer, held uint64) bool                 { panic(errNoCgo) }
 func HostIdleLocked(in unsafe.Pointer, held uint64, force bool) bool       { panic(errNoCgo) }
-func WaitOn(addr unsafe.Pointer, val uint32, ns int64)                     { panic(errNoCgo) }
-func WakeOne(addr unsafe.Pointer)                                          { panic(errNoCgo) }
-func WakeAll(addr unsafe.Pointer)                                          { panic(errNoCgo) }
 func Now() int64                                                           { panic(errNoCgo) }
-func SpinNs() int64                                                        { panic(errNoCgo) }
-func ChunkGet() unsafe.Pointer                                             { panic(errNoCgo) }
 func ChunkPut(c unsafe.Pointer)                                            { panic(errNoCgo) }
 func SlotAlloc() (slot, in unsafe.Pointer)                                 { panic(errNoCgo) }
 func SlotRelease(slot unsafe.Pointer)                                      { panic(errNoCgo) }
@@ -64,7 +58,6 @@ func FutWait(f unsafe.Pointer, gen uint32, timeoutNs int64) (uintptr, int32)    
 func FutAddDone(f unsafe.Pointer, gen uint32, cb func()) int32                    { panic(errNoCgo) }
 func TakenNext(c unsafe.Pointer) unsafe.Pointer                                   { panic(errNoCgo) }
 func OwnerArmUnlock(in unsafe.Pointer)                                            { panic(errNoCgo) }
-func OwnerDisarm(in unsafe.Pointer)                                               { panic(errNoCgo) }
 func TakeAllLocked(in unsafe.Pointer) Taken                                       { panic(errNoCgo) }
 func OwnerNext(in unsafe.Pointer, deadline int64) (int, Taken)                    { panic(errNoCgo) }
 func Take(in unsafe.Pointer) (Taken, bool)                                        { panic(errNoCgo) }

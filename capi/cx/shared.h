@@ -202,7 +202,7 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     go on into the spare chunk.
  *
  *   - the owner's next step and its wait [cx_owner_next, cx_owner_arm_unlock,
- *     cx_owner_disarm; cx_owner_wait in wait.c]: in one lock hold, disarm
+ *     cx_owner_wait in wait.c]: in one lock hold, disarm
  *     (clear CX_FLAG_WAITING, wake = CX_WAKE_IDLE), then take; with nothing
  *     queued and nothing for the policy to decide, arm (set CX_FLAG_WAITING,
  *     wake = CX_WAKE_ARMED) and unlock. Since the owner arms only after it

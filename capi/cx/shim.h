@@ -166,7 +166,6 @@ CX_HIDDEN void cx_pool_drain(cx_ingress *in);
  * (run.c). */
 CX_HIDDEN int cx_run_idle(cx_ingress *in, int64_t left_ns, int fast, uintptr_t runner);
 CX_HIDDEN void cx_owner_arm_unlock(cx_ingress *in);
-CX_HIDDEN void cx_owner_disarm(cx_ingress *in);
 
 /* Room, quit, the end of a run and the host flags (ingress.c, which has
  * their protocol). cx_room_wait waits for room in a bounded queue, the lock
