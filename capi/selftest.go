@@ -235,10 +235,11 @@ static int selftest_foreign_start(selftest_foreign *x) {
 static void selftest_foreign_join(selftest_foreign *x) { pthread_join(x->th, NULL); }
 
 // ctexec_run_until, counting the calling (owner) thread's entries into Go.
-static int selftest_run_counting(ctexec *ex, ctexec_future stop, uint64_t *entries) {
-    uint64_t before = cx_go_entries;
+static int selftest_run_counting(ctexec *ex, ctexec_future stop, uint64_t *entries, uint64_t *hands) {
+    uint64_t before = cx_go_entries, hands_before = cx_hands_run;
     int rc = ctexec_run_until(ex, stop);
     *entries = cx_go_entries - before;
+    *hands = cx_hands_run - hands_before;
     return rc;
 }
 */
@@ -271,11 +272,12 @@ func (s selftestEx) runUntil(f uint64) int {
 func (s selftestEx) free() int { return int(C.ctexec_free(s.ex)) }
 
 // runUntilCounting is runUntil, with the owner thread's entries into Go
-// during the run.
-func (s selftestEx) runUntilCounting(f uint64) (int, uint64) {
-	var n C.uint64_t
-	rc := int(C.selftest_run_counting(s.ex, C.ctexec_future(f), &n))
-	return rc, uint64(n)
+// during the run and the items it ran from the hand-off cell
+// (capi/cx/shared.h, "hand-off").
+func (s selftestEx) runUntilCounting(f uint64) (rc int, entries, hands uint64) {
+	var n, h C.uint64_t
+	rc = int(C.selftest_run_counting(s.ex, C.ctexec_future(f), &n, &h))
+	return rc, uint64(n), uint64(h)
 }
 
 func selftestPromise() (uint64, int) {

@@ -303,9 +303,12 @@ func (e *Executor) RunUntil(from ThreadID, f *Future, timeoutNs int64) Status {
 
 // RunUntilStart starts RunUntil and runs what is queued. It returns the
 // run's outcome (wait false), or wait true when the queue is empty and f
-// pending: the owner is then armed (flagWaiting, Wake = wakeArmed), and
-// the caller waits on Wake, for at most left ns (< 0: no limit), until it
-// is no longer wakeArmed (capi/cx/shared.h: signal), then calls RunUntilResume.
+// pending: the owner is then armed (flagWaiting, Wake = wakeArmed or
+// wakeOpen), and the caller waits with cx.RunIdle, for at most left ns
+// (< 0: no limit), until it is signalled or handed an entry, which RunIdle
+// runs (capi/cx/shared.h: signal, hand-off), then calls RunUntilResume.
+// Nothing else may wait after an arming: only RunIdle empties the
+// hand-off cell.
 func (e *Executor) RunUntilStart(from ThreadID, f *Future, timeoutNs int64) (st Status, wait bool, left int64) {
 	if st := e.admit(from, f); st != OK {
 		return st, false, 0

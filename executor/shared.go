@@ -56,10 +56,17 @@ type Ingress struct {
 	// used. Written under Lock; the owner loads it once per item, without
 	// the lock, to look at the lane between items.
 	Urgent atomic.Uint64
-	Wake   atomic.Uint32 // wakeIdle .. wakeSignaled; the owner sleeps on it
 	Room   atomic.Uint32 // submitters waiting for room sleep on it (flagRoomWait)
-	// Written by the owner only, on a cache line of their own.
+	Pad0   uint32
+	// The third line: written by the owner of a counted executor only.
 	Counters
+	// The owner's wake word and, beside it, the hand-off cell: C's alone
+	// (capi/cx/shared.h, "hand-off").
+	Wake    atomic.Uint32 // wakeIdle .. wakeHanded; the owner sleeps on it
+	Pad1    uint32
+	HandFn  uintptr
+	HandArg uintptr
+	HandFut unsafe.Pointer
 }
 
 // Counters are the owner's per-item counts of a counted executor: items
@@ -104,10 +111,14 @@ const (
 
 // Ingress.Wake, the word the owner sleeps on.
 const (
-	wakeIdle     = 0 // owner not waiting
-	wakeArmed    = 1 // owner spinning; a waker just flips the word
-	wakeSleeping = 2 // owner in the kernel; a waker must futex-wake
-	wakeSignaled = 3
+	wakeIdle         = 0 // owner not waiting
+	wakeArmed        = 1 // owner spinning; a waker just flips the word
+	wakeSleeping     = 2 // owner in the kernel; a waker must futex-wake
+	wakeSignaled     = 3
+	wakeOpen         = 4 // owner spinning, armed, with the hand-off cell open
+	wakeHanding      = 5 // a pusher is writing the cell
+	wakeHanded       = 6 // the cell holds an entry for the owner
+	wakeOpenSleeping = 7 // owner in the kernel, with the cell open
 )
 
 // Future.State bits.
@@ -138,6 +149,8 @@ var sharedConsts = []sharedConst{
 	{"CX_CHUNK_LEN", chunkLen}, {"CX_STAMP_EVERY", stampEvery}, {"CX_CHUNK_BYTES", int64(chunkBytes)},
 	{"CX_WAKE_IDLE", wakeIdle}, {"CX_WAKE_ARMED", wakeArmed},
 	{"CX_WAKE_SLEEPING", wakeSleeping}, {"CX_WAKE_SIGNALED", wakeSignaled},
+	{"CX_WAKE_OPEN", wakeOpen}, {"CX_WAKE_HANDING", wakeHanding}, {"CX_WAKE_HANDED", wakeHanded},
+	{"CX_WAKE_OPEN_SLEEPING", wakeOpenSleeping},
 	{"CX_FUT_HANDLE", futHandle}, {"CX_FUT_QUEUED", futQueued},
 	{"CX_FUT_PROMISE", futPromise}, {"CX_FUT_STARTED", futStarted},
 	{"CX_FUT_CLAIMED", futClaimed}, {"CX_FUT_DONE", futDone},

@@ -49,9 +49,40 @@ void cx_lock(cx_ingress *in) { cx_mutex_lock(&in->lock); }
 
 void cx_unlock(cx_ingress *in) { cx_mutex_unlock(&in->lock); }
 
+/* The signal's store (shared.h, "signal"): 1 if the owner sleeps in the
+ * kernel, and the caller must cx_wake_all(&in->wake). A push that clears
+ * CX_FLAG_WAITING calls it before it unlocks, so that the hand-off cell
+ * is closed while the lock still hides what it queued: a later hand-off
+ * cannot overtake it. */
+int cx_signal_locked(cx_ingress *in) {
+    uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_SEQ_CST);
+    do {
+        /* Woken already: a handed entry's owner takes from the queue
+         * under the lock once it ran that entry (shared.h, "hand-off"). */
+        if (CX_WAKE_WOKEN(w)) return 0;
+    } while (!__atomic_compare_exchange_n(&in->wake, &w, CX_WAKE_SIGNALED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    return w == CX_WAKE_SLEEPING || w == CX_WAKE_OPEN_SLEEPING;
+}
+
 void cx_signal(cx_ingress *in) {
-    if (__atomic_exchange_n(&in->wake, CX_WAKE_SIGNALED, __ATOMIC_SEQ_CST) == CX_WAKE_SLEEPING)
-        cx_wake_all(&in->wake);
+    if (cx_signal_locked(in)) cx_wake_all(&in->wake);
+}
+
+/* The hand-off (shared.h): 1 if the entry went into the open cell of an
+ * owner spinning on an empty queue, without the lock; 0 if the cell is
+ * not open (the caller pushes under the lock). */
+static inline int cx_hand(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark) {
+    uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_RELAXED);
+    if (__builtin_expect(w != CX_WAKE_OPEN && w != CX_WAKE_OPEN_SLEEPING, 1) ||
+        !__atomic_compare_exchange_n(&in->wake, &w, CX_WAKE_HANDING, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return 0;
+    in->hand_fn = fn;
+    in->hand_arg = arg;
+    in->hand_fut = fut;
+    if (fut != NULL && mark) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    __atomic_store_n(&in->wake, CX_WAKE_HANDED, __ATOMIC_RELEASE);
+    if (w == CX_WAKE_OPEN_SLEEPING) cx_wake_all(&in->wake);
+    return 1;
 }
 
 /* Room is a sequence number, even while no waiter sleeps; a waiter that
@@ -128,6 +159,7 @@ cx_push_t cx_push(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut) {
  * complete it while the timer is moved to the queue; marking it then would
  * overwrite the outcome the cancel wrote. */
 cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark) {
+    if (cx_hand(in, fn, arg, fut, mark)) return CX_PUSHED;
     cx_lock(in);
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     /* One mask for the rare cases: an uncounted executor pays nothing for
@@ -154,8 +186,9 @@ cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
      * executor that never embeds pays nothing for embedding. */
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
         __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
+        int sleeping = (fl & CX_FLAG_WAITING) && cx_signal_locked(in);
         cx_unlock(in);
-        if (fl & CX_FLAG_WAITING) cx_signal(in);
+        if (sleeping) cx_wake_all(&in->wake);
         if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
         return CX_PUSHED;
     }
@@ -273,9 +306,14 @@ static void cx_owner_disarm_locked(cx_ingress *in) {
     __atomic_store_n(&in->wake, CX_WAKE_IDLE, __ATOMIC_SEQ_CST);
 }
 
+/* Arms the owner, with the hand-off cell open unless its pushes need the
+ * lock (shared.h, "hand-off"). The queue is empty: the caller found it so
+ * under this lock hold. */
 void cx_owner_arm_unlock(cx_ingress *in) {
-    __atomic_store_n(&in->flags, __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST) | CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&in->wake, CX_WAKE_ARMED, __ATOMIC_SEQ_CST);
+    uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&in->flags, fl | CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    int open = !(fl & (CX_FLAG_QUIT | CX_FLAG_COUNT | CX_FLAG_HOST | CX_FLAG_TIMERS));
+    __atomic_store_n(&in->wake, open ? CX_WAKE_OPEN : CX_WAKE_ARMED, __ATOMIC_SEQ_CST);
     cx_unlock(in);
 }
 
@@ -414,13 +452,15 @@ void cx_make_room(cx_ingress *in) {
 int cx_quit_locked(cx_ingress *in) {
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     __atomic_store_n(&in->flags, (fl | CX_FLAG_QUIT) & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
-    int w = (fl & CX_FLAG_WAITING) ? CX_QUIT_SIGNAL : 0;
+    /* The signal's store closes the hand-off cell before the quit can be
+     * seen (shared.h); the futex wake, if needed, waits for the unlock. */
+    int w = (fl & CX_FLAG_WAITING) && cx_signal_locked(in) ? CX_QUIT_SIGNAL : 0;
     if (cx_take_room_waiters_locked(in)) w |= CX_QUIT_ROOM;
     return w;
 }
 
 void cx_quit_wake(cx_ingress *in, int w) {
-    if (w & CX_QUIT_SIGNAL) cx_signal(in);
+    if (w & CX_QUIT_SIGNAL) cx_wake_all(&in->wake);
     if (w & CX_QUIT_ROOM) cx_wake_all(&in->room);
 }
 

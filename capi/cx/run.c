@@ -210,6 +210,42 @@ static int cx_run_wake(cx_ingress *in, uintptr_t runner) {
     }
 }
 
+/* After the armed owner's wait: closes the hand-off cell if it is still
+ * open, or runs the entry handed into it (shared.h, "hand-off"), before
+ * the owner takes from the queue or returns to Go. A pusher that claimed
+ * the cell is two stores from filling it; if it was preempted there, the
+ * owner naps in short sleeps until it is back. runner: as for
+ * cx_run_batch_go (0: none). */
+__thread uint64_t cx_hands_run; /* entries this thread ran from the cell: for tests */
+
+static void cx_run_hand(cx_ingress *in, uintptr_t runner) {
+    for (unsigned i = 1;; i++) {
+        uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_ACQUIRE);
+        if (w == CX_WAKE_OPEN || w == CX_WAKE_OPEN_SLEEPING) {
+            if (__atomic_compare_exchange_n(&in->wake, &w, CX_WAKE_IDLE, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+                return;
+            continue;
+        }
+        if (w == CX_WAKE_HANDING) {
+            if ((i & 1023) == 0)
+                cx_wait_on(&in->wake, CX_WAKE_HANDING, 20000);
+            else
+                cx_relax();
+            continue;
+        }
+        if (w != CX_WAKE_HANDED) return;
+        cx_entry e = {in->hand_fn, in->hand_arg, in->hand_fut};
+        /* The cell is read: the next arming may open it again. */
+        __atomic_store_n(&in->wake, CX_WAKE_IDLE, __ATOMIC_SEQ_CST);
+        cx_hands_run++;
+        if (runner != 0)
+            cx_run_batch_go(runner, in, 1, &e, 1, NULL);
+        else
+            cx_run_batch(in, 1, &e, 1, NULL);
+        return;
+    }
+}
+
 /* The armed owner's wait, at most left_ns (< 0: no limit), then, with
  * fast (a run with no time limit), the wake-ups that need no policy.
  * Returns whether the last wait slept, once Go's step must run. The wait
@@ -226,6 +262,7 @@ int cx_run_idle(cx_ingress *in, int64_t left_ns, int fast, uintptr_t runner) {
         } else {
             slept = cx_owner_wait(in, left_ns);
         }
+        cx_run_hand(in, runner);
         if (!fast || !cx_run_wake(in, runner)) return slept;
     }
 }

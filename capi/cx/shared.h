@@ -110,14 +110,25 @@ typedef struct cx_ingress {
      * (shim.h) once the lane was ever used. Written under lock; the owner
      * loads it without the lock before each entry it runs. */
     uint64_t urgent; /* atomic */
-    uint32_t wake;   /* atomic: CX_WAKE_*; the owner sleeps on it */
     uint32_t room;   /* atomic: submitters waiting for room sleep on it */
-    /* cx_counters, inline, starting a cache line of the slot: written by
-     * the owner only, away from the words that pushes write. */
+    uint32_t pad0;
+    /* The third line. cx_counters, inline, starting the line: written by
+     * the owner of a counted executor only, away from the words that
+     * pushes write. */
     uint64_t started;   /* atomic */
     uint64_t cancelled; /* atomic */
+    /* The owner's wake word and the hand-off cell beside it ("hand-off",
+     * below): an owner spinning on wake has the cell in the same line, so
+     * an item handed to it crosses between CPUs as one cache line. A
+     * counted executor never opens the cell (its pushes count under the
+     * lock), so its counters and the cell never meet. */
+    uint32_t wake; /* atomic: CX_WAKE_*; the owner sleeps on it */
+    uint32_t pad1;
+    uintptr_t hand_fn; /* the handed entry: written by the pusher that */
+    uintptr_t hand_arg; /* moved wake CX_WAKE_OPEN -> CX_WAKE_HANDING, */
+    struct cx_future *hand_fut; /* read by the owner once it is CX_WAKE_HANDED */
 } cx_ingress;
-_Static_assert(sizeof(cx_ingress) == 128, "cx_ingress size");
+_Static_assert(sizeof(cx_ingress) == 160, "cx_ingress size");
 CX_AT(cx_ingress, lock, 0, 4);
 CX_AT(cx_ingress, flags, 4, 4);
 CX_AT(cx_ingress, owner, 8, 8);
@@ -132,10 +143,15 @@ CX_AT(cx_ingress, full_head, 72, 8);
 CX_AT(cx_ingress, full_tail, 80, 8);
 CX_AT(cx_ingress, full_n, 88, 8);
 CX_AT(cx_ingress, urgent, 96, 8);
-CX_AT(cx_ingress, wake, 104, 4);
-CX_AT(cx_ingress, room, 108, 4);
+CX_AT(cx_ingress, room, 104, 4);
+CX_AT(cx_ingress, pad0, 108, 4);
 CX_AT(cx_ingress, started, 112, 8);
 CX_AT(cx_ingress, cancelled, 120, 8);
+CX_AT(cx_ingress, wake, 128, 4);
+CX_AT(cx_ingress, pad1, 132, 4);
+CX_AT(cx_ingress, hand_fn, 136, 8);
+CX_AT(cx_ingress, hand_arg, 144, 8);
+CX_AT(cx_ingress, hand_fut, 152, 8);
 /* The owner's counts are the cx_counters that cx_run_batch is handed. */
 _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) ==
                    offsetof(cx_counters, cancelled) - offsetof(cx_counters, started),
@@ -157,6 +173,12 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
 #define CX_WAKE_ARMED 1    /* the owner spins: a waker just flips the word */
 #define CX_WAKE_SLEEPING 2 /* the owner is in the kernel: a waker must futex-wake */
 #define CX_WAKE_SIGNALED 3
+#define CX_WAKE_OPEN 4          /* the owner spins, armed, with the hand-off cell open */
+#define CX_WAKE_HANDING 5       /* a pusher claimed the cell and is writing it */
+#define CX_WAKE_HANDED 6        /* the cell holds an entry for the owner */
+#define CX_WAKE_OPEN_SLEEPING 7 /* CX_WAKE_SLEEPING with the cell open */
+/* Whether an armed owner has been woken: signalled or handed. */
+#define CX_WAKE_WOKEN(w) ((w) == CX_WAKE_SIGNALED || (w) == CX_WAKE_HANDING || (w) == CX_WAKE_HANDED)
 
 /* The ingress protocol (ingress.c unless named otherwise).
  *
@@ -176,10 +198,13 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     spare chunk. With CX_FLAG_COUNT, count the push (below). Then write
  *     the entry at len, len++, and (with mark) store the ingress's address in
  *     the item's future, if any ("where", below). If CX_FLAG_WAITING
- *     or CX_FLAG_HOST_IDLE was set, clear them under lock and, after the
- *     unlock, signal the owner [cx_signal] and wake the host [cx_host_wake,
- *     embed.c: make the signal readable, call the notify callback]. One
- *     mask tests both bits, so an executor without a host pays nothing.
+ *     or CX_FLAG_HOST_IDLE was set, clear them under lock, make the
+ *     signal's store under lock too [cx_signal_locked: it closes the
+ *     hand-off cell, below, while the lock still hides the entry], and,
+ *     after the unlock, futex-wake the owner if it slept and wake the host
+ *     [cx_host_wake, embed.c: make the signal readable, call the notify
+ *     callback]. One mask tests both bits, so an executor without a host
+ *     pays nothing. Before the lock, a push tries the hand-off (below).
  *
  *   - counted push [cx_count_push] (CX_FLAG_COUNT; CX_FLAG_QUIT and
  *     CX_FLAG_COUNT are tested with one mask, so an unflagged push pays
@@ -213,10 +238,54 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     [cx_run_idle, run.c, which also serves the wake-ups that need no
  *     policy]. A run's end clears CX_FLAG_WAITING [cx_run_end_unlock].
  *
- *   - signal [cx_signal]: swap wake to CX_WAKE_SIGNALED; if it was
- *     CX_WAKE_SLEEPING, futex-wake all. A signal that finds CX_WAKE_ARMED
- *     ends the owner's spin; one that finds CX_WAKE_IDLE is harmless, since
- *     the owner looks at the queue under the lock before it arms again.
+ *   - signal [cx_signal; cx_signal_locked, its store]: CAS wake to CX_WAKE_SIGNALED unless it is
+ *     CX_WAKE_SIGNALED, CX_WAKE_HANDING or CX_WAKE_HANDED (the owner is
+ *     woken already, and looks at the queue under the lock once it ran the
+ *     handed entry); if it was CX_WAKE_SLEEPING or CX_WAKE_OPEN_SLEEPING,
+ *     futex-wake all. A signal
+ *     that finds CX_WAKE_ARMED or CX_WAKE_OPEN ends the owner's spin (and
+ *     closes the cell); one that finds CX_WAKE_IDLE is harmless, since the
+ *     owner looks at the queue under the lock before it arms again.
+ *
+ *   - hand-off [cx_hand in cx_push_mark; cx_owner_arm_unlock opens;
+ *     cx_signal_locked (a push under the lock, a quit, a timer) and
+ *     cx_run_hand close; cx_run_hand in run.c takes]: a push to an owner that spins with an empty queue,
+ *     without the lock. The owner arms with wake = CX_WAKE_OPEN instead of
+ *     CX_WAKE_ARMED when flags has none of CX_FLAG_QUIT, CX_FLAG_COUNT,
+ *     CX_FLAG_HOST and CX_FLAG_TIMERS (the cases whose pushes need the
+ *     lock). An owner that stops spinning keeps it open while it sleeps
+ *     (CAS CX_WAKE_OPEN -> CX_WAKE_OPEN_SLEEPING, futex-wait on that
+ *     value). A pusher that loads CX_WAKE_OPEN or CX_WAKE_OPEN_SLEEPING
+ *     CASes it to CX_WAKE_HANDING (seq_cst), writes hand_fn, hand_arg,
+ *     hand_fut (and the future's "where", as a push under the lock does),
+ *     stores CX_WAKE_HANDED (release) and, if the owner slept, futex-wakes
+ *     it. The owner, whose spin or sleep ends on
+ *     CX_WAKE_HANDING or CX_WAKE_HANDED, waits out CX_WAKE_HANDING (two
+ *     stores away), loads the cell after an acquire load of
+ *     CX_WAKE_HANDED, stores CX_WAKE_IDLE and runs the entry, before it
+ *     takes from the queue or returns to Go. Why the order holds:
+ *       - CX_WAKE_OPEN is stored under the lock only after the owner found
+ *         the queue empty, and stays only until a push under the lock
+ *         (which sees CX_FLAG_WAITING and, in the same lock hold, closes
+ *         the cell with the signal's CAS: so while the cell is open the
+ *         queue is empty, and a second pusher cannot queue an entry under
+ *         the lock and then hand a later one past it) or one hand-off (the
+ *         cell is claimed once per arming). A timer's insert and an urgent
+ *         push close it the same way. So the handed entry is queued after everything taken
+ *         before the arming and before everything pushed after it under
+ *         the lock; a thread's later push finds wake no longer open and
+ *         goes under the lock, behind it.
+ *       - A quit (cx_quit_locked) closes the cell under the lock (CAS
+ *         CX_WAKE_OPEN -> CX_WAKE_SIGNALED) before the quit is published,
+ *         so no hand-off lands after a quit someone could have seen; one
+ *         that landed before it is run by the owner before the owner's
+ *         next step sees the quit (the owner drains after quit anyway).
+ *       - The owner closes the cell when its wait ends (cx_run_hand: CAS
+ *         CX_WAKE_OPEN or CX_WAKE_OPEN_SLEEPING -> CX_WAKE_IDLE) unless
+ *         something was handed.
+ *       - Only cx_run_idle waits on wake after an arming, and it runs a
+ *         handed entry before anything else, so no taker of the queue,
+ *         in C or in Go, ever meets a filled cell.
  *
  *   - room [cx_room_wait, cx_make_room, cx_take_room_waiters_locked; Go's
  *     policy (executor/bounds.go) decides fail, wait or give up]: room is a sequence number, even while no waiter sleeps. A
@@ -355,14 +424,18 @@ _Static_assert(CX_FUT_EXT < (1u << CX_FUT_GEN_SHIFT), "CX_FUT_* bits below the g
     X(offsetof(cx_ingress, high_water)) X(offsetof(cx_ingress, started_seen))                          \
     X(offsetof(cx_ingress, full_head)) X(offsetof(cx_ingress, full_tail))                              \
     X(offsetof(cx_ingress, full_n)) X(offsetof(cx_ingress, urgent))                                    \
-    X(offsetof(cx_ingress, wake)) X(offsetof(cx_ingress, room))                                        \
+    X(offsetof(cx_ingress, room)) X(offsetof(cx_ingress, pad0))                                        \
     X(offsetof(cx_ingress, started)) X(offsetof(cx_ingress, cancelled))                                \
+    X(offsetof(cx_ingress, wake)) X(offsetof(cx_ingress, pad1))                                        \
+    X(offsetof(cx_ingress, hand_fn)) X(offsetof(cx_ingress, hand_arg))                                 \
+    X(offsetof(cx_ingress, hand_fut))                                                                  \
     X(sizeof(cx_future))                                                                               \
     X(offsetof(cx_future, state)) X(offsetof(cx_future, code)) X(offsetof(cx_future, result))          \
     X(CX_FLAG_QUIT) X(CX_FLAG_WAITING) X(CX_FLAG_HOST) X(CX_FLAG_HOST_IDLE)                            \
     X(CX_FLAG_COUNT) X(CX_FLAG_STAMP) X(CX_FLAG_ROOM_WAIT) X(CX_FLAG_TIMERS)                           \
     X(CX_CHUNK_LEN) X(CX_STAMP_EVERY) X(CX_CHUNK_BYTES)                                                \
     X(CX_WAKE_IDLE) X(CX_WAKE_ARMED) X(CX_WAKE_SLEEPING) X(CX_WAKE_SIGNALED)                           \
+    X(CX_WAKE_OPEN) X(CX_WAKE_HANDING) X(CX_WAKE_HANDED) X(CX_WAKE_OPEN_SLEEPING)                      \
     X(CX_FUT_HANDLE) X(CX_FUT_QUEUED) X(CX_FUT_PROMISE) X(CX_FUT_STARTED)                              \
     X(CX_FUT_CLAIMED) X(CX_FUT_DONE) X(CX_FUT_SLEEPERS) X(CX_FUT_EXT)                                  \
     X(CX_FUT_GEN_SHIFT) X(CX_FUT_GEN_MASK)                                                             \
@@ -373,7 +446,7 @@ _Static_assert(CX_FUT_EXT < (1u << CX_FUT_GEN_SHIFT), "CX_FUT_* bits below the g
 #define CX_SHARED_ONE(e) +1
 #define CX_SHARED_VALUES { CX_SHARED_LIST(CX_SHARED_VALUE) }
 #define CX_SHARED_NAMES { CX_SHARED_LIST(CX_SHARED_NAME) }
-#define CX_SHARED_COUNT 58
+#define CX_SHARED_COUNT 67
 _Static_assert((0 CX_SHARED_LIST(CX_SHARED_ONE)) == CX_SHARED_COUNT, "CX_SHARED_COUNT");
 
 #endif

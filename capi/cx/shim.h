@@ -309,6 +309,7 @@ CX_HIDDEN void cx_run_unwatch(cx_ingress *in, cx_future *f);
 CX_HIDDEN void cx_settle(cx_future *f);
 CX_HIDDEN void cx_settle_quit(cx_ingress *in);
 CX_HIDDEN void cx_signal(cx_ingress *in);
+CX_HIDDEN int cx_signal_locked(cx_ingress *in);
 CX_HIDDEN int cx_owner_wait(cx_ingress *in, int64_t left_ns);
 CX_HIDDEN int cx_take_room_waiters_locked(cx_ingress *in);
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */
@@ -391,6 +392,7 @@ CX_HIDDEN extern const cx_go_table *cx_go;
  * promises without entering Go: its first entry would cost tens of
  * microseconds and lend it an M that Go takes back at thread exit. */
 CX_HIDDEN extern __thread uint64_t cx_go_entries;
+CX_HIDDEN extern __thread uint64_t cx_hands_run; /* run.c, cx_run_hand */
 #define CX_GO(call) (cx_go_entries++, (call))
 
 /* Entry-point prologue: the two states in which Go must not be entered. */

@@ -310,10 +310,13 @@ static cx_push_t cx_timer_insert(struct ctexec *s, const cx_timer *r) {
     cx_heap_publish(in, t);
     fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     int wake = first && (fl & CX_FLAG_WAITING);
-    if (wake) __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+    if (wake) {
+        __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
+        wake = cx_signal_locked(in); /* closes the hand-off cell: shared.h */
+    }
     int host = (fl & CX_FLAG_HOST) != 0;
     cx_unlock(in);
-    if (wake) cx_signal(in);
+    if (wake) cx_wake_all(&in->wake);
     if (host) {
         if (!__atomic_load_n(&t->registered, __ATOMIC_SEQ_CST)) cx_tt_register(t);
         else if (first) cx_tt_poke(); /* the thread may sleep past the new minimum */
@@ -446,7 +449,8 @@ int64_t cx_timers_wait_limit(struct ctexec *s, int64_t left) {
     int64_t l = d - cx_now();
     if (left >= 0 && left < l) return left;
     if (l <= cx_timer_spin_ns()) {
-        while (l > 0 && __atomic_load_n(&s->in.wake, __ATOMIC_ACQUIRE) == CX_WAKE_ARMED) {
+        uint32_t w;
+        while (l > 0 && ((w = __atomic_load_n(&s->in.wake, __ATOMIC_ACQUIRE)) == CX_WAKE_ARMED || w == CX_WAKE_OPEN)) {
             cx_relax();
             l = d - cx_now();
         }

@@ -104,7 +104,7 @@ static inline __attribute__((always_inline)) int cx_spin(cx_spinner *sp, const u
     for (unsigned i = 1;; i++) {
         cx_relax();
         uint32_t s = CX_LOAD(word);
-        if (kind == CX_SPIN_DONE ? (s & CX_FUT_DONE) != 0 : kind == CX_SPIN_SIGNALED ? s == CX_WAKE_SIGNALED : s != val) {
+        if (kind == CX_SPIN_DONE ? (s & CX_FUT_DONE) != 0 : kind == CX_SPIN_SIGNALED ? CX_WAKE_WOKEN(s) : s != val) {
             int64_t b = 4 * (cx_now() - start);
             if (b < 2 * budget) b = 2 * budget;
             if (b < CX_SPIN_MIN_NS) b = CX_SPIN_MIN_NS;
@@ -124,23 +124,29 @@ static inline __attribute__((always_inline)) int cx_spin(cx_spinner *sp, const u
 
 /* The owner's wait in ctexec_run_until, between two Go steps
  * (executor.RunUntilStart, RunUntilResume): the owner is armed (Wake is
- * CX_WAKE_ARMED, CX_FLAG_WAITING set); a push or a quit signals it
- * (cx_signal: Wake becomes CX_WAKE_SIGNALED, and a futex wake if it was
- * CX_WAKE_SLEEPING). It spins first, then moves Wake from ARMED to
- * SLEEPING and sleeps, at most left_ns (< 0: no limit). Go disarms it
- * under the lock on its next step. Waiting here, outside any Go frame,
+ * CX_WAKE_ARMED or CX_WAKE_OPEN, CX_FLAG_WAITING set); a push or a quit
+ * signals it (cx_signal: Wake becomes CX_WAKE_SIGNALED, and a futex wake
+ * if it slept), or a push hands it an entry (shared.h, "hand-off"). It
+ * spins first, then moves Wake from ARMED to SLEEPING (OPEN to
+ * OPEN_SLEEPING) and sleeps, at most left_ns (< 0: no limit). cx_run_idle
+ * then runs a handed entry, and Go disarms the owner under the lock on
+ * its next step. Waiting here, outside any Go frame,
  * keeps the Go runtime from seeing a thread blocked in a cgo call.
  * Returns 1 if it slept (or tried to: a timeout), 0 if the spin, or a
  * signal before the sleep, ended it. */
 int cx_owner_wait(cx_ingress *in, int64_t left_ns) {
     int64_t deadline = left_ns < 0 ? -1 : cx_now() + left_ns;
     if (cx_spin(&cx_owner_spin, &in->wake, CX_SPIN_SIGNALED, 0, deadline)) return 0;
-    uint32_t armed = CX_WAKE_ARMED;
-    if (!__atomic_compare_exchange_n(&in->wake, &armed, CX_WAKE_SLEEPING, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-        return 0; /* signaled meanwhile */
+    /* Armed, or armed with the hand-off cell open, which stays open
+     * (shared.h, "hand-off"). */
+    uint32_t armed = __atomic_load_n(&in->wake, __ATOMIC_SEQ_CST);
+    uint32_t sleeping = armed == CX_WAKE_OPEN ? CX_WAKE_OPEN_SLEEPING : CX_WAKE_SLEEPING;
+    if ((armed != CX_WAKE_ARMED && armed != CX_WAKE_OPEN) ||
+        !__atomic_compare_exchange_n(&in->wake, &armed, sleeping, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return 0; /* signaled or handed meanwhile */
     int64_t left = -1;
     if (deadline >= 0 && (left = deadline - cx_now()) < 0) left = 0;
-    cx_wait_on(&in->wake, CX_WAKE_SLEEPING, left);
+    cx_wait_on(&in->wake, sleeping, left);
     return 1;
 }
 
