@@ -55,9 +55,9 @@ type Ingress struct {
 	// queued in the low 32 bits, and urgentUsed once the lane was ever
 	// used. Written under Lock; the owner loads it once per item, without
 	// the lock, to look at the lane between items.
-	Urgent atomic.Uint64
-	Room   atomic.Uint32 // submitters waiting for room sleep on it (flagRoomWait)
-	Pad0   uint32
+	Urgent   atomic.Uint64
+	Room     atomic.Uint32 // submitters waiting for room sleep on it (flagRoomWait)
+	HandMode atomic.Uint32 // C's: 1 while the owner opens the hand-off cell
 	// The third line: written by the owner of a counted executor only.
 	Counters
 	// The owner's wake word and, beside it, the hand-off cell: C's alone

@@ -49,29 +49,40 @@ void cx_lock(cx_ingress *in) { cx_mutex_lock(&in->lock); }
 
 void cx_unlock(cx_ingress *in) { cx_mutex_unlock(&in->lock); }
 
-/* The signal's store (shared.h, "signal"): 1 if the owner sleeps in the
- * kernel, and the caller must cx_wake_all(&in->wake). A push that clears
- * CX_FLAG_WAITING calls it before it unlocks, so that the hand-off cell
- * is closed while the lock still hides what it queued: a later hand-off
- * cannot overtake it. */
-int cx_signal_locked(cx_ingress *in) {
+void cx_signal(cx_ingress *in) {
     uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_SEQ_CST);
     do {
         /* Woken already: a handed entry's owner takes from the queue
          * under the lock once it ran that entry (shared.h, "hand-off"). */
-        if (CX_WAKE_WOKEN(w)) return 0;
+        if (CX_WAKE_WOKEN(w)) return;
     } while (!__atomic_compare_exchange_n(&in->wake, &w, CX_WAKE_SIGNALED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-    return w == CX_WAKE_SLEEPING || w == CX_WAKE_OPEN_SLEEPING;
+    if (w == CX_WAKE_SLEEPING || w == CX_WAKE_OPEN_SLEEPING) cx_wake_all(&in->wake);
 }
 
-void cx_signal(cx_ingress *in) {
-    if (cx_signal_locked(in)) cx_wake_all(&in->wake);
+/* Closes the hand-off cell, if open, without waking the owner (shared.h,
+ * "hand-off"): a push that clears CX_FLAG_WAITING calls it before it
+ * unlocks, so that no later hand-off overtakes what the lock still hides,
+ * and signals after the unlock as before. Waking the owner inside the
+ * lock hold would send it straight into the pusher's lock (measured: the
+ * signal's CAS made under the lock halved fire-and-forget and futures
+ * throughput, bench/ab against a29ea11, with the owner losing the lock
+ * race and futex-waiting on it). */
+void cx_hand_close_locked(cx_ingress *in) {
+    uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_SEQ_CST);
+    while (w == CX_WAKE_OPEN || w == CX_WAKE_OPEN_SLEEPING) {
+        uint32_t closed = w == CX_WAKE_OPEN ? CX_WAKE_ARMED : CX_WAKE_SLEEPING;
+        if (__atomic_compare_exchange_n(&in->wake, &w, closed, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+    }
 }
 
 /* The hand-off (shared.h): 1 if the entry went into the open cell of an
  * owner spinning on an empty queue, without the lock; 0 if the cell is
  * not open (the caller pushes under the lock). */
 static inline int cx_hand(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *fut, int mark) {
+    /* Not wake first: the owner writes it at every wake-up, and a load of
+     * it per push cost a stream half its throughput (measured, bench/ab
+     * against a29ea11: fire-and-forget 0.6x, futures 0.4-0.5x). */
+    if (__builtin_expect(__atomic_load_n(&in->hand_mode, __ATOMIC_RELAXED) == 0, 1)) return 0;
     uint32_t w = __atomic_load_n(&in->wake, __ATOMIC_RELAXED);
     if (__builtin_expect(w != CX_WAKE_OPEN && w != CX_WAKE_OPEN_SLEEPING, 1) ||
         !__atomic_compare_exchange_n(&in->wake, &w, CX_WAKE_HANDING, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
@@ -186,9 +197,9 @@ cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
      * executor that never embeds pays nothing for embedding. */
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
         __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
-        int sleeping = (fl & CX_FLAG_WAITING) && cx_signal_locked(in);
+        if (fl & CX_FLAG_WAITING) cx_hand_close_locked(in);
         cx_unlock(in);
-        if (sleeping) cx_wake_all(&in->wake);
+        if (fl & CX_FLAG_WAITING) cx_signal(in);
         if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
         return CX_PUSHED;
     }
@@ -272,8 +283,10 @@ void cx_take_all_locked(cx_ingress *in, void *spare, cx_taken *out) {
     out->full_n = in->full_n;
     out->buf = in->buf;
     out->len = in->len;
-    in->full_head = in->full_tail = NULL;
-    in->full_n = 0;
+    if (out->full_n != 0) { /* a line that pushes read (hand_mode): written only if it changes */
+        in->full_head = in->full_tail = NULL;
+        in->full_n = 0;
+    }
     in->buf = spare;
     in->len = 0;
     in->cap = spare != NULL ? CX_CHUNK_LEN : 0;
@@ -306,13 +319,39 @@ static void cx_owner_disarm_locked(cx_ingress *in) {
     __atomic_store_n(&in->wake, CX_WAKE_IDLE, __ATOMIC_SEQ_CST);
 }
 
+/* After a wake-up that ran more than one item, this many armings keep
+ * the hand-off cell closed. */
+#define CX_HAND_SKIP 16
+
 /* Arms the owner, with the hand-off cell open unless its pushes need the
- * lock (shared.h, "hand-off"). The queue is empty: the caller found it so
- * under this lock hold. */
+ * lock (shared.h, "hand-off") or the owner is serving a stream. The queue
+ * is empty: the caller found it so under this lock hold.
+ *
+ * The cell serves an owner that is handed one item per wake-up, as in a
+ * round trip or a coroutine's hop, where it saves the lock's, the chunk's
+ * and the wake word's cache lines. In a stream it costs: each hand-off is
+ * a wake-up for one item, and the owner comes back for the lock at once,
+ * against a pusher that holds it for the items behind (measured, before
+ * this policy: fire-and-forget 0.56x and a window of futures 0.56x of the
+ * tree before the cell, bench/ab, 10 rounds, one submitter; perf showed
+ * the lock's futex path). So a wake-up that ran more than one item
+ * closes the cell for the next CX_HAND_SKIP armings: a stream keeps the
+ * batching of the locked queue, and round trips open it again after
+ * CX_HAND_SKIP wake-ups. */
 void cx_owner_arm_unlock(cx_ingress *in) {
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     __atomic_store_n(&in->flags, fl | CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
     int open = !(fl & (CX_FLAG_QUIT | CX_FLAG_COUNT | CX_FLAG_HOST | CX_FLAG_TIMERS));
+    if (open) { /* not a freed executor's tombstone: it has CX_FLAG_QUIT */
+        struct ctexec *s = CX_SLOT_OF(in);
+        if (s->woke_items > 1) s->hand_skip = CX_HAND_SKIP;
+        if (s->hand_skip > 0) {
+            s->hand_skip--;
+            open = 0;
+        }
+    }
+    if ((uint32_t)open != __atomic_load_n(&in->hand_mode, __ATOMIC_RELAXED))
+        __atomic_store_n(&in->hand_mode, (uint32_t)open, __ATOMIC_RELAXED);
     __atomic_store_n(&in->wake, open ? CX_WAKE_OPEN : CX_WAKE_ARMED, __ATOMIC_SEQ_CST);
     cx_unlock(in);
 }
@@ -452,15 +491,15 @@ void cx_make_room(cx_ingress *in) {
 int cx_quit_locked(cx_ingress *in) {
     uint32_t fl = __atomic_load_n(&in->flags, __ATOMIC_SEQ_CST);
     __atomic_store_n(&in->flags, (fl | CX_FLAG_QUIT) & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
-    /* The signal's store closes the hand-off cell before the quit can be
-     * seen (shared.h); the futex wake, if needed, waits for the unlock. */
-    int w = (fl & CX_FLAG_WAITING) && cx_signal_locked(in) ? CX_QUIT_SIGNAL : 0;
+    /* Close the hand-off cell before the quit can be seen (shared.h). */
+    cx_hand_close_locked(in);
+    int w = (fl & CX_FLAG_WAITING) ? CX_QUIT_SIGNAL : 0;
     if (cx_take_room_waiters_locked(in)) w |= CX_QUIT_ROOM;
     return w;
 }
 
 void cx_quit_wake(cx_ingress *in, int w) {
-    if (w & CX_QUIT_SIGNAL) cx_wake_all(&in->wake);
+    if (w & CX_QUIT_SIGNAL) cx_signal(in);
     if (w & CX_QUIT_ROOM) cx_wake_all(&in->room);
 }
 

@@ -160,6 +160,7 @@ void cx_discard(const cx_entry *e, size_t n) {
 /* Runs what cx_owner_next took, in order, and gives its chunks back to
  * the owner's pool. runner: as for cx_run_batch_go (0: none). */
 static void cx_run_taken(cx_ingress *in, const cx_taken *t, uintptr_t runner) {
+    CX_SLOT_OF(in)->woke_items += (uint32_t)(t->full_n * CX_CHUNK_LEN + t->len);
     void *c = t->full_head;
     for (uint64_t k = 0; k <= t->full_n; k++) {
         void *next = NULL;
@@ -238,6 +239,7 @@ static void cx_run_hand(cx_ingress *in, uintptr_t runner) {
         /* The cell is read: the next arming may open it again. */
         __atomic_store_n(&in->wake, CX_WAKE_IDLE, __ATOMIC_SEQ_CST);
         cx_hands_run++;
+        CX_SLOT_OF(in)->woke_items++;
         if (runner != 0)
             cx_run_batch_go(runner, in, 1, &e, 1, NULL);
         else
@@ -262,6 +264,7 @@ int cx_run_idle(cx_ingress *in, int64_t left_ns, int fast, uintptr_t runner) {
         } else {
             slept = cx_owner_wait(in, left_ns);
         }
+        s->woke_items = 0;
         cx_run_hand(in, runner);
         if (!fast || !cx_run_wake(in, runner)) return slept;
     }

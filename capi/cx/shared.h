@@ -111,7 +111,11 @@ typedef struct cx_ingress {
      * loads it without the lock before each entry it runs. */
     uint64_t urgent; /* atomic */
     uint32_t room;   /* atomic: submitters waiting for room sleep on it */
-    uint32_t pad0;
+    /* 1 while the owner opens the hand-off cell when it arms (below):
+     * pushes look at wake only then. Written by the owner when it
+     * changes, so a stream's pushes, which find it 0, read a line that
+     * nobody writes. */
+    uint32_t hand_mode; /* atomic */
     /* The third line. cx_counters, inline, starting the line: written by
      * the owner of a counted executor only, away from the words that
      * pushes write. */
@@ -144,7 +148,7 @@ CX_AT(cx_ingress, full_tail, 80, 8);
 CX_AT(cx_ingress, full_n, 88, 8);
 CX_AT(cx_ingress, urgent, 96, 8);
 CX_AT(cx_ingress, room, 104, 4);
-CX_AT(cx_ingress, pad0, 108, 4);
+CX_AT(cx_ingress, hand_mode, 108, 4);
 CX_AT(cx_ingress, started, 112, 8);
 CX_AT(cx_ingress, cancelled, 120, 8);
 CX_AT(cx_ingress, wake, 128, 4);
@@ -198,10 +202,11 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     spare chunk. With CX_FLAG_COUNT, count the push (below). Then write
  *     the entry at len, len++, and (with mark) store the ingress's address in
  *     the item's future, if any ("where", below). If CX_FLAG_WAITING
- *     or CX_FLAG_HOST_IDLE was set, clear them under lock, make the
- *     signal's store under lock too [cx_signal_locked: it closes the
- *     hand-off cell, below, while the lock still hides the entry], and,
- *     after the unlock, futex-wake the owner if it slept and wake the host
+ *     or CX_FLAG_HOST_IDLE was set, clear them under lock, close the
+ *     hand-off cell (below) under lock too [cx_hand_close_locked: CAS
+ *     CX_WAKE_OPEN -> CX_WAKE_ARMED, CX_WAKE_OPEN_SLEEPING ->
+ *     CX_WAKE_SLEEPING, which does not wake the owner], and, after the
+ *     unlock, signal the owner [cx_signal] and wake the host
  *     [cx_host_wake, embed.c: make the signal readable, call the notify
  *     callback]. One mask tests both bits, so an executor without a host
  *     pays nothing. Before the lock, a push tries the hand-off (below).
@@ -238,7 +243,7 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     [cx_run_idle, run.c, which also serves the wake-ups that need no
  *     policy]. A run's end clears CX_FLAG_WAITING [cx_run_end_unlock].
  *
- *   - signal [cx_signal; cx_signal_locked, its store]: CAS wake to CX_WAKE_SIGNALED unless it is
+ *   - signal [cx_signal]: CAS wake to CX_WAKE_SIGNALED unless it is
  *     CX_WAKE_SIGNALED, CX_WAKE_HANDING or CX_WAKE_HANDED (the owner is
  *     woken already, and looks at the queue under the lock once it ran the
  *     handed entry); if it was CX_WAKE_SLEEPING or CX_WAKE_OPEN_SLEEPING,
@@ -248,12 +253,15 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *     owner looks at the queue under the lock before it arms again.
  *
  *   - hand-off [cx_hand in cx_push_mark; cx_owner_arm_unlock opens;
- *     cx_signal_locked (a push under the lock, a quit, a timer) and
- *     cx_run_hand close; cx_run_hand in run.c takes]: a push to an owner that spins with an empty queue,
- *     without the lock. The owner arms with wake = CX_WAKE_OPEN instead of
- *     CX_WAKE_ARMED when flags has none of CX_FLAG_QUIT, CX_FLAG_COUNT,
- *     CX_FLAG_HOST and CX_FLAG_TIMERS (the cases whose pushes need the
- *     lock). An owner that stops spinning keeps it open while it sleeps
+ *     cx_hand_close_locked (a push under the lock, a quit, a timer) and
+ *     cx_run_hand close; cx_run_hand in run.c takes]: a push to an owner
+ *     armed on an empty queue, without the lock. The owner arms with
+ *     wake = CX_WAKE_OPEN instead of CX_WAKE_ARMED when flags has none of
+ *     CX_FLAG_QUIT, CX_FLAG_COUNT, CX_FLAG_HOST and CX_FLAG_TIMERS (the
+ *     cases whose pushes need the lock) and it is not serving a stream
+ *     (its policy: cx_owner_arm_unlock), and sets hand_mode to whether it opened the cell (a store
+ *     only when that changes; a push loads hand_mode, and wake only if it
+ *     is 1). An owner that stops spinning keeps it open while it sleeps
  *     (CAS CX_WAKE_OPEN -> CX_WAKE_OPEN_SLEEPING, futex-wait on that
  *     value). A pusher that loads CX_WAKE_OPEN or CX_WAKE_OPEN_SLEEPING
  *     CASes it to CX_WAKE_HANDING (seq_cst), writes hand_fn, hand_arg,
@@ -267,7 +275,7 @@ _Static_assert(offsetof(cx_ingress, cancelled) - offsetof(cx_ingress, started) =
  *       - CX_WAKE_OPEN is stored under the lock only after the owner found
  *         the queue empty, and stays only until a push under the lock
  *         (which sees CX_FLAG_WAITING and, in the same lock hold, closes
- *         the cell with the signal's CAS: so while the cell is open the
+ *         the cell [cx_hand_close_locked]: so while the cell is open the
  *         queue is empty, and a second pusher cannot queue an entry under
  *         the lock and then hand a later one past it) or one hand-off (the
  *         cell is claimed once per arming). A timer's insert and an urgent
@@ -424,7 +432,7 @@ _Static_assert(CX_FUT_EXT < (1u << CX_FUT_GEN_SHIFT), "CX_FUT_* bits below the g
     X(offsetof(cx_ingress, high_water)) X(offsetof(cx_ingress, started_seen))                          \
     X(offsetof(cx_ingress, full_head)) X(offsetof(cx_ingress, full_tail))                              \
     X(offsetof(cx_ingress, full_n)) X(offsetof(cx_ingress, urgent))                                    \
-    X(offsetof(cx_ingress, room)) X(offsetof(cx_ingress, pad0))                                        \
+    X(offsetof(cx_ingress, room)) X(offsetof(cx_ingress, hand_mode))                                     \
     X(offsetof(cx_ingress, started)) X(offsetof(cx_ingress, cancelled))                                \
     X(offsetof(cx_ingress, wake)) X(offsetof(cx_ingress, pad1))                                        \
     X(offsetof(cx_ingress, hand_fn)) X(offsetof(cx_ingress, hand_arg))                                 \

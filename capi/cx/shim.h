@@ -60,6 +60,12 @@ struct ctexec {
      * under in's lock. */
     void *pool;
     uint32_t pool_n;
+    /* The hand-off's policy (ingress.c, cx_owner_arm_unlock), the owner's
+     * alone: items run since the owner's last wait ended, and how many
+     * more armings keep the cell closed after a wake-up that ran more
+     * than one item (a stream). */
+    uint32_t woke_items;
+    uint32_t hand_skip;
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct ctexec) == 320, "an executor slot is 320 bytes");
 #define CX_MAGIC_LIVE 0x63746578656331ull /* "ctexec1" */
@@ -309,7 +315,7 @@ CX_HIDDEN void cx_run_unwatch(cx_ingress *in, cx_future *f);
 CX_HIDDEN void cx_settle(cx_future *f);
 CX_HIDDEN void cx_settle_quit(cx_ingress *in);
 CX_HIDDEN void cx_signal(cx_ingress *in);
-CX_HIDDEN int cx_signal_locked(cx_ingress *in);
+CX_HIDDEN void cx_hand_close_locked(cx_ingress *in);
 CX_HIDDEN int cx_owner_wait(cx_ingress *in, int64_t left_ns);
 CX_HIDDEN int cx_take_room_waiters_locked(cx_ingress *in);
 CX_HIDDEN extern uint64_t cx_futures_live; /* handles given to the host, not yet freed */

@@ -265,9 +265,9 @@ static cx_push_t cx_push_rec(cx_ingress *in, cx_xrec *r, int mark) {
     __atomic_store_n(&in->urgent, (u + 1) | CX_URGENT_USED, __ATOMIC_SEQ_CST);
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE))
         __atomic_store_n(&in->flags, fl & ~(CX_FLAG_WAITING | CX_FLAG_HOST_IDLE), __ATOMIC_SEQ_CST);
-    int sleeping = (fl & CX_FLAG_WAITING) && cx_signal_locked(in); /* closes the hand-off cell: shared.h */
+    if (fl & CX_FLAG_WAITING) cx_hand_close_locked(in); /* shared.h, "hand-off" */
     cx_unlock(in);
-    if (sleeping) cx_wake_all(&in->wake);
+    if (fl & CX_FLAG_WAITING) cx_signal(in);
     if (fl & CX_FLAG_HOST_IDLE) cx_host_wake(in, 1);
     return CX_PUSHED;
 }

@@ -312,11 +312,11 @@ static cx_push_t cx_timer_insert(struct ctexec *s, const cx_timer *r) {
     int wake = first && (fl & CX_FLAG_WAITING);
     if (wake) {
         __atomic_store_n(&in->flags, fl & ~(uint32_t)CX_FLAG_WAITING, __ATOMIC_SEQ_CST);
-        wake = cx_signal_locked(in); /* closes the hand-off cell: shared.h */
+        cx_hand_close_locked(in); /* shared.h, "hand-off" */
     }
     int host = (fl & CX_FLAG_HOST) != 0;
     cx_unlock(in);
-    if (wake) cx_wake_all(&in->wake);
+    if (wake) cx_signal(in);
     if (host) {
         if (!__atomic_load_n(&t->registered, __ATOMIC_SEQ_CST)) cx_tt_register(t);
         else if (first) cx_tt_poke(); /* the thread may sleep past the new minimum */
