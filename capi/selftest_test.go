@@ -122,11 +122,14 @@ func TestOwnerWakesStayInC(t *testing.T) {
 	// Back-to-back round trips find the owner armed on an empty queue,
 	// spinning or asleep: the items come through the hand-off cell, not
 	// the locked queue (capi/cx/shared.h, "hand-off"). Not every one does
-	// (a submit that came just before the owner armed), so the bar is
-	// low; with the cell never opened the count is 0.
+	// (a submit that came just before the owner armed, and then the
+	// owner's policy closes the cell for a while: capi/cx/ingress.c,
+	// cx_owner_arm_unlock), so the bar is low: 85-99 % of the items on a
+	// quiet machine, 0.65 % once on one running CTest -j2 beside it; with
+	// the cell never opened the count is 0.
 	t.Logf("%d of %d items handed to the owner through the cell", hands, calls)
-	if hands < calls/100 {
-		t.Errorf("%d of %d items came through the hand-off cell, want at least %d", hands, calls, calls/100)
+	if hands < calls/1000 {
+		t.Errorf("%d of %d items came through the hand-off cell, want at least %d", hands, calls, calls/1000)
 	}
 }
 

@@ -90,7 +90,7 @@ static inline int cx_hand(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future
     in->hand_fn = fn;
     in->hand_arg = arg;
     in->hand_fut = fut;
-    if (fut != NULL && mark) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    if (mark && cx_entry_future(fut) != NULL) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
     __atomic_store_n(&in->wake, CX_WAKE_HANDED, __ATOMIC_RELEASE);
     if (w == CX_WAKE_OPEN_SLEEPING) cx_wake_all(&in->wake);
     return 1;
@@ -192,7 +192,7 @@ cx_push_t cx_push_mark(cx_ingress *in, uintptr_t fn, uintptr_t arg, cx_future *f
     e->fn = fn;
     e->arg = arg;
     e->fut = fut;
-    if (fut != NULL && mark) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
+    if (mark && cx_entry_future(fut) != NULL) fut->result = (uintptr_t)in; /* where it is queued: deadlock.c */
     /* One test covers both the sleeping owner and an idle host loop, so an
      * executor that never embeds pays nothing for embedding. */
     if (fl & (CX_FLAG_WAITING | CX_FLAG_HOST_IDLE)) {
@@ -353,7 +353,20 @@ void cx_owner_arm_unlock(cx_ingress *in) {
     if ((uint32_t)open != __atomic_load_n(&in->hand_mode, __ATOMIC_RELAXED))
         __atomic_store_n(&in->hand_mode, (uint32_t)open, __ATOMIC_RELAXED);
     __atomic_store_n(&in->wake, open ? CX_WAKE_OPEN : CX_WAKE_ARMED, __ATOMIC_SEQ_CST);
+    /* The queue is empty: a submitter still waiting for room must go now.
+     * The owner's checks between segments (cx_make_room, after Go's
+     * makeRoom loads the flag) can miss a waiter: the owner's release
+     * store of started and its load of the flag may pass each other
+     * (x86 reorders a store before a later load), so the waiter, under
+     * the lock, saw the old count and the owner no flag. Both then slept,
+     * the owner armed on an empty queue and the waiter on room: found by
+     * TestForeignThreadWaitsForRoomInC under a loaded machine (gdb: the
+     * owner in cx_owner_wait, the submitter in cx_room_wait). This check
+     * under the lock cannot miss: a waiter that sets the flag after it
+     * reads the count under the same lock, after every start. */
+    int room = (fl & CX_FLAG_ROOM_WAIT) && cx_take_room_waiters_locked(in);
     cx_unlock(in);
+    if (room) cx_wake_all(&in->room);
 }
 
 /* The owner's next step in a run, in one lock hold: disarm, then take what

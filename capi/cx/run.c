@@ -31,10 +31,13 @@ static inline void cx_run_entry(cx_ingress *in, const cx_entry *e, cx_counters *
     }
     cx_future *f = e->fut;
     void *result = NULL;
-    if (f == NULL) {
+    if (f == NULL || ((uintptr_t)f & CX_ENTRY_DESTROY)) {
+        /* No future; with a destroy function, called after the item, on
+         * the owner (submit_with.c, "destroy: who calls it"). */
         if (cnt != NULL) cx_count(&cnt->started);
         int rc = ((ctexec_fn)e->fn)((void *)e->arg, &result);
         if (__builtin_expect(rc != 0, 0)) cx_item_error(in, rc);
+        if (f != NULL) cx_entry_destroy(f)((void *)e->arg);
         return;
     }
     int started = cx_fut_start(f);
@@ -151,7 +154,11 @@ void cx_discard(const cx_entry *e, size_t n) {
             continue;
         }
         cx_future *f = e[i].fut;
-        if (f != NULL) cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED);
+        ctexec_destroy_fn d = cx_entry_destroy(f);
+        if (d != NULL)
+            d((void *)e[i].arg);
+        else if (f != NULL)
+            cx_fut_complete(f, CX_GEN(CX_LOAD(&f->state)), CX_BY_ITEM, 0, CTEXEC_ECANCELLED);
     }
 }
 

@@ -37,7 +37,16 @@
 /* ---- Entry ----------------------------------------------------------------
  * An item as it sits in a queue chunk: the host's function and argument,
  * and fut, NULL for fire and forget, else the item's future slot. The entry
- * holds the slot's CX_FUT_QUEUED reference until the item is over. */
+ * holds the slot's CX_FUT_QUEUED reference until the item is over.
+ *
+ * A fire-and-forget item with a destroy function (and no other option)
+ * keeps it in fut, tagged with CX_ENTRY_DESTROY, the top bit, which no
+ * user-space address has on the platforms ctexec builds for: no record to
+ * allocate and free per item (submit_with.c). Only C reads the tag
+ * [cx_entry_future, cx_entry_destroy: run.c runs the item, then calls
+ * destroy(arg); cx_discard calls destroy(arg); a push marks only a real
+ * future]; Go moves such an entry as it is and never reaches its fut. */
+#define CX_ENTRY_DESTROY ((uintptr_t)1 << 63)
 typedef struct cx_entry {
     uintptr_t fn;
     uintptr_t arg;

@@ -314,6 +314,18 @@ CX_HIDDEN void cx_run_stop_locked(cx_ingress *in);
 CX_HIDDEN void cx_run_unwatch(cx_ingress *in, cx_future *f);
 CX_HIDDEN void cx_settle(cx_future *f);
 CX_HIDDEN void cx_settle_quit(cx_ingress *in);
+/* An entry's fut (shared.h, "Entry"): the future, or NULL if it has none
+ * or holds a destroy function instead. */
+static inline cx_future *cx_entry_future(const cx_future *fut) {
+    return ((uintptr_t)fut & CX_ENTRY_DESTROY) ? NULL : (cx_future *)fut;
+}
+/* The destroy function an entry's fut holds, or NULL. */
+static inline ctexec_destroy_fn cx_entry_destroy(const cx_future *fut) {
+    return ((uintptr_t)fut & CX_ENTRY_DESTROY) ? (ctexec_destroy_fn)((uintptr_t)fut & ~CX_ENTRY_DESTROY) : NULL;
+}
+static inline cx_future *cx_entry_tag_destroy(ctexec_destroy_fn destroy) {
+    return (cx_future *)((uintptr_t)destroy | CX_ENTRY_DESTROY);
+}
 CX_HIDDEN void cx_signal(cx_ingress *in);
 CX_HIDDEN void cx_hand_close_locked(cx_ingress *in);
 CX_HIDDEN int cx_owner_wait(cx_ingress *in, int64_t left_ns);

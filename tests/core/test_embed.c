@@ -23,7 +23,12 @@
 
 static int readable(int fd) {
     struct pollfd p = {fd, POLLIN, 0};
-    int n = poll(&p, 1, 0);
+    int n;
+    /* poll is never restarted after a signal handler (the Go runtime
+     * preempts the threads that entered it with SIGURG): EINTR seen here
+     * under a loaded machine. */
+    while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR) {
+    }
     CHECK(n >= 0);
     return n == 1 && (p.revents & POLLIN);
 }
