@@ -7,6 +7,10 @@
  * A plain item is an entry {fn, arg, fut} in a queue chunk, and nothing
  * here touches that path: ctexec_submit, ctexec_call, and
  * ctexec_submit_with with NULL or all-zero options, push it as before. An
+ * item with a destroy function and nothing else (no future, not urgent,
+ * not delayed) is an entry too, {fn, arg, destroy | CX_ENTRY_DESTROY}
+ * (shared.h, "Entry"): the owner calls destroy after it ran (cx_run_entry),
+ * ctexec_free's discard instead of running it (cx_discard). Any other
  * item with a destroy function or the urgent flag is a record (cx_xrec,
  * shim.h, C heap memory carved from a thread's slab: "The record pool"
  * below): {fn, arg, destroy, fut, next, flags, slab}. In a chunk
